@@ -1,0 +1,138 @@
+/**
+ * The deterministic router: the only code that decides what the ledger says. It reads only the
+ * nodes and the view, never a clock, the network or outside state, and never throws on data from
+ * the network: an op that fails a check is recorded as rejected, with a code and a reason, in the
+ * same place on every peer.
+ */
+import type Autobase from 'autobase'
+import type Hyperbee from 'hyperbee'
+import { formatId } from './entry-id.js'
+import { encodeKey } from './keys.js'
+import {
+  PROTOCOL_VERSION, checkOp, decodeBlock, isSystemType, parseMemberOp,
+  type MemberOp, type Refusal, type Role, type WireOp
+} from './ops.js'
+import { EMPTY, entryKey, memberKey, rejectedKey, timeKey, typeKey, writerKey } from './view-layout.js'
+
+/** A member record as stored in the view. */
+export interface MemberRecord {
+  role: Role
+  addedBy: string
+  addedAt: string
+  removedBy?: string
+  removedAt?: string
+}
+
+/** The shape of an apply function over a Hyperbee view. */
+export type ApplyFn = (nodes: Autobase.Node[], view: Hyperbee, host: Autobase.Host) => Promise<void>
+
+/**
+ * Build the apply function. `genesis` returns the ledger key: its writer is the first indexer,
+ * the only member that exists before any op.
+ */
+export function createApply (genesis: () => Buffer): ApplyFn {
+  return async function apply (nodes, view, host) {
+    const batch = view.batch({ update: false })
+    for (const node of nodes) {
+      if (node.value === null) continue
+      const writer = node.from.key
+      const seq = node.length - 1
+      const block = decodeBlock(node.value)
+      if ('code' in block) {
+        await reject(batch, writer, seq, 0, null, block)
+        continue
+      }
+      if (block.p > PROTOCOL_VERSION) {
+        // Applying ops of an unknown protocol as anything else would fork this peer's view.
+        await batch.close()
+        host.interrupt({ code: 'UPGRADE_REQUIRED', protocol: block.p, writer: encodeKey(writer), seq })
+        return
+      }
+      let role = await roleOf(batch, writer, genesis())
+      for (let offset = 0; offset < block.o.length; offset++) {
+        const op = block.o[offset]
+        const checked = checkOp(op)
+        if ('code' in checked) {
+          await reject(batch, writer, seq, offset, op, checked)
+          continue
+        }
+        if (role === null) {
+          await reject(batch, writer, seq, offset, op, { code: 'NOT_A_MEMBER', reason: 'the writer is not a member at this point of the ledger' })
+          continue
+        }
+        if (isSystemType(op.t)) {
+          const member = parseMemberOp(op.t, op.d) as MemberOp
+          const refusal = await applyMember(batch, host, member, writer, role, formatId(writer, seq, offset))
+          if (refusal !== null) {
+            await reject(batch, writer, seq, offset, op, refusal)
+            continue
+          }
+          if (member.key.equals(writer)) role = await roleOf(batch, writer, genesis())
+        }
+        await accept(batch, writer, seq, offset, op, checked.json)
+      }
+    }
+    await batch.flush()
+  }
+}
+
+/** The active role of `key` at this point of the view, or null when it is not a member. */
+export async function roleOf (bee: Pick<Hyperbee.Batch, 'get'>, key: Buffer, genesis: Buffer): Promise<Role | null> {
+  const node = await bee.get(memberKey(key))
+  if (node === null) return key.equals(genesis) ? 'indexer' : null
+  const record = JSON.parse(node.value.toString()) as MemberRecord
+  return record.removedAt === undefined ? record.role : null
+}
+
+async function applyMember (
+  batch: Hyperbee.Batch, host: Autobase.Host, op: MemberOp, writer: Buffer, role: Role, id: string
+): Promise<Refusal | null> {
+  if (role !== 'indexer') return { code: 'NOT_AUTHORISED', reason: 'only indexers may change membership' }
+  const node = await batch.get(memberKey(op.key))
+  const current = node === null ? null : JSON.parse(node.value.toString()) as MemberRecord
+  const active = current !== null && current.removedAt === undefined
+  const by = encodeKey(writer)
+
+  if (op.kind === 'remove') {
+    if (!active) return { code: 'UNKNOWN_MEMBER', reason: 'the device is not a member' }
+    if (!host.removeable(op.key)) return { code: 'LAST_INDEXER', reason: 'the last indexer cannot be removed' }
+    await host.removeWriter(op.key)
+    await putMember(batch, op.key, { ...current, removedBy: by, removedAt: id })
+    return null
+  }
+
+  if (active && current.role === op.role) return null
+  if (active && current.role === 'indexer' && !host.removeable(op.key)) {
+    return { code: 'LAST_INDEXER', reason: 'the last indexer cannot become a writer' }
+  }
+  await host.addWriter(op.key, { indexer: op.role === 'indexer' })
+  await putMember(batch, op.key, { role: op.role, addedBy: by, addedAt: id })
+  return null
+}
+
+async function putMember (batch: Hyperbee.Batch, key: Buffer, record: MemberRecord): Promise<void> {
+  await batch.put(memberKey(key), Buffer.from(JSON.stringify(record)))
+}
+
+async function accept (batch: Hyperbee.Batch, writer: Buffer, seq: number, offset: number, op: WireOp, json: string): Promise<void> {
+  const record = `{"t":${JSON.stringify(op.t)},"v":${PROTOCOL_VERSION},"ts":${op.s},"d":${json}}`
+  await batch.put(entryKey(writer, seq, offset), Buffer.from(record))
+  await batch.put(timeKey(op.s, writer, seq, offset), EMPTY)
+  await batch.put(typeKey(op.t, op.s, writer, seq, offset), EMPTY)
+  await batch.put(writerKey(op.s, writer, seq, offset), EMPTY)
+}
+
+async function reject (
+  batch: Hyperbee.Batch, writer: Buffer, seq: number, offset: number, op: WireOp | null, refusal: Refusal
+): Promise<void> {
+  // Keep what can be kept for review; never store data that was refused for its size.
+  const record: Record<string, unknown> = { x: { code: refusal.code, reason: refusal.reason } }
+  if (op !== null && typeof op === 'object') {
+    if (typeof op.t === 'string') record.t = op.t.slice(0, 64)
+    record.v = PROTOCOL_VERSION
+    if (Number.isSafeInteger(op.s)) record.ts = op.s
+    if (refusal.code !== 'ENTRY_TOO_LARGE' && refusal.code !== 'INVALID_ENTRY') record.d = op.d
+  }
+  await batch.put(entryKey(writer, seq, offset), Buffer.from(JSON.stringify(record)))
+  await batch.put(rejectedKey(writer, seq, offset), EMPTY)
+}

@@ -1,0 +1,86 @@
+/**
+ * Group commit: concurrent appends that arrive while a block is being written wait together and
+ * travel as ONE Autobase block, so the per-block cost (signing, linearizing, replicating) is paid
+ * once per batch, not once per entry. Each caller awaits only its own position.
+ */
+import { MAX_BATCH_ENTRIES, MAX_BLOCK_BYTES, encodeBlock, type WireOp } from './ops.js'
+
+/** Where a committed op landed: its block in the writer's log and its place in that block. */
+export interface Committed {
+  seq: number
+  offset: number
+}
+
+/** Writes one encoded block and resolves with its index in the local log. */
+export type WriteBlock = (block: Buffer) => Promise<number>
+
+interface Waiting {
+  op: WireOp
+  bytes: number
+  resolve: (c: Committed) => void
+  reject: (err: unknown) => void
+}
+
+/** Batches ops into blocks, one block in flight at a time. */
+export class GroupCommit {
+  private readonly write: WriteBlock
+  private queue: Waiting[] = []
+  private flushing: Promise<void> | null = null
+
+  /** Blocks written so far. */
+  blocks = 0
+  /** Ops written so far. */
+  ops = 0
+
+  constructor (write: WriteBlock) {
+    this.write = write
+  }
+
+  /** Number of ops waiting for the next block. */
+  get pending (): number {
+    return this.queue.length
+  }
+
+  /** Queue an op (already validated, `bytes` its encoded size); resolves once it is in the log. */
+  push (op: WireOp, bytes: number): Promise<Committed> {
+    return new Promise<Committed>((resolve, reject) => {
+      this.queue.push({ op, bytes, resolve, reject })
+      if (this.flushing === null) this.flushing = this.drain()
+    })
+  }
+
+  /** Resolves once every op queued so far is written (or failed). */
+  async flushed (): Promise<void> {
+    while (this.flushing !== null) await this.flushing
+  }
+
+  private async drain (): Promise<void> {
+    // Let callers in the same tick join the first block.
+    await Promise.resolve()
+    try {
+      while (this.queue.length > 0) await this.writeNext()
+    } finally {
+      this.flushing = null
+    }
+  }
+
+  private async writeNext (): Promise<void> {
+    let size = 0
+    let count = 0
+    while (count < this.queue.length && count < MAX_BATCH_ENTRIES) {
+      const next = this.queue[count].bytes + 64
+      if (count > 0 && size + next > MAX_BLOCK_BYTES) break
+      size += next
+      count++
+    }
+    const batch = this.queue.splice(0, count)
+    try {
+      const seq = await this.write(encodeBlock(batch.map((w) => w.op)))
+      this.blocks++
+      this.ops += batch.length
+      for (let i = 0; i < batch.length; i++) batch[i].resolve({ seq, offset: i })
+    } catch (err) {
+      for (const w of batch) w.reject(err)
+    }
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * Narrow ambient declarations for the untyped Holepunch modules: only the members meshledger
+ * uses, `unknown` where a value is passed through untouched.
+ */
+
+declare module 'hypercore' {
+  import { EventEmitter } from 'node:events'
+
+  namespace Hypercore {
+    interface Peer {
+      remotePublicKey: Buffer
+      remoteLength: number
+      remoteContiguousLength: number
+    }
+    interface ProofRequest {
+      block?: { index: number; nodes: number }
+      upgrade?: { start: number; length: number }
+    }
+  }
+
+  class Hypercore extends EventEmitter {
+    constructor(storage: unknown, key?: Buffer | null, opts?: Record<string, unknown>)
+    readonly key: Buffer
+    readonly discoveryKey: Buffer
+    readonly length: number
+    readonly contiguousLength: number
+    readonly signedLength: number
+    readonly byteLength: number
+    readonly writable: boolean
+    readonly opened: boolean
+    readonly closed: boolean
+    readonly peers: Hypercore.Peer[]
+    ready(): Promise<void>
+    close(): Promise<void>
+    get(index: number, opts?: { wait?: boolean; timeout?: number; valueEncoding?: unknown }): Promise<Buffer | null>
+    has(index: number): Promise<boolean>
+    append(blocks: Buffer | Buffer[]): Promise<{ length: number; byteLength: number }>
+    update(opts?: { wait?: boolean }): Promise<boolean>
+    treeHash(length?: number): Promise<Buffer>
+    download(range?: { start?: number; end?: number }): { done(): Promise<void>; destroy(): void }
+    replicate(isInitiator: boolean | unknown, opts?: Record<string, unknown>): NodeJS.ReadWriteStream
+    session(opts?: Record<string, unknown>): Hypercore
+    getUserData(key: string): Promise<Buffer | null>
+    on(event: 'append', listener: () => void): this
+    on(event: 'truncate', listener: (ancestors: number, forkId: number) => void): this
+    on(event: string, listener: (...args: unknown[]) => void): this
+  }
+  export = Hypercore
+}
+
+declare module 'corestore' {
+  import { EventEmitter } from 'node:events'
+  import Hypercore from 'hypercore'
+
+  class Corestore extends EventEmitter {
+    constructor(storage: string, opts?: { globalCache?: unknown; [k: string]: unknown })
+    readonly globalCache: unknown
+    get(opts: { name?: string; key?: Buffer; valueEncoding?: unknown; active?: boolean } | Buffer): Hypercore
+    namespace(name: string): Corestore
+    createKeyPair(name: string): Promise<{ publicKey: Buffer; secretKey: Buffer }>
+    replicate(isInitiatorOrStream: boolean | unknown, opts?: Record<string, unknown>): NodeJS.ReadWriteStream
+    ready(): Promise<void>
+    close(): Promise<void>
+  }
+  export = Corestore
+}
+
+declare module 'hyperbee' {
+  import Hypercore from 'hypercore'
+
+  namespace Hyperbee {
+    interface Node {
+      seq: number
+      key: Buffer
+      value: Buffer
+    }
+    interface HistoryNode extends Node {
+      type: 'put' | 'del'
+    }
+    interface Range {
+      gt?: Buffer
+      gte?: Buffer
+      lt?: Buffer
+      lte?: Buffer
+      limit?: number
+      reverse?: boolean
+    }
+    interface Batch {
+      get(key: Buffer): Promise<Node | null>
+      put(key: Buffer, value?: Buffer): Promise<void>
+      del(key: Buffer): Promise<void>
+      flush(): Promise<void>
+      close(): Promise<void>
+    }
+  }
+
+  class Hyperbee {
+    constructor(core: Hypercore, opts?: { keyEncoding?: string; valueEncoding?: string; extension?: boolean })
+    readonly core: Hypercore
+    readonly version: number
+    ready(): Promise<void>
+    close(): Promise<void>
+    get(key: Buffer): Promise<Hyperbee.Node | null>
+    put(key: Buffer, value?: Buffer): Promise<void>
+    batch(opts?: { update?: boolean }): Hyperbee.Batch
+    snapshot(): Hyperbee
+    checkout(version: number): Hyperbee
+    createReadStream(range?: Hyperbee.Range): AsyncIterable<Hyperbee.Node>
+    createHistoryStream(opts?: { gte?: number; lt?: number; live?: boolean }): AsyncIterable<Hyperbee.HistoryNode>
+  }
+  export = Hyperbee
+}
+
+declare module 'autobase' {
+  import { EventEmitter } from 'node:events'
+  import Corestore from 'corestore'
+  import Hypercore from 'hypercore'
+
+  namespace Autobase {
+    interface Node {
+      value: Buffer | null
+      from: { key: Buffer }
+      length: number
+      indexed: boolean
+    }
+    interface Host {
+      addWriter(key: Buffer, opts?: { indexer?: boolean }): Promise<void>
+      removeWriter(key: Buffer): Promise<void>
+      removeable(key: Buffer): boolean
+      interrupt(reason?: unknown): void
+    }
+    interface ViewStore {
+      get(opts: { name: string; valueEncoding?: unknown } | string): Hypercore
+    }
+    interface Handlers<V> {
+      open(store: ViewStore, host: unknown): V
+      apply(nodes: Node[], view: V, host: Host): Promise<void>
+      close?(view: V): Promise<void>
+      valueEncoding?: string
+      ackInterval?: number
+      encryptionKey?: Buffer
+      encrypt?: boolean
+      fastForward?: boolean
+    }
+  }
+
+  class Autobase<V = unknown> extends EventEmitter {
+    constructor(store: Corestore, bootstrap: Buffer | null, handlers: Autobase.Handlers<V>)
+    static getLocalKey(store: Corestore): Promise<Buffer>
+    readonly key: Buffer
+    readonly discoveryKey: Buffer
+    readonly local: Hypercore
+    readonly view: V
+    readonly core: Hypercore
+    readonly store: Corestore
+    readonly writable: boolean
+    readonly isIndexer: boolean
+    readonly length: number
+    readonly signedLength: number
+    readonly opened: boolean
+    readonly closed: boolean
+    readonly interrupted: unknown
+    readonly activeWriters: { map: Map<string, { core: Hypercore; isRemoved: boolean; isActiveIndexer: boolean }> }
+    ready(): Promise<void>
+    close(): Promise<void>
+    append(value: Buffer | Buffer[] | null): Promise<number>
+    update(): Promise<void>
+    ack(bg?: boolean): Promise<void>
+    hash(): Promise<Buffer>
+    heads(): Array<{ key: Buffer; length: number }>
+    replicate(isInitiatorOrStream: boolean | unknown, opts?: Record<string, unknown>): NodeJS.ReadWriteStream
+    waitForWritable(): Promise<void>
+  }
+  export = Autobase
+}
+
+declare module 'hyperdht' {
+  class DHT {
+    constructor(opts?: { bootstrap?: string[] | Array<{ host: string; port: number }>; host?: string; port?: number; ephemeral?: boolean })
+    ready(): Promise<void>
+    destroy(): Promise<void>
+    static bootstrapper(port: number, host: string, opts?: Record<string, unknown>): DHT
+  }
+  export = DHT
+}
+
+declare module 'hyperdht/testnet.js' {
+  import DHT from 'hyperdht'
+  interface Testnet {
+    nodes: DHT[]
+    bootstrap: Array<{ host: string; port: number }>
+    destroy(): Promise<void>
+  }
+  function createTestnet(size?: number, opts?: unknown): Promise<Testnet>
+  export = createTestnet
+}
+
+declare module 'hyperswarm' {
+  import { EventEmitter } from 'node:events'
+  import { Duplex } from 'node:stream'
+  import DHT from 'hyperdht'
+
+  namespace Hyperswarm {
+    interface Connection extends Duplex {
+      remotePublicKey: Buffer
+      publicKey: Buffer
+      rawStream?: { remoteHost?: string; remotePort?: number }
+    }
+    interface PeerInfo {
+      publicKey: Buffer
+      client: boolean
+    }
+    interface Discovery {
+      flushed(): Promise<void>
+      destroy(): Promise<void>
+    }
+  }
+
+  class Hyperswarm extends EventEmitter {
+    constructor(opts?: { dht?: DHT; keyPair?: unknown; bootstrap?: unknown; firewall?: (remotePublicKey: Buffer) => boolean })
+    readonly keyPair: { publicKey: Buffer }
+    readonly connections: Set<Hyperswarm.Connection>
+    readonly destroyed: boolean
+    join(topic: Buffer, opts?: { server?: boolean; client?: boolean }): Hyperswarm.Discovery
+    leave(topic: Buffer): Promise<void>
+    joinPeer(publicKey: Buffer): void
+    flush(): Promise<void>
+    destroy(): Promise<void>
+    on(event: 'connection', listener: (conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo) => void): this
+    on(event: string, listener: (...args: unknown[]) => void): this
+    off(event: 'connection', listener: (conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo) => void): this
+    off(event: string, listener: (...args: unknown[]) => void): this
+  }
+  export = Hyperswarm
+}
+
+declare module 'hypercore-id-encoding' {
+  export function encode(key: Buffer): string
+  export function decode(id: string | Buffer): Buffer
+  export function normalize(id: string | Buffer): string
+  export function isValid(id: unknown): boolean
+}
+
+declare module 'rache' {
+  class Rache {
+    constructor(opts?: { maxSize?: number })
+  }
+  export = Rache
+}
+
+declare module 'safety-catch' {
+  function safetyCatch(err: unknown): void
+  export = safetyCatch
+}
+
+declare module 'brittle' {
+  namespace test {
+    interface Assertion {
+      is(actual: unknown, expected: unknown, message?: string): void
+      not(actual: unknown, expected: unknown, message?: string): void
+      alike(actual: unknown, expected: unknown, message?: string): void
+      unlike(actual: unknown, expected: unknown, message?: string): void
+      ok(value: unknown, message?: string): void
+      absent(value: unknown, message?: string): void
+      pass(message?: string): void
+      fail(message?: string): void
+      exception(fn: unknown, expected?: unknown, message?: string): Promise<void>
+      execution(fn: unknown, message?: string): Promise<void>
+      comment(...args: unknown[]): void
+      teardown(fn: () => unknown, opts?: { order?: number }): void
+      timeout(ms: number): void
+      plan(n: number): void
+    }
+    interface Test extends Assertion {
+      test(name: string, fn: (t: Test) => unknown): Promise<void>
+    }
+  }
+  function test(name: string, fn: (t: test.Test) => unknown): void
+  function test(name: string, opts: { timeout?: number; skip?: boolean }, fn: (t: test.Test) => unknown): void
+  namespace test {
+    function skip(name: string, fn: (t: Test) => unknown): void
+    function solo(name: string, fn: (t: Test) => unknown): void
+  }
+  export = test
+}

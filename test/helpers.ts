@@ -1,0 +1,68 @@
+/**
+ * Test helpers: real storage in temp folders, a real DHT testnet on loopback.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type test from 'brittle'
+import createTestnet from 'hyperdht/testnet.js'
+import { Ledger, type LedgerOptions } from '../src/index.js'
+
+type T = test.Test
+
+/** A temp folder removed at teardown. */
+export async function tmp (t: T): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'meshledger-test-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }), { order: Infinity })
+  return dir
+}
+
+/** A loopback DHT testnet; returns options that point a ledger at it. */
+export async function testnet (t: T): Promise<Pick<LedgerOptions, 'bootstrap' | 'dhtHost'>> {
+  const net = await createTestnet(3, { teardown: t.teardown })
+  return { bootstrap: net.bootstrap, dhtHost: '127.0.0.1' }
+}
+
+/** An open ledger in a temp folder, closed at teardown. Offline unless given network options. */
+export async function create (t: T, opts: Partial<LedgerOptions> = {}): Promise<Ledger> {
+  const ledger = new Ledger({ storage: opts.storage ?? await tmp(t), swarm: false, ackInterval: 50, ...opts })
+  t.teardown(() => ledger.close())
+  await ledger.ready()
+  return ledger
+}
+
+/** Resolves once `fn()` is true, re-checked after each ledger update (no sleeps). */
+export async function until (ledgers: Ledger[], fn: () => boolean | Promise<boolean>): Promise<void> {
+  const alive = setInterval(() => {}, 1 << 30) // autobase's timers are unref'd; keep the test alive
+  try {
+    await untilUpdated(ledgers, fn)
+  } finally {
+    clearInterval(alive)
+  }
+}
+
+async function untilUpdated (ledgers: Ledger[], fn: () => boolean | Promise<boolean>): Promise<void> {
+  while (true) {
+    let wake = (): void => {}
+    const next = new Promise<void>((resolve) => { wake = resolve })
+    for (const l of ledgers) l.on('update', wake)
+    try {
+      if (await fn()) return
+      await next
+    } finally {
+      for (const l of ledgers) l.off('update', wake)
+    }
+  }
+}
+
+/** Pipe two ledgers' replication streams together in memory (no network). */
+export function replicate (a: Ledger, b: Ledger): () => void {
+  const s1 = a.replicate(true)
+  const s2 = b.replicate(false)
+  s1.pipe(s2).pipe(s1)
+  s1.on('error', () => {})
+  s2.on('error', () => {})
+  return () => {
+    for (const s of [s1, s2]) (s as unknown as { destroy (): void }).destroy()
+  }
+}
