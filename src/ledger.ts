@@ -375,11 +375,12 @@ export class Ledger extends ReadyResource {
   }
 
   /**
-   * A replication stream for a transport of your own (a socket, a pipe): `true` on the side that
-   * dialled. Pipe it both ways: `socket.pipe(ledger.replicate(true)).pipe(socket)`.
+   * Replicate over a transport of your own. Given a boolean (`true` on the side that dialled) it
+   * returns a stream to pipe both ways: `socket.pipe(ledger.replicate(true)).pipe(socket)`. Given
+   * an already encrypted stream (a Hyperswarm connection) it replicates over it.
    */
-  replicate (isInitiator: boolean): NodeJS.ReadWriteStream {
-    return this.opened$().replicate(isInitiator)
+  replicate (isInitiatorOrStream: boolean | NodeJS.ReadWriteStream): NodeJS.ReadWriteStream {
+    return this.opened$().replicate(isInitiatorOrStream)
   }
 
   /** Fetch what connected peers have and apply it. */

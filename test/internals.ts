@@ -1,0 +1,38 @@
+/**
+ * Reaching past the public API to act like a faulty or malicious device: write raw blocks into a
+ * device's own log, skipping local validation.
+ */
+import type { Ledger } from '../src/index.js'
+import { encodeBlock } from '../src/ops.js'
+
+interface RawBase {
+  append (value: Buffer): Promise<number>
+  localWriter: { isRemoved: boolean } | null
+}
+
+function rawBase (ledger: Ledger): RawBase {
+  return (ledger as unknown as { base: RawBase }).base
+}
+
+/** Append raw bytes as one block of `ledger`'s log; resolves with the block index. */
+export async function appendRaw (ledger: Ledger, block: Buffer): Promise<number> {
+  return (await rawBase(ledger).append(block)) - 1
+}
+
+/** Append ops as one block, unchecked. */
+export async function appendOps (ledger: Ledger, ops: Array<{ t: string, s?: number, d?: unknown }>): Promise<number> {
+  return appendRaw(ledger, encodeBlock(ops.map((o) => ({ t: o.t, s: o.s ?? 1, d: o.d ?? null }))))
+}
+
+/** Write into the log of a device that was removed, as a misbehaving device would. */
+export async function forceAppendAfterRemoval (ledger: Ledger, ops: Array<{ t: string, d?: unknown }>): Promise<number> {
+  const base = rawBase(ledger)
+  const writer = base.localWriter
+  if (writer === null) throw new Error('no local writer to force')
+  writer.isRemoved = false
+  try {
+    return await appendOps(ledger, ops)
+  } finally {
+    writer.isRemoved = true
+  }
+}

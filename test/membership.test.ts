@@ -1,0 +1,133 @@
+import test from 'brittle'
+import { isMeshledgerError } from '../src/index.js'
+import { create, replicate, until } from './helpers.js'
+import { appendOps, appendRaw, forceAppendAfterRemoval } from './internals.js'
+
+test('the creator is the first indexer; indexers add writers and indexers', async (t) => {
+  const a = await create(t)
+  const b = await create(t, { key: a.key })
+  const c = await create(t, { key: a.key })
+  replicate(a, b)
+  replicate(a, c)
+  t.alike((await a.members()).map((m) => [m.key, m.role, m.addedBy]), [[a.deviceKey, 'indexer', a.deviceKey]])
+  t.is(b.writable, false)
+  try {
+    await b.append({ type: 'note' })
+    t.fail('a non-member appended')
+  } catch (err) {
+    t.ok(isMeshledgerError(err, 'NOT_WRITABLE'))
+  }
+  const added = await a.addMember(b.deviceKey, { role: 'writer' })
+  await a.addMember(c.deviceKey, { role: 'indexer' })
+  await until([b, c], () => b.writable && c.writable)
+  const members = await b.members()
+  t.is(members.length, 3)
+  const mb = members.find((m) => m.key === b.deviceKey)
+  t.is(mb?.role, 'writer')
+  t.is(mb?.addedBy, a.deviceKey)
+  t.is(mb?.addedAt, added.id)
+  t.is(await b.roleOf(c.deviceKey), 'indexer')
+  await until([c], () => c.isIndexer)
+  t.ok(c.isIndexer)
+})
+
+test('a writer cannot change membership: refused locally, rejected on every peer if forced', async (t) => {
+  const a = await create(t)
+  const b = await create(t, { key: a.key })
+  const c = await create(t, { key: a.key })
+  replicate(a, b)
+  replicate(a, c)
+  await a.addMember(b.deviceKey)
+  await until([b], () => b.writable)
+  try {
+    await b.addMember(c.deviceKey)
+    t.fail('a writer added a member')
+  } catch (err) {
+    t.ok(isMeshledgerError(err, 'NOT_AUTHORISED'))
+  }
+  const seq = await appendOps(b, [{ t: 'member.add', d: { key: c.deviceKey, role: 'indexer' } }])
+  const id = `${b.deviceKey}.${seq}.0`
+  await until([a, c], async () => (await a.get(id)) !== null && (await c.get(id)) !== null)
+  for (const peer of [a, b, c]) {
+    const e = await peer.get(id)
+    t.is(e?.status, 'rejected')
+    t.is(e?.rejection?.code, 'NOT_AUTHORISED')
+  }
+  t.is(await a.roleOf(c.deviceKey), null)
+  t.is(c.writable, false)
+})
+
+test('malformed blocks from the network are recorded as rejected, never thrown', async (t) => {
+  const a = await create(t)
+  const b = await create(t, { key: a.key })
+  replicate(a, b)
+  await a.addMember(b.deviceKey)
+  await until([b], () => b.writable)
+  const bad = [
+    Buffer.from('not json'),
+    Buffer.from('{"p":1,"o":[]}'),
+    Buffer.from('{"p":1,"o":[{"t":"note","s":-1,"d":1}]}'),
+    Buffer.from('[1,2,3]'),
+    Buffer.from(JSON.stringify({ p: 1, o: [{ t: 'x', s: 1, d: 'y'.repeat(70000) }] }))
+  ]
+  const seqs: number[] = []
+  for (const block of bad) seqs.push(await appendRaw(b, block))
+  const ok = await b.append({ type: 'note', data: 'still fine' })
+  await until([a], async () => (await a.get(ok.id)) !== null)
+  const codes: string[] = []
+  for (const seq of seqs) codes.push((await a.get(`${b.deviceKey}.${seq}.0`))?.rejection?.code ?? 'missing')
+  t.alike(codes, ['MALFORMED_BLOCK', 'MALFORMED_BLOCK', 'INVALID_ENTRY', 'MALFORMED_BLOCK', 'ENTRY_TOO_LARGE'])
+  t.is((await a.get(ok.id))?.status === 'rejected', false)
+  t.is(await a.hash(), await b.hash(), 'both peers recorded the same rejections')
+})
+
+test('removal: later appends fail locally and forced ones are never applied', async (t) => {
+  const a = await create(t)
+  const b = await create(t, { key: a.key })
+  const c = await create(t, { key: a.key })
+  replicate(a, b)
+  replicate(a, c)
+  await a.addMember(b.deviceKey)
+  await until([b], () => b.writable)
+  const before = await b.append({ type: 'note', data: 'before removal' })
+  await until([a], async () => (await a.get(before.id)) !== null)
+  await a.removeMember(b.deviceKey)
+  await until([b], () => !b.writable)
+  try {
+    await b.append({ type: 'note', data: 'after removal' })
+    t.fail('a removed device appended')
+  } catch (err) {
+    t.ok(isMeshledgerError(err, 'NOT_WRITABLE'))
+  }
+  const seq = await forceAppendAfterRemoval(b, [{ t: 'note', d: 'forced' }])
+  const forced = `${b.deviceKey}.${seq}.0`
+  const marker = await a.append({ type: 'note', data: 'after the forced block' })
+  await until([c], async () => (await c.get(marker.id)) !== null)
+  await until([a, c], async () => (await a.hash()) === (await c.hash()))
+  t.is((await a.get(before.id))?.status === 'rejected', false, 'entries before removal stay')
+  t.is((await c.get(before.id))?.status === 'rejected', false)
+  for (const peer of [a, c]) {
+    const e = await peer.get(forced)
+    t.ok(e === null || e.status === 'rejected', 'the forced entry is not applied')
+  }
+  const removed = (await a.members({ all: true })).find((m) => m.key === b.deviceKey)
+  t.is(removed?.removedBy, a.deviceKey)
+  t.is((await a.members()).some((m) => m.key === b.deviceKey), false)
+  try {
+    await a.removeMember(b.deviceKey)
+    t.fail('removed twice')
+  } catch (err) {
+    t.ok(isMeshledgerError(err, 'NOT_FOUND'))
+  }
+})
+
+test('the last indexer cannot be removed or demoted', async (t) => {
+  const a = await create(t)
+  const self = await a.removeMember(a.deviceKey)
+  t.is(self.status, 'rejected')
+  t.is(self.rejection?.code, 'LAST_INDEXER')
+  const demote = await a.addMember(a.deviceKey, { role: 'writer' })
+  t.is(demote.rejection?.code, 'LAST_INDEXER')
+  t.is(await a.roleOf(a.deviceKey), 'indexer')
+  t.ok(a.writable)
+})
