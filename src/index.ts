@@ -3,7 +3,8 @@
  * surface.
  */
 export { Ledger, DEFAULT_ACK_INTERVAL, DEFAULT_CACHE_SIZE } from './ledger.js'
-export type { LedgerOptions, LedgerMode, LedgerStats, LedgerEvents, Member, WriterProgress } from './ledger.js'
+export type { LedgerOptions, LedgerMode, LedgerStats, LedgerEvents, Member } from './ledger.js'
+export type { WriterProgress } from './writer-progress.js'
 export type { Entry, EntryStatus, Rejection } from './entry.js'
 export type { EntryId } from './entry-id.js'
 export { parseId } from './entry-id.js'

@@ -7,6 +7,7 @@ import Corestore from 'corestore'
 import Hyperbee from 'hyperbee'
 import Rache from 'rache'
 import ReadyResource from 'ready-resource'
+import safetyCatch from 'safety-catch'
 import { createApply, roleOf, type MemberRecord } from './apply.js'
 import { decodeEntry, type Entry, type EntryStatus } from './entry.js'
 import { formatId, parseId, type EntryAddress, type EntryId } from './entry-id.js'
@@ -21,6 +22,7 @@ import {
   addressOfEntryKey, entryKey, memberKey, memberRange
 } from './view-layout.js'
 import { Watcher, type WatchFilter } from './watcher.js'
+import { WriterTracker, type WriterProgress } from './writer-progress.js'
 
 /** Default ack interval: confirms a write in under a second with three indexers on a LAN. */
 export const DEFAULT_ACK_INTERVAL = 200
@@ -55,17 +57,6 @@ export interface Member {
   addedAt: EntryId
   removedBy?: DeviceKey
   removedAt?: EntryId
-}
-
-/** Sync progress of one writer's log. */
-export interface WriterProgress {
-  key: DeviceKey
-  /** Blocks of this log held locally. */
-  length: number
-  /** Longest length any connected peer reports. */
-  remoteLength: number
-  /** Blocks known to exist that are not here yet. */
-  lag: number
 }
 
 /** Counters and gauges of a ledger, cheap to read. */
@@ -109,6 +100,7 @@ export class Ledger extends ReadyResource {
   private base: Autobase<Hyperbee> | null = null
   private network: Network | null = null
   private feed: ViewFeed | null = null
+  private tracker: WriterTracker | null = null
   private readonly watchers = new Set<Watcher>()
   private readonly commits: GroupCommit
   private interruption: MeshledgerError | null = null
@@ -132,9 +124,14 @@ export class Ledger extends ReadyResource {
     return encodeKey<LedgerKey>(this.opened$().key)
   }
 
-  /** The key peers meet under; reveals nothing about the ledger key. */
+  /** The key peers meet under (z32); reveals nothing about the ledger key. */
   get discoveryKey (): string {
     return encodeKey(this.opened$().discoveryKey)
+  }
+
+  /** The discovery key as bytes: the topic to join on a swarm of your own. */
+  discoveryKeyBytes (): Buffer {
+    return this.opened$().discoveryKey
   }
 
   /** This device's identity: its writer key (z32), the same across restarts. */
@@ -166,20 +163,11 @@ export class Ledger extends ReadyResource {
   /** Counters and sync progress. */
   get stats (): LedgerStats {
     const base = this.base
-    const writers: WriterProgress[] = []
-    if (base !== null && !base.closed) {
-      for (const w of base.activeWriters.map.values()) {
-        const length = w.core.length
-        let remoteLength = length
-        for (const peer of w.core.peers) remoteLength = Math.max(remoteLength, peer.remoteLength)
-        writers.push({ key: encodeKey<DeviceKey>(w.core.key), length, remoteLength, lag: remoteLength - length })
-      }
-    }
     return {
       peers: this.network?.peers().length ?? 0,
       appended: { entries: this.commits.ops, blocks: this.commits.blocks },
       view: { length: base?.view.core.length ?? 0, signedLength: base?.view.core.signedLength ?? 0 },
-      writers
+      writers: this.tracker?.progress() ?? []
     }
   }
 
@@ -222,6 +210,8 @@ export class Ledger extends ReadyResource {
       await base.ready()
 
       this.feed = new ViewFeed(base.view)
+      this.tracker = new WriterTracker(store, base.view)
+      await this.tracker.refresh()
       if (this._mode === 'created' && base.local.length === 0) {
         // The genesis op: the creator records itself as the first indexer.
         await this.commit(base, { type: 'member.add', data: { key: encodeKey(base.local.key), role: 'indexer' } })
@@ -298,8 +288,8 @@ export class Ledger extends ReadyResource {
     const addr = parseId(id)
     const entry = await this.read(base, addr)
     if (entry !== null) return entry.status
-    const writer = addr.writer.equals(base.local.key) ? base.local : base.activeWriters.map.get(addr.writer.toString('hex'))?.core
-    if (writer !== undefined && addr.seq < writer.length) return 'pending'
+    const writer = addr.writer.equals(base.local.key) ? base.local : this.tracker?.core(addr.writer)
+    if (writer != null && addr.seq < writer.length) return 'pending'
     throw MeshledgerError.notFound(`no entry ${id} on this device`)
   }
 
@@ -446,6 +436,7 @@ export class Ledger extends ReadyResource {
 
   private updated (): void {
     this.feed?.poke()
+    this.tracker?.refresh().catch(safetyCatch)
     this.emit('update')
   }
 
@@ -472,6 +463,7 @@ export class Ledger extends ReadyResource {
     const steps: Array<() => Promise<void> | undefined> = [
       () => this.network?.close(),
       () => this.commits.flushed(),
+      () => this.tracker?.close(),
       () => this.base?.close(),
       () => this.store?.close()
     ]

@@ -160,7 +160,6 @@ declare module 'autobase' {
     readonly opened: boolean
     readonly closed: boolean
     readonly interrupted: unknown
-    readonly activeWriters: { map: Map<string, { core: Hypercore; isRemoved: boolean; isActiveIndexer: boolean }> }
     ready(): Promise<void>
     close(): Promise<void>
     append(value: Buffer | Buffer[] | null): Promise<number>

@@ -1,0 +1,113 @@
+/**
+ * Propagation over a real Hyperswarm on a loopback hyperdht testnet: append on device A until the
+ * entry is readable in device B's view, against a raw Hypercore append until the replica holds
+ * the block. Waits are event-driven (B's `update`, the replica's `download`), never polled.
+ */
+import Corestore from 'corestore'
+import DHT from 'hyperdht'
+import createTestnet from 'hyperdht/testnet.js'
+import Hyperswarm from 'hyperswarm'
+import { Ledger } from '../src/index.js'
+import {
+  alive, entryBuffer, entryInput, mean, now, percentile, removeDir, rssAfterGc, tempDir, until,
+  type Scenario, type SideResult
+} from './util.js'
+
+/** Untimed round trips first: the first one includes discovery and connecting. */
+const WARMUP = 5
+
+/** Longest wait for one entry to arrive, ms. */
+const WAIT_MS = 30_000
+
+/** A→B propagation, ms. */
+export const propagation: Scenario = {
+  name: 'propagation',
+  figures: [
+    { label: 'A append → visible on B (swarm), p50', metric: 'p50Ms', unit: 'ms' },
+    { label: 'A append → visible on B (swarm), p99', metric: 'p99Ms', unit: 'ms' }
+  ],
+  async run (side, quick) {
+    const n = quick ? 50 : 200
+    const testnet = await createTestnet(3)
+    const dirA = await tempDir(`prop-${side}-a`)
+    const dirB = await tempDir(`prop-${side}-b`)
+    try {
+      const bootstrap = testnet.bootstrap
+      return side === 'ours' ? await runOurs(dirA, dirB, bootstrap, n) : await runRaw(dirA, dirB, bootstrap, n)
+    } finally {
+      await testnet.destroy()
+      await removeDir(dirA)
+      await removeDir(dirB)
+    }
+  }
+}
+
+type Bootstrap = Array<{ host: string, port: number }>
+
+function summary (samples: number[], connectMs: number, rss: number): SideResult {
+  return {
+    metrics: { p50Ms: percentile(samples, 0.5), p99Ms: percentile(samples, 0.99), meanMs: mean(samples), rssMB: rss },
+    notes: [`first round trip (discovery + connect + sync): ${connectMs.toFixed(0)} ms`]
+  }
+}
+
+async function runOurs (dirA: string, dirB: string, bootstrap: Bootstrap, n: number): Promise<SideResult> {
+  const net = { bootstrap, dhtHost: '127.0.0.1' }
+  const a = new Ledger({ storage: dirA, ...net })
+  await a.ready()
+  const b = new Ledger({ storage: dirB, key: a.key, ...net })
+  try {
+    await b.ready()
+    const samples: number[] = []
+    let connectMs = 0
+    for (let i = 0; i < WARMUP + n; i++) {
+      const start = now()
+      const { id } = await a.append(entryInput)
+      await alive(until(b, 'update', async () => (await b.get(id)) !== null), WAIT_MS, `entry ${i} on B`)
+      const ms = now() - start
+      if (i === 0) connectMs = ms
+      if (i >= WARMUP) samples.push(ms)
+    }
+    return summary(samples, connectMs, await rssAfterGc())
+  } finally {
+    await b.close()
+    await a.close()
+  }
+}
+
+async function runRaw (dirA: string, dirB: string, bootstrap: Bootstrap, n: number): Promise<SideResult> {
+  const storeA = new Corestore(dirA)
+  const storeB = new Corestore(dirB)
+  const swarms: Hyperswarm[] = []
+  try {
+    const coreA = storeA.get({ name: 'bench' })
+    await coreA.ready()
+    const coreB = storeB.get({ key: coreA.key })
+    await coreB.ready()
+    coreB.download({ start: 0, end: -1 }) // live: fetch every block as soon as it is announced
+    for (const [store, core] of [[storeA, coreA], [storeB, coreB]] as const) {
+      const swarm = new Hyperswarm({ dht: new DHT({ bootstrap, host: '127.0.0.1' }) })
+      swarm.on('connection', (conn) => {
+        conn.on('error', () => {})
+        store.replicate(conn)
+      })
+      swarm.join(core.discoveryKey, { server: true, client: true })
+      swarms.push(swarm)
+    }
+    const samples: number[] = []
+    let connectMs = 0
+    for (let i = 0; i < WARMUP + n; i++) {
+      const start = now()
+      const { length } = await coreA.append(entryBuffer)
+      await alive(until(coreB, 'download', () => coreB.has(length - 1)), WAIT_MS, `block ${i} on B`)
+      const ms = now() - start
+      if (i === 0) connectMs = ms
+      if (i >= WARMUP) samples.push(ms)
+    }
+    return summary(samples, connectMs, await rssAfterGc())
+  } finally {
+    for (const swarm of swarms) await swarm.destroy()
+    await storeB.close()
+    await storeA.close()
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Sync progress per member log: how much of each writer's log this device holds, and how much
+ * connected peers say exists. Sessions on member cores are opened as members appear in the view.
+ */
+import type Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import type Hyperbee from 'hyperbee'
+import safetyCatch from 'safety-catch'
+import { encodeKey, type DeviceKey } from './keys.js'
+import { memberRange } from './view-layout.js'
+
+/** Sync progress of one writer's log. */
+export interface WriterProgress {
+  key: DeviceKey
+  /** Blocks of this log held locally. */
+  length: number
+  /** Longest length any connected peer reports. */
+  remoteLength: number
+  /** Blocks known to exist that are not here yet. */
+  lag: number
+}
+
+/** Internal: tracks member cores for one ledger. */
+export class WriterTracker {
+  private readonly store: Corestore
+  private readonly view: Hyperbee
+  private readonly cores = new Map<string, Hypercore>()
+  private refreshing: Promise<void> | null = null
+  private again = false
+  private closed = false
+
+  constructor (store: Corestore, view: Hyperbee) {
+    this.store = store
+    this.view = view
+  }
+
+  /** The local session on a member's log, if it is a known member. */
+  core (key: Buffer): Hypercore | null {
+    return this.cores.get(key.toString('hex')) ?? null
+  }
+
+  /** Progress of every member log, current as of the last refresh. */
+  progress (): WriterProgress[] {
+    const out: WriterProgress[] = []
+    for (const core of this.cores.values()) {
+      if (!core.opened || core.closed) continue
+      const length = core.length
+      let remoteLength = length
+      for (const peer of core.peers) remoteLength = Math.max(remoteLength, peer.remoteLength)
+      out.push({ key: encodeKey<DeviceKey>(core.key), length, remoteLength, lag: remoteLength - length })
+    }
+    return out
+  }
+
+  /** Pick up members added since the last call (coalesced). */
+  refresh (): Promise<void> {
+    if (this.refreshing !== null) {
+      this.again = true
+      return this.refreshing
+    }
+    this.refreshing = this.scan().catch(safetyCatch).finally(() => {
+      this.refreshing = null
+      if (this.again && !this.closed) {
+        this.again = false
+        this.refresh().catch(safetyCatch)
+      }
+    })
+    return this.refreshing
+  }
+
+  /** Close the sessions this tracker opened. */
+  async close (): Promise<void> {
+    this.closed = true
+    while (this.refreshing !== null) await this.refreshing
+    await Promise.all([...this.cores.values()].map((c) => c.close()))
+    this.cores.clear()
+  }
+
+  private async scan (): Promise<void> {
+    for await (const node of this.view.createReadStream(memberRange())) {
+      if (this.closed) return
+      const key = node.key.subarray(1)
+      const id = key.toString('hex')
+      if (this.cores.has(id)) continue
+      const core = this.store.get({ key, active: false })
+      this.cores.set(id, core)
+      await core.ready()
+    }
+  }
+}
