@@ -59,7 +59,7 @@ function runChild (name: string, side: Side, quick: boolean): Promise<SideResult
     proc.on('message', (m) => {
       message = m as ChildMessage
       grace = setTimeout(() => {
-        if (message?.ok === true) message.result.notes.push(`${name}/${side}: child did not exit by itself within ${EXIT_GRACE_MS} ms (open handles); killed`)
+        if (message?.ok === true) message.result.notes.push(`child did not exit by itself within ${EXIT_GRACE_MS} ms (open handles); killed`)
         proc.kill('SIGKILL')
       }, EXIT_GRACE_MS)
     })
@@ -101,7 +101,7 @@ async function parent (args: string[]): Promise<void> {
       }
     }
     const { ours, raw } = results
-    for (const result of [ours, raw]) if (result !== undefined) notes.push(...result.notes)
+    for (const side of SIDES) notes.push(...(results[side]?.notes ?? []).map((n) => `${scenario.name}/${side}: ${n}`))
     scenario.figures.forEach((figure, i) => {
       const a = ours?.metrics[figure.metric]
       const b = raw?.metrics[figure.metric]

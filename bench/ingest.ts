@@ -42,7 +42,7 @@ async function runOurs (dir: string, n: number): Promise<SideResult> {
   await ledger.close()
   return {
     metrics: { entriesPerSec: n / (ms / 1000), rssMB: rss },
-    notes: [`ingest: ${n} entries in ${appended.blocks} blocks (${(appended.entries / appended.blocks).toFixed(1)} entries/block), ${ms.toFixed(0)} ms`]
+    notes: [`${n} entries in ${appended.blocks} blocks (${(appended.entries / appended.blocks).toFixed(1)} entries/block), ${ms.toFixed(0)} ms`]
   }
 }
 
@@ -57,6 +57,6 @@ async function runRaw (dir: string, n: number): Promise<SideResult> {
   await close()
   return {
     metrics: { entriesPerSec: n / (ms / 1000), rssMB: rss },
-    notes: [`ingest raw: ${n} entries, view length ${viewLength}, ${ms.toFixed(0)} ms`]
+    notes: [`${n} entries, view length ${viewLength}, ${ms.toFixed(0)} ms`]
   }
 }

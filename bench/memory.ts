@@ -38,7 +38,7 @@ export const memory: Scenario = {
       const disk = await diskUsage(dir)
       return {
         metrics: { rssMB: rss, peakMB: peakRss(), diskBytesPerEntry: disk / n },
-        notes: [`memory ${side}: ${n} entries, ${(disk / 1e6).toFixed(1)} MB on disk`]
+        notes: [`${n} entries, ${(disk / 1e6).toFixed(1)} MB on disk`]
       }
     } finally {
       await removeDir(dir)

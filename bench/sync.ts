@@ -77,7 +77,7 @@ async function runOurs (dirA: string, dirB: string, n: number): Promise<SideResu
     return {
       metrics: { entriesPerSec: n / (ms / 1000), MBps: view.core.byteLength / 1e6 / (ms / 1000), rssMB: rss },
       notes: [
-        `sync: view usable (length + hash equal) after ${usableMs.toFixed(0)} ms, all ${length} view blocks ` +
+        `view usable (length + hash equal) after ${usableMs.toFixed(0)} ms, all ${length} view blocks ` +
         `(${(view.core.byteLength / 1e6).toFixed(1)} MB) local after ${ms.toFixed(0)} ms; B holds ${entries} entry records for ${n} entries (+1 genesis)`
       ]
     }
@@ -110,7 +110,7 @@ async function runRaw (dirA: string, dirB: string, n: number): Promise<SideResul
     const rss = await rssAfterGc()
     return {
       metrics: { entriesPerSec: n / (ms / 1000), MBps: coreB.byteLength / 1e6 / (ms / 1000), rssMB: rss },
-      notes: [`sync raw: ${n} blocks (${(coreB.byteLength / 1e6).toFixed(1)} MB) in ${ms.toFixed(0)} ms`]
+      notes: [`${n} blocks (${(coreB.byteLength / 1e6).toFixed(1)} MB) in ${ms.toFixed(0)} ms`]
     }
   } finally {
     unpipe()

@@ -373,9 +373,10 @@ export class Ledger extends ReadyResource {
     return this.opened$().replicate(isInitiatorOrStream)
   }
 
-  /** Fetch what connected peers have and apply it. */
+  /** Fetch what connected peers have, apply it, and refresh `stats`. */
   async update (): Promise<void> {
     await this.opened$().update()
+    await this.tracker?.refresh()
   }
 
   /**

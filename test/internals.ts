@@ -7,6 +7,8 @@ import { encodeBlock } from '../src/ops.js'
 
 interface RawBase {
   append (value: Buffer): Promise<number>
+  heads (): Array<{ key: Buffer, length: number }>
+  length: number
   localWriter: { isRemoved: boolean } | null
 }
 
@@ -35,4 +37,11 @@ export async function forceAppendAfterRemoval (ledger: Ledger, ops: Array<{ t: s
   } finally {
     writer.isRemoved = true
   }
+}
+
+/** The causal heads and system length: equal on two peers when they hold the same history. */
+export function history (ledger: Ledger): string {
+  const base = rawBase(ledger)
+  const heads = base.heads().map((h) => `${h.key.toString('hex')}:${h.length}`).sort()
+  return `${base.length}|${heads.join(',')}`
 }

@@ -1,0 +1,83 @@
+/**
+ * Property: whatever order the ops reach peers in, every peer ends with the same view hash.
+ * Each run (seeded) builds a random causal history: three members write valid ops, forged
+ * membership ops and malformed blocks while syncing in random pairs, and one is removed mid-way.
+ * Then fresh observers receive the logs in random orders. Once every peer holds the same logs,
+ * every view must hash the same.
+ */
+import test from 'brittle'
+import type { Ledger } from '../src/index.js'
+import { create, replicate, until } from './helpers.js'
+import { appendOps, appendRaw, history } from './internals.js'
+
+const RUNS = Number(process.env.DETERMINISM_RUNS ?? 8)
+const STEPS = 30
+
+/** mulberry32: a small seeded PRNG. */
+function rng (seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let r = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+
+async function sync (peers: Ledger[]): Promise<void> {
+  const stops: Array<() => void> = []
+  for (let i = 1; i < peers.length; i++) stops.push(replicate(peers[i - 1], peers[i]))
+  await until(peers, async () => {
+    await Promise.all(peers.map((p) => p.update()))
+    const first = history(peers[0])
+    return peers.every((p) => history(p) === first && p.length === peers[0].length)
+  })
+  for (const stop of stops) stop()
+}
+
+for (let run = 1; run <= RUNS; run++) {
+  test(`determinism: random causal orders give one view hash (seed ${run})`, async (t) => {
+    const random = rng(run * 7919)
+    const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]
+    const quiet = { ackInterval: 1 << 30 } // no background acks: the history is exactly the ops below
+    const a = await create(t, quiet)
+    const b = await create(t, { ...quiet, key: a.key })
+    const c = await create(t, { ...quiet, key: a.key })
+    await a.addMember(b.deviceKey, { role: 'writer' })
+    await a.addMember(c.deviceKey, { role: 'indexer' })
+    await sync([a, b, c])
+    const members = [a, b, c]
+    let removed = false
+
+    for (let step = 0; step < STEPS; step++) {
+      const r = random()
+      const who = pick(members)
+      if (r < 0.25) {
+        const [x, y] = [pick(members), pick(members)]
+        if (x !== y) await sync([x, y])
+      } else if (r < 0.3 && !removed && who !== b) {
+        removed = true
+        await who.removeMember(b.deviceKey).catch(() => {}) // refused locally if who is not an indexer
+      } else if (r < 0.36) {
+        await appendRaw(who, Buffer.from(`garbage ${step}`)).catch(() => {})
+      } else if (r < 0.42) {
+        await appendOps(who, [{ t: 'member.add', d: { key: pick(members).deviceKey, role: 'indexer' } }]).catch(() => {})
+      } else {
+        const n = 1 + Math.floor(random() * 4)
+        await Promise.all(Array.from({ length: n }, (_, i) => who.append({ type: pick(['note', 'reading']), data: { step, i } }).catch(() => {})))
+      }
+    }
+
+    const observers = [await create(t, { ...quiet, key: a.key }), await create(t, { ...quiet, key: a.key })]
+    for (const o of observers) {
+      const order = [...members].sort(() => random() - 0.5)
+      for (const m of order) await sync([o, m])
+    }
+    const all = [...members, ...observers]
+    await sync(all)
+    const hashes = await Promise.all(all.map((l) => l.hash()))
+    t.ok(hashes.every((h) => h === hashes[0]), `${all.length} peers, one view hash ${hashes[0].slice(0, 12)} at length ${a.length}`)
+    const rejected = await Promise.all(all.map(async (l) => (await l.members({ all: true })).map((m) => `${m.key}:${m.role}:${m.removedAt ?? ''}`).join()))
+    t.ok(rejected.every((m) => m === rejected[0]), 'one membership history')
+  })
+}
