@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
-import { Ledger, type LedgerOptions } from '../src/index.js'
+import { isMeshledgerError, Ledger, type ErrorCode, type LedgerOptions, type Role } from '../src/index.js'
 
 type T = test.Test
 
@@ -65,4 +65,32 @@ export function replicate (a: Ledger, b: Ledger): () => void {
   return () => {
     for (const s of [s1, s2]) (s as unknown as { destroy (): void }).destroy()
   }
+}
+
+/** Asserts that `promise` rejects with a MeshledgerError of `code`. */
+export async function fails (t: T, promise: Promise<unknown>, code: ErrorCode, message?: string): Promise<void> {
+  try {
+    await promise
+    t.fail(`${message ?? code}: resolved instead of failing`)
+  } catch (err) {
+    t.ok(isMeshledgerError(err, code), message ?? code)
+    if (!isMeshledgerError(err, code)) t.comment(err)
+  }
+}
+
+/**
+ * The creator plus one replica per role given, replicated in memory; each added with its role and
+ * writable before this resolves.
+ */
+export async function group (t: T, roles: Role[], opts: Partial<LedgerOptions> = {}): Promise<Ledger[]> {
+  const first = await create(t, opts)
+  const out = [first]
+  for (const role of roles) {
+    const l = await create(t, { ...opts, key: first.key })
+    t.teardown(replicate(first, l))
+    await first.addMember(l.deviceKey, { role })
+    out.push(l)
+  }
+  await until(out, () => out.every((l) => l.writable))
+  return out
 }

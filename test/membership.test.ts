@@ -1,6 +1,6 @@
 import test from 'brittle'
-import { isMeshledgerError } from '../src/index.js'
-import { create, replicate, until } from './helpers.js'
+
+import { create, replicate, until, fails, group } from './helpers.js'
 import { appendOps, appendRaw, forceAppendAfterRemoval } from './internals.js'
 
 test('the creator is the first indexer; indexers add writers and indexers', async (t) => {
@@ -11,12 +11,7 @@ test('the creator is the first indexer; indexers add writers and indexers', asyn
   replicate(a, c)
   t.alike((await a.members()).map((m) => [m.key, m.role, m.addedBy]), [[a.deviceKey, 'indexer', a.deviceKey]])
   t.is(b.writable, false)
-  try {
-    await b.append({ type: 'note' })
-    t.fail('a non-member appended')
-  } catch (err) {
-    t.ok(isMeshledgerError(err, 'NOT_WRITABLE'))
-  }
+  await fails(t, b.append({ type: 'note' }), 'NOT_WRITABLE', 'a non-member appended')
   const added = await a.addMember(b.deviceKey, { role: 'writer' })
   await a.addMember(c.deviceKey, { role: 'indexer' })
   await until([b, c], () => b.writable && c.writable)
@@ -32,19 +27,10 @@ test('the creator is the first indexer; indexers add writers and indexers', asyn
 })
 
 test('a writer cannot change membership: refused locally, rejected on every peer if forced', async (t) => {
-  const a = await create(t)
-  const b = await create(t, { key: a.key })
+  const [a, b] = await group(t, ['writer'])
   const c = await create(t, { key: a.key })
-  replicate(a, b)
   replicate(a, c)
-  await a.addMember(b.deviceKey)
-  await until([b], () => b.writable)
-  try {
-    await b.addMember(c.deviceKey)
-    t.fail('a writer added a member')
-  } catch (err) {
-    t.ok(isMeshledgerError(err, 'NOT_AUTHORISED'))
-  }
+  await fails(t, b.addMember(c.deviceKey), 'NOT_AUTHORISED', 'a writer added a member')
   const seq = await appendOps(b, [{ t: 'member.add', d: { key: c.deviceKey, role: 'indexer' } }])
   const id = `${b.deviceKey}.${seq}.0`
   await until([a, c], async () => (await a.get(id)) !== null && (await c.get(id)) !== null)
@@ -58,11 +44,7 @@ test('a writer cannot change membership: refused locally, rejected on every peer
 })
 
 test('malformed blocks from the network are recorded as rejected, never thrown', async (t) => {
-  const a = await create(t)
-  const b = await create(t, { key: a.key })
-  replicate(a, b)
-  await a.addMember(b.deviceKey)
-  await until([b], () => b.writable)
+  const [a, b] = await group(t, ['writer'])
   const bad = [
     Buffer.from('not json'),
     Buffer.from('{"p":1,"o":[]}'),
@@ -82,23 +64,14 @@ test('malformed blocks from the network are recorded as rejected, never thrown',
 })
 
 test('removal: later appends fail locally and forced ones are never applied', async (t) => {
-  const a = await create(t)
-  const b = await create(t, { key: a.key })
+  const [a, b] = await group(t, ['writer'])
   const c = await create(t, { key: a.key })
-  replicate(a, b)
   replicate(a, c)
-  await a.addMember(b.deviceKey)
-  await until([b], () => b.writable)
   const before = await b.append({ type: 'note', data: 'before removal' })
   await until([a], async () => (await a.get(before.id)) !== null)
   await a.removeMember(b.deviceKey)
   await until([b], () => !b.writable)
-  try {
-    await b.append({ type: 'note', data: 'after removal' })
-    t.fail('a removed device appended')
-  } catch (err) {
-    t.ok(isMeshledgerError(err, 'NOT_WRITABLE'))
-  }
+  await fails(t, b.append({ type: 'note', data: 'after removal' }), 'NOT_WRITABLE', 'a removed device appended')
   const seq = await forceAppendAfterRemoval(b, [{ t: 'note', d: 'forced' }])
   const forced = `${b.deviceKey}.${seq}.0`
   const marker = await a.append({ type: 'note', data: 'after the forced block' })
@@ -113,12 +86,7 @@ test('removal: later appends fail locally and forced ones are never applied', as
   const removed = (await a.members({ all: true })).find((m) => m.key === b.deviceKey)
   t.is(removed?.removedBy, a.deviceKey)
   t.is((await a.members()).some((m) => m.key === b.deviceKey), false)
-  try {
-    await a.removeMember(b.deviceKey)
-    t.fail('removed twice')
-  } catch (err) {
-    t.ok(isMeshledgerError(err, 'NOT_FOUND'))
-  }
+  await fails(t, a.removeMember(b.deviceKey), 'NOT_FOUND', 'removed twice')
 })
 
 test('the last indexer cannot be removed or demoted', async (t) => {

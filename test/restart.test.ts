@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import test from 'brittle'
-import { isMeshledgerError, Ledger } from '../src/index.js'
-import { create, replicate, tmp, until } from './helpers.js'
+import { Ledger } from '../src/index.js'
+import { create, replicate, tmp, until, fails } from './helpers.js'
 
 test('close and reopen keeps identity, entries and membership', async (t) => {
   const dirA = await tmp(t)
@@ -52,12 +52,7 @@ test('a folder holding one ledger refuses another key', async (t) => {
   const key = a.key
   await a.close()
   const wrong = new Ledger({ storage: dir, swarm: false, key: other.key })
-  try {
-    await wrong.ready()
-    t.fail('opened with the wrong key')
-  } catch (err) {
-    t.ok(isMeshledgerError(err, 'LEDGER_MISMATCH'))
-  }
+  await fails(t, wrong.ready(), 'LEDGER_MISMATCH', 'opened with the wrong key')
   const right = await create(t, { storage: dir, key })
   t.is(right.mode, 'opened')
 })

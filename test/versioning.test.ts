@@ -1,11 +1,11 @@
 import { once } from 'node:events'
 import test from 'brittle'
-import { isMeshledgerError, type MeshledgerError } from '../src/index.js'
+import type { MeshledgerError } from '../src/index.js'
 import Corestore from 'corestore'
 import Hyperbee from 'hyperbee'
 import { createApply } from '../src/apply.js'
 import { encodeBlock, PROTOCOL_VERSION } from '../src/ops.js'
-import { create, tmp } from './helpers.js'
+import { create, tmp, fails } from './helpers.js'
 import { appendRaw } from './internals.js'
 
 test('a block of a newer protocol stops apply with UPGRADE_REQUIRED instead of guessing', async (t) => {
@@ -17,12 +17,7 @@ test('a block of a newer protocol stops apply with UPGRADE_REQUIRED instead of g
   const [err] = await upgrade
   t.is(err.code, 'UPGRADE_REQUIRED')
   t.is(a.writable, false)
-  try {
-    await a.append({ type: 'note' })
-    t.fail('appended after the interrupt')
-  } catch (e) {
-    t.ok(isMeshledgerError(e, 'UPGRADE_REQUIRED'))
-  }
+  await fails(t, a.append({ type: 'note' }), 'UPGRADE_REQUIRED', 'appended after the interrupt')
   t.alike((await a.get(before.id))?.data, 'understood', 'what was applied before is still readable')
 })
 
