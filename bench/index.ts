@@ -46,7 +46,9 @@ async function child (name: string, side: Side, quick: boolean): Promise<void> {
     message = { ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) }
     process.exitCode = 1
   }
-  process.send?.(message, () => process.disconnect())
+  // Run by hand (no IPC channel, e.g. under a profiler): print the result instead.
+  if (process.send === undefined) console.log(JSON.stringify(message, null, 2))
+  else process.send(message, () => process.disconnect())
 }
 
 /** Run one side of a scenario in a fresh process; notes a child that does not exit by itself. */
