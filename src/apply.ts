@@ -12,7 +12,7 @@ import {
   PROTOCOL_VERSION, checkOp, decodeBlock, isSystemType, parseMemberOp,
   type MemberOp, type Refusal, type Role, type WireOp
 } from './ops.js'
-import { EMPTY, entryKey, memberKey, rejectedKey, timeKey, typeKey, writerKey } from './view-layout.js'
+import { EMPTY, SEGMENT_SPAN, blockKey, memberKey, rejectedKey, segmentKey, type IndexName } from './view-layout.js'
 
 /** A member record as stored in the view. */
 export interface MemberRecord {
@@ -39,7 +39,8 @@ export function createApply (genesis: () => Buffer): ApplyFn {
       const seq = node.length - 1
       const block = decodeBlock(node.value)
       if ('code' in block) {
-        await reject(batch, writer, seq, 0, null, block)
+        await batch.put(blockKey(writer, seq), Buffer.from(JSON.stringify({ x: block })))
+        await batch.put(rejectedKey(writer, seq, 0), EMPTY)
         continue
       }
       if (block.p > PROTOCOL_VERSION) {
@@ -48,31 +49,59 @@ export function createApply (genesis: () => Buffer): ApplyFn {
         host.interrupt({ code: 'UPGRADE_REQUIRED', protocol: block.p, writer: encodeKey(writer), seq })
         return
       }
-      let role = await roleOf(batch, writer, genesis())
-      for (let offset = 0; offset < block.o.length; offset++) {
-        const op = block.o[offset]
-        const checked = checkOp(op)
-        if ('code' in checked) {
-          await reject(batch, writer, seq, offset, op, checked)
-          continue
-        }
-        if (role === null) {
-          await reject(batch, writer, seq, offset, op, { code: 'NOT_A_MEMBER', reason: 'the writer is not a member at this point of the ledger' })
-          continue
-        }
-        if (isSystemType(op.t)) {
-          const member = parseMemberOp(op.t, op.d) as MemberOp
-          const refusal = await applyMember(batch, host, member, writer, role, formatId(writer, seq, offset))
-          if (refusal !== null) {
-            await reject(batch, writer, seq, offset, op, refusal)
-            continue
-          }
-          if (member.key.equals(writer)) role = await roleOf(batch, writer, genesis())
-        }
-        await accept(batch, writer, seq, offset, op, checked.json)
-      }
+      await applyBlock(batch, host, writer, seq, block.o, genesis())
     }
     await batch.flush()
+  }
+}
+
+async function applyBlock (batch: Hyperbee.Batch, host: Autobase.Host, writer: Buffer, seq: number, ops: WireOp[], genesis: Buffer): Promise<void> {
+  const records: string[] = []
+  const accepted: Array<{ offset: number, type: string, ts: number }> = []
+  let role = await roleOf(batch, writer, genesis)
+  for (let offset = 0; offset < ops.length; offset++) {
+    const op = ops[offset]
+    const checked = checkOp(op)
+    let refusal: Refusal | null = 'code' in checked ? checked : null
+    if (refusal === null && role === null) refusal = { code: 'NOT_A_MEMBER', reason: 'the writer is not a member at this point of the ledger' }
+    if (refusal === null && isSystemType(op.t)) {
+      const member = parseMemberOp(op.t, op.d) as MemberOp
+      refusal = await applyMember(batch, host, member, writer, role as Role, formatId(writer, seq, offset))
+      if (refusal === null && member.key.equals(writer)) role = await roleOf(batch, writer, genesis)
+    }
+    if (refusal !== null) {
+      records.push(rejectedRecord(op, refusal))
+      await batch.put(rejectedKey(writer, seq, offset), EMPTY)
+      continue
+    }
+    records.push(`{"t":${JSON.stringify(op.t)},"v":${PROTOCOL_VERSION},"ts":${op.s},"d":${(checked as { json: string }).json}}`)
+    accepted.push({ offset, type: op.t, ts: op.s })
+  }
+  await batch.put(blockKey(writer, seq), Buffer.from(`{"o":[${records.join(',')}]}`))
+  if (accepted.length === 0) return
+  await putSegments(batch, 'time', '', writer, seq, accepted)
+  await putSegments(batch, 'writer', '', writer, seq, accepted)
+  const types = new Map<string, typeof accepted>()
+  for (const a of accepted) {
+    const list = types.get(a.type)
+    if (list === undefined) types.set(a.type, [a])
+    else list.push(a)
+  }
+  for (const [type, list] of types) await putSegments(batch, 'type', type, writer, seq, list)
+}
+
+/** Index a block's entries in segments of at most SEGMENT_SPAN ms, each sorted by (ts, offset). */
+async function putSegments (
+  batch: Hyperbee.Batch, index: IndexName, type: string, writer: Buffer, seq: number, items: Array<{ offset: number, ts: number }>
+): Promise<void> {
+  const sorted = [...items].sort((x, y) => x.ts - y.ts || x.offset - y.offset)
+  let start = 0
+  for (let i = 1; i <= sorted.length; i++) {
+    if (i < sorted.length && sorted[i].ts - sorted[start].ts < SEGMENT_SPAN) continue
+    const segment = sorted.slice(start, i)
+    const key = segmentKey(index, type, segment[0].ts, writer, seq, segment[0].offset)
+    await batch.put(key, Buffer.from(JSON.stringify(segment.map((s) => [s.offset, s.ts]))))
+    start = i
   }
 }
 
@@ -114,25 +143,14 @@ async function putMember (batch: Hyperbee.Batch, key: Buffer, record: MemberReco
   await batch.put(memberKey(key), Buffer.from(JSON.stringify(record)))
 }
 
-async function accept (batch: Hyperbee.Batch, writer: Buffer, seq: number, offset: number, op: WireOp, json: string): Promise<void> {
-  const record = `{"t":${JSON.stringify(op.t)},"v":${PROTOCOL_VERSION},"ts":${op.s},"d":${json}}`
-  await batch.put(entryKey(writer, seq, offset), Buffer.from(record))
-  await batch.put(timeKey(op.s, writer, seq, offset), EMPTY)
-  await batch.put(typeKey(op.t, op.s, writer, seq, offset), EMPTY)
-  await batch.put(writerKey(op.s, writer, seq, offset), EMPTY)
-}
-
-async function reject (
-  batch: Hyperbee.Batch, writer: Buffer, seq: number, offset: number, op: WireOp | null, refusal: Refusal
-): Promise<void> {
-  // Keep what can be kept for review; never store data that was refused for its size.
+function rejectedRecord (op: WireOp, refusal: Refusal): string {
+  // Keep what can be kept for review; never store data refused for its size or shape.
   const record: Record<string, unknown> = { x: { code: refusal.code, reason: refusal.reason } }
-  if (op !== null && typeof op === 'object') {
+  if (typeof op === 'object' && op !== null) {
     if (typeof op.t === 'string') record.t = op.t.slice(0, 64)
     record.v = PROTOCOL_VERSION
     if (Number.isSafeInteger(op.s)) record.ts = op.s
     if (refusal.code !== 'ENTRY_TOO_LARGE' && refusal.code !== 'INVALID_ENTRY') record.d = op.d
   }
-  await batch.put(entryKey(writer, seq, offset), Buffer.from(JSON.stringify(record)))
-  await batch.put(rejectedKey(writer, seq, offset), EMPTY)
+  return JSON.stringify(record)
 }

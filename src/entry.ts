@@ -1,7 +1,7 @@
 /**
  * Entries as callers see them, decoded from view records.
  */
-import { formatId, type EntryAddress, type EntryId } from './entry-id.js'
+import { formatId, type EntryId } from './entry-id.js'
 import { encodeKey, type DeviceKey } from './keys.js'
 import type { RejectionCode } from './ops.js'
 
@@ -42,7 +42,8 @@ export interface Entry {
   rejection?: Rejection
 }
 
-interface StoredRecord {
+/** One op as the view's block record stores it. */
+interface StoredOp {
   t?: string
   v?: number
   ts?: number
@@ -50,24 +51,53 @@ interface StoredRecord {
   x?: { code: RejectionCode, reason: string }
 }
 
+/** A block record: its ops, or why the whole block was refused. */
+export interface BlockRecord {
+  o?: StoredOp[]
+  x?: { code: RejectionCode, reason: string }
+}
+
+/** Parse a block record from the view. */
+export function decodeBlockRecord (value: Buffer): BlockRecord {
+  return JSON.parse(value.toString('utf8')) as BlockRecord
+}
+
+/** Number of entries a block record addresses (a refused block counts as one). */
+export function entryCount (record: BlockRecord): number {
+  return record.o?.length ?? 1
+}
+
 /**
- * Decode a view record. `nodeSeq` is the view block that holds it; `signedLength` the view's
- * quorum-signed length (a record below it is final).
+ * The entry at `offset` of a block record, or null. `nodeSeq` is the view block holding the
+ * record; `signedLength` the view's quorum-signed length (a record below it is final).
  */
-export function decodeEntry (addr: EntryAddress, value: Buffer, nodeSeq: number, signedLength: number): Entry {
-  const record = JSON.parse(value.toString('utf8')) as StoredRecord
+export function entryOfBlock (
+  writer: Buffer, seq: number, offset: number, record: BlockRecord, nodeSeq: number, signedLength: number
+): Entry | null {
+  const op: StoredOp | undefined = record.o === undefined ? (offset === 0 ? { x: record.x } : undefined) : record.o[offset]
+  if (op === undefined) return null
   const final = nodeSeq < signedLength
   const entry: Entry = {
-    id: formatId(addr.writer, addr.seq, addr.offset),
-    writer: encodeKey<DeviceKey>(addr.writer),
-    seq: addr.seq,
-    offset: addr.offset,
-    type: record.t ?? '',
-    version: record.v ?? 0,
-    timestamp: record.ts ?? 0,
-    data: record.d ?? null,
-    status: record.x !== undefined ? 'rejected' : final ? 'confirmed' : 'applied'
+    id: formatId(writer, seq, offset),
+    writer: encodeKey<DeviceKey>(writer),
+    seq,
+    offset,
+    type: op.t ?? '',
+    version: op.v ?? 0,
+    timestamp: op.ts ?? 0,
+    data: op.d ?? null,
+    status: op.x !== undefined ? 'rejected' : final ? 'confirmed' : 'applied'
   }
-  if (record.x !== undefined) entry.rejection = { ...record.x, final }
+  if (op.x !== undefined) entry.rejection = { ...op.x, final }
   return entry
+}
+
+/** Every entry of a block record, in log order. */
+export function entriesOfBlock (writer: Buffer, seq: number, record: BlockRecord, nodeSeq: number, signedLength: number): Entry[] {
+  const out: Entry[] = []
+  for (let i = 0; i < entryCount(record); i++) {
+    const entry = entryOfBlock(writer, seq, i, record, nodeSeq, signedLength)
+    if (entry !== null) out.push(entry)
+  }
+  return out
 }

@@ -9,7 +9,7 @@ import Rache from 'rache'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { createApply, roleOf, type MemberRecord } from './apply.js'
-import { decodeEntry, type Entry, type EntryStatus } from './entry.js'
+import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry, type EntryStatus } from './entry.js'
 import { formatId, parseId, type EntryAddress, type EntryId } from './entry-id.js'
 import { MeshledgerError } from './errors.js'
 import { GroupCommit } from './group-commit.js'
@@ -18,9 +18,7 @@ import { Network, type NetworkOptions, type PeerInfo } from './network.js'
 import { checkOp, isSystemType, type EntryInput, type Role, type WireOp } from './ops.js'
 import { queryEntries, type QueryOptions } from './query.js'
 import { ViewFeed } from './view-feed.js'
-import {
-  addressOfEntryKey, entryKey, memberKey, memberRange
-} from './view-layout.js'
+import { blockKey, memberKey, memberRange } from './view-layout.js'
 import { Watcher, type WatchFilter } from './watcher.js'
 import { WriterTracker, type WriterProgress } from './writer-progress.js'
 
@@ -103,6 +101,7 @@ export class Ledger extends ReadyResource {
   private tracker: WriterTracker | null = null
   private readonly watchers = new Set<Watcher>()
   private readonly commits: GroupCommit
+  private readonly blockReads = new Map<number, Promise<{ record: BlockRecord, nodeSeq: number } | null>>()
   private interruption: MeshledgerError | null = null
   private _mode: LedgerMode | null = null
 
@@ -263,8 +262,16 @@ export class Ledger extends ReadyResource {
       data: op.d,
       status: 'pending'
     }
-    const applied = await this.read(base, { writer: base.local.key, seq, offset })
-    return applied ?? entry
+    // One view read per block, shared by every caller whose entry travelled in it.
+    let read = this.blockReads.get(seq)
+    if (read === undefined) {
+      read = this.readBlock(base, base.local.key, seq)
+      this.blockReads.set(seq, read)
+      read.finally(() => this.blockReads.delete(seq)).catch(safetyCatch)
+    }
+    const block = await read
+    if (block === null) return entry
+    return entryOfBlock(base.local.key, seq, offset, block.record, block.nodeSeq, base.view.core.signedLength) ?? entry
   }
 
   /** Make `key` a member: `writer` (default) or `indexer`. Only indexers may. */
@@ -395,9 +402,14 @@ export class Ledger extends ReadyResource {
   }
 
   private async read (base: Autobase<Hyperbee>, addr: EntryAddress): Promise<Entry | null> {
-    const node = await base.view.get(entryKey(addr.writer, addr.seq, addr.offset))
-    if (node === null) return null
-    return decodeEntry(addressOfEntryKey(node.key), node.value, node.seq, base.view.core.signedLength)
+    const block = await this.readBlock(base, addr.writer, addr.seq)
+    if (block === null) return null
+    return entryOfBlock(addr.writer, addr.seq, addr.offset, block.record, block.nodeSeq, base.view.core.signedLength)
+  }
+
+  private async readBlock (base: Autobase<Hyperbee>, writer: Buffer, seq: number): Promise<{ record: BlockRecord, nodeSeq: number } | null> {
+    const node = await base.view.get(blockKey(writer, seq))
+    return node === null ? null : { record: decodeBlockRecord(node.value), nodeSeq: node.seq }
   }
 
   private async precheckMember (base: Autobase<Hyperbee>, op: WireOp): Promise<void> {

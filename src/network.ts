@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events'
 import type Corestore from 'corestore'
 import DHT from 'hyperdht'
 import Hyperswarm from 'hyperswarm'
+import safetyCatch from 'safety-catch'
 import { encodeKey, type DeviceKey } from './keys.js'
 
 /** A DHT bootstrap node, as `{ host, port }` or `'host:port'`. */
@@ -70,7 +71,10 @@ export class Network extends EventEmitter {
     }
     this.swarm.on('connection', this.onconnection)
     for (const conn of this.swarm.connections) this.connection(conn, { publicKey: conn.remotePublicKey, client: false })
-    this.swarm.join(this.topic, { server: true, client: true })
+    const discovery = this.swarm.join(this.topic, { server: true, client: true })
+    // Two devices joining at the same moment can each look up before the other has announced;
+    // a second lookup once our own announce is out closes that gap (without delaying ready()).
+    discovery.flushed().then(() => discovery.refresh()).catch(safetyCatch)
   }
 
   /** Peers connected now. */

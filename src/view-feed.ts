@@ -6,9 +6,9 @@
 import { EventEmitter } from 'node:events'
 import type Hyperbee from 'hyperbee'
 import safetyCatch from 'safety-catch'
-import { decodeEntry, type Entry } from './entry.js'
+import { decodeBlockRecord, entriesOfBlock, type Entry } from './entry.js'
 import type { EntryId } from './entry-id.js'
-import { addressOfEntryKey, isEntryKey } from './view-layout.js'
+import { addressOfBlockKey, isBlockKey } from './view-layout.js'
 
 /** Reported when a reorder rewrote entries a watcher had already seen. */
 export interface Reorder {
@@ -25,7 +25,7 @@ export class ViewFeed extends EventEmitter {
   private generation = 0
   private reading: Promise<void> | null = null
   private again = false
-  private readonly seen = new Map<number, EntryId>()
+  private readonly seen = new Map<number, EntryId[]>()
   private readonly ontruncate: (length: number) => void
 
   constructor (bee: Hyperbee) {
@@ -74,9 +74,9 @@ export class ViewFeed extends EventEmitter {
     this.generation++
     this.cursor = length
     const rewound: EntryId[] = []
-    for (const [seq, id] of this.seen) {
+    for (const [seq, ids] of this.seen) {
       if (seq >= length) {
-        rewound.push(id)
+        rewound.push(...ids)
         this.seen.delete(seq)
       }
     }
@@ -92,17 +92,18 @@ export class ViewFeed extends EventEmitter {
     const signed = core.signedLength
     for (const seq of this.seen.keys()) if (seq < signed) this.seen.delete(seq)
 
-    const found: Array<[number, Entry]> = []
+    const found: Array<[number, Entry[]]> = []
     for await (const node of this.bee.createHistoryStream({ gte: Math.max(1, this.cursor), lt: end })) {
       if (this.generation !== generation) return
-      if (node.type !== 'put' || !isEntryKey(node.key)) continue
-      found.push([node.seq, decodeEntry(addressOfEntryKey(node.key), node.value, node.seq, signed)])
+      if (node.type !== 'put' || !isBlockKey(node.key)) continue
+      const { writer, seq } = addressOfBlockKey(node.key)
+      found.push([node.seq, entriesOfBlock(writer, seq, decodeBlockRecord(node.value), node.seq, signed)])
     }
     if (this.generation !== generation) return
     this.cursor = end
-    for (const [seq, entry] of found) {
-      if (seq >= signed) this.seen.set(seq, entry.id)
-      this.emit('entry', entry)
+    for (const [seq, entries] of found) {
+      if (seq >= signed) this.seen.set(seq, entries.map((e) => e.id))
+      for (const entry of entries) this.emit('entry', entry)
     }
   }
 }

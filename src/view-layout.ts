@@ -1,22 +1,28 @@
 /**
- * The key layout of the Hyperbee view. Keys are binary and big-endian so that Hyperbee's byte
- * order is the order a range read wants:
+ * The key layout of the Hyperbee view. A group commit travels as one block of its writer's log,
+ * and the view keeps that grain: one record per block, and index keys per block SEGMENT (the
+ * block's entries of one index, split so no segment spans more than {@link SEGMENT_SPAN} ms of
+ * timestamps). That keeps the view to a few Hyperbee nodes per block, however many entries it
+ * holds, while queries stay range reads (see query.ts for how segments are merged in time order).
  *
- * | prefix | key                                      | value          |
- * |--------|------------------------------------------|----------------|
- * | 0x01   | address (writer 32, seq 8, offset 4)     | entry record   |
- * | 0x02   | timestamp 8, address                     | empty          |
- * | 0x03   | type length 1, type, timestamp 8, address | empty         |
- * | 0x04   | writer 32, timestamp 8, seq 8, offset 4  | empty          |
- * | 0x05   | member key 32                            | member record  |
- * | 0x06   | address                                  | empty (rejected entries) |
+ * Keys are binary and big-endian, so byte order is the order a range read wants:
  *
- * An entry record is JSON `{ t, v, ts, d }` (type, protocol version, device time, data), plus
- * `x: { code, reason }` when the entry was rejected. The indexes hold only accepted entries.
+ * | prefix | key                                               | value                          |
+ * |--------|---------------------------------------------------|--------------------------------|
+ * | 0x01   | writer 32, seq 8                                  | block record (JSON)            |
+ * | 0x02   | first ts 8, writer 32, seq 8, first offset 4      | segment `[[offset, ts], ...]`  |
+ * | 0x03   | type length 1, type, first ts 8, writer, seq, off | segment                        |
+ * | 0x04   | writer 32, first ts 8, seq 8, first offset 4      | segment                        |
+ * | 0x05   | member key 32                                     | member record (JSON)           |
+ * | 0x06   | writer 32, seq 8, offset 4                        | empty: a rejected entry        |
+ *
+ * A block record is `{ "o": [op, ...] }` where each op is `{ t, v, ts, d }` (type, protocol
+ * version, device time, data), plus `x: { code, reason }` when that entry was rejected. A block
+ * that could not be decoded at all is `{ "x": { code, reason } }`, addressed as offset 0.
+ * Segments list accepted entries only.
  */
-import { ADDRESS_BYTES, readAddress, writeAddress, type EntryAddress } from './entry-id.js'
 
-const ENTRY = 0x01
+const BLOCK = 0x01
 const TIME = 0x02
 const TYPE = 0x03
 const WRITER = 0x04
@@ -26,7 +32,10 @@ const REJECTED = 0x06
 const TS_BYTES = 8
 const MAX_TS = Number.MAX_SAFE_INTEGER
 
-/** The empty value stored under index keys. */
+/** No index segment spans more than this many ms of timestamps. */
+export const SEGMENT_SPAN = 60_000
+
+/** The empty value stored under marker keys. */
 export const EMPTY = Buffer.alloc(0)
 
 /** A `[gte, lt)` byte range over the view. */
@@ -35,49 +44,91 @@ export interface KeyRange {
   lt: Buffer
 }
 
-/** Key of an entry record. */
-export function entryKey (writer: Buffer, seq: number, offset: number): Buffer {
-  const key = Buffer.allocUnsafe(1 + ADDRESS_BYTES)
-  key[0] = ENTRY
-  writeAddress(key, 1, writer, seq, offset)
-  return key
+/** Which index a segment key belongs to. */
+export type IndexName = 'time' | 'type' | 'writer'
+
+/** Where a segment's entries live, decoded from its key. */
+export interface SegmentKey {
+  writer: Buffer
+  seq: number
+  firstTs: number
 }
 
-/** Time-index key. */
-export function timeKey (ts: number, writer: Buffer, seq: number, offset: number): Buffer {
-  const key = Buffer.allocUnsafe(1 + TS_BYTES + ADDRESS_BYTES)
-  key[0] = TIME
-  key.writeBigUInt64BE(BigInt(ts), 1)
-  writeAddress(key, 1 + TS_BYTES, writer, seq, offset)
-  return key
-}
-
-/** Type-index key. */
-export function typeKey (type: string, ts: number, writer: Buffer, seq: number, offset: number): Buffer {
-  const prefix = typePrefix(type)
-  const key = Buffer.allocUnsafe(prefix.length + TS_BYTES + ADDRESS_BYTES)
-  prefix.copy(key, 0)
-  key.writeBigUInt64BE(BigInt(ts), prefix.length)
-  writeAddress(key, prefix.length + TS_BYTES, writer, seq, offset)
-  return key
-}
-
-/** Writer-index key. */
-export function writerKey (ts: number, writer: Buffer, seq: number, offset: number): Buffer {
-  const key = Buffer.allocUnsafe(1 + 32 + TS_BYTES + 12)
-  key[0] = WRITER
+/** Key of a block record. */
+export function blockKey (writer: Buffer, seq: number): Buffer {
+  const key = Buffer.allocUnsafe(1 + 32 + 8)
+  key[0] = BLOCK
   writer.copy(key, 1)
-  key.writeBigUInt64BE(BigInt(ts), 33)
-  key.writeBigUInt64BE(BigInt(seq), 41)
-  key.writeUInt32BE(offset, 49)
+  key.writeBigUInt64BE(BigInt(seq), 33)
   return key
+}
+
+/** True when a view key is a block record. */
+export function isBlockKey (key: Buffer): boolean {
+  return key.length === 41 && key[0] === BLOCK
+}
+
+/** Writer and seq of a block-record key. */
+export function addressOfBlockKey (key: Buffer): { writer: Buffer, seq: number } {
+  return { writer: key.subarray(1, 33), seq: Number(key.readBigUInt64BE(33)) }
+}
+
+/** Key of one index segment. */
+export function segmentKey (index: IndexName, type: string, firstTs: number, writer: Buffer, seq: number, firstOffset: number): Buffer {
+  if (index === 'writer') {
+    const key = Buffer.allocUnsafe(1 + 32 + TS_BYTES + 12)
+    key[0] = WRITER
+    writer.copy(key, 1)
+    key.writeBigUInt64BE(BigInt(firstTs), 33)
+    key.writeBigUInt64BE(BigInt(seq), 41)
+    key.writeUInt32BE(firstOffset, 49)
+    return key
+  }
+  const prefix = index === 'type' ? typePrefix(type) : Buffer.from([TIME])
+  const key = Buffer.allocUnsafe(prefix.length + TS_BYTES + 44)
+  prefix.copy(key, 0)
+  key.writeBigUInt64BE(BigInt(firstTs), prefix.length)
+  writer.copy(key, prefix.length + TS_BYTES)
+  key.writeBigUInt64BE(BigInt(seq), prefix.length + TS_BYTES + 32)
+  key.writeUInt32BE(firstOffset, prefix.length + TS_BYTES + 40)
+  return key
+}
+
+/** Decode any segment key. */
+export function decodeSegmentKey (key: Buffer): SegmentKey {
+  if (key[0] === WRITER) {
+    return { writer: key.subarray(1, 33), firstTs: Number(key.readBigUInt64BE(33)), seq: Number(key.readBigUInt64BE(41)) }
+  }
+  const at = key.length - 44 - TS_BYTES
+  return {
+    firstTs: Number(key.readBigUInt64BE(at)),
+    writer: key.subarray(at + TS_BYTES, at + TS_BYTES + 32),
+    seq: Number(key.readBigUInt64BE(at + TS_BYTES + 32))
+  }
+}
+
+/** Segment keys of one index whose first timestamp is in `[from, to)`. */
+export function segmentRange (index: IndexName, from: number, to: number, filter: { type?: string, writer?: Buffer } = {}): KeyRange {
+  let prefix: Buffer
+  if (index === 'type') prefix = typePrefix(filter.type ?? '')
+  else if (index === 'writer') prefix = Buffer.concat([Buffer.from([WRITER]), filter.writer ?? Buffer.alloc(32)])
+  else prefix = Buffer.from([TIME])
+  return { gte: tsBound(prefix, from), lt: tsBound(prefix, to) }
 }
 
 /** Key of a rejected-entry marker. */
 export function rejectedKey (writer: Buffer, seq: number, offset: number): Buffer {
-  const key = entryKey(writer, seq, offset)
+  const key = Buffer.allocUnsafe(1 + 44)
   key[0] = REJECTED
+  writer.copy(key, 1)
+  key.writeBigUInt64BE(BigInt(seq), 33)
+  key.writeUInt32BE(offset, 41)
   return key
+}
+
+/** Every rejected-entry marker. */
+export function rejectedRange (): KeyRange {
+  return { gte: Buffer.from([REJECTED]), lt: Buffer.from([REJECTED + 1]) }
 }
 
 /** Key of a member record. */
@@ -90,44 +141,9 @@ export function memberRange (): KeyRange {
   return { gte: Buffer.from([MEMBER]), lt: Buffer.from([MEMBER + 1]) }
 }
 
-/** Every rejected-entry marker. */
-export function rejectedRange (): KeyRange {
-  return { gte: Buffer.from([REJECTED]), lt: Buffer.from([REJECTED + 1]) }
-}
-
-/** True when a view key is an entry record (used to follow the view's history). */
-export function isEntryKey (key: Buffer): boolean {
-  return key.length === 1 + ADDRESS_BYTES && key[0] === ENTRY
-}
-
-/** The address inside an entry-record or rejected-marker key. */
-export function addressOfEntryKey (key: Buffer): EntryAddress {
-  return readAddress(key, 1)
-}
-
-/** A time range (`since <= ts < until`) over the time index. */
-export function timeRange (since = 0, until = MAX_TS): KeyRange {
-  return { gte: tsBound(Buffer.from([TIME]), since), lt: tsBound(Buffer.from([TIME]), until) }
-}
-
-/** A time range over one type's index. */
-export function typeRange (type: string, since = 0, until = MAX_TS): KeyRange {
-  const prefix = typePrefix(type)
-  return { gte: tsBound(prefix, since), lt: tsBound(prefix, until) }
-}
-
-/** A time range over one writer's index. */
-export function writerRange (writer: Buffer, since = 0, until = MAX_TS): KeyRange {
-  const prefix = Buffer.concat([Buffer.from([WRITER]), writer])
-  return { gte: tsBound(prefix, since), lt: tsBound(prefix, until) }
-}
-
-/** The entry address an index key points at, for any of the three indexes. */
-export function addressOfIndexKey (key: Buffer): EntryAddress {
-  if (key[0] === WRITER) {
-    return { writer: key.subarray(1, 33), seq: Number(key.readBigUInt64BE(41)), offset: key.readUInt32BE(49) }
-  }
-  return readAddress(key, key.length - ADDRESS_BYTES)
+/** Clamp a time to what keys can hold. */
+export function clampTs (ts: number): number {
+  return Math.min(Math.max(0, Math.floor(ts)), MAX_TS)
 }
 
 function typePrefix (type: string): Buffer {
@@ -138,6 +154,6 @@ function typePrefix (type: string): Buffer {
 function tsBound (prefix: Buffer, ts: number): Buffer {
   const key = Buffer.allocUnsafe(prefix.length + TS_BYTES)
   prefix.copy(key, 0)
-  key.writeBigUInt64BE(BigInt(Math.min(Math.max(0, Math.floor(ts)), MAX_TS)), prefix.length)
+  key.writeBigUInt64BE(BigInt(clampTs(ts)), prefix.length)
   return key
 }

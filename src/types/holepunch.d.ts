@@ -211,6 +211,7 @@ declare module 'hyperswarm' {
     }
     interface Discovery {
       flushed(): Promise<void>
+      refresh(): Promise<void>
       destroy(): Promise<void>
     }
   }
