@@ -3,12 +3,14 @@
  * travel as ONE Autobase block, so the per-block cost (signing, linearizing, replicating) is paid
  * once per batch, not once per entry. Each caller awaits only its own position.
  */
-import { MAX_BATCH_ENTRIES, MAX_BLOCK_BYTES, encodeBlock, type WireOp } from './ops.js'
+import { MAX_BATCH_ENTRIES, MAX_BLOCK_BYTES, encodeBlock, isSystemType, type WireOp } from './ops.js'
 
 /** Where a committed op landed: its block in the writer's log and its place in that block. */
 export interface Committed {
   seq: number
   offset: number
+  /** True when the block also carries ledger (system) ops, whose effects only the view knows. */
+  system: boolean
 }
 
 /** Writes one encoded block and resolves with its index in the local log. */
@@ -78,7 +80,8 @@ export class GroupCommit {
       const seq = await this.write(encodeBlock(batch.map((w) => w.op)))
       this.blocks++
       this.ops += batch.length
-      for (let i = 0; i < batch.length; i++) batch[i].resolve({ seq, offset: i })
+      const system = batch.some((w) => isSystemType(w.op.t))
+      for (let i = 0; i < batch.length; i++) batch[i].resolve({ seq, offset: i, system })
     } catch (err) {
       for (const w of batch) w.reject(err)
     }

@@ -5,6 +5,7 @@
 import Autobase from 'autobase'
 import Corestore from 'corestore'
 import Hyperbee from 'hyperbee'
+import HypercoreStorage from 'hypercore-storage'
 import Rache from 'rache'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
@@ -15,7 +16,7 @@ import { MeshledgerError } from './errors.js'
 import { GroupCommit } from './group-commit.js'
 import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput, type LedgerKey } from './keys.js'
 import { Network, type NetworkOptions, type PeerInfo } from './network.js'
-import { checkOp, isSystemType, type EntryInput, type Role, type WireOp } from './ops.js'
+import { PROTOCOL_VERSION, checkOp, isSystemType, type EntryInput, type Role, type WireOp } from './ops.js'
 import { queryEntries, type QueryOptions } from './query.js'
 import { ViewFeed } from './view-feed.js'
 import { blockKey, memberKey, memberRange } from './view-layout.js'
@@ -25,8 +26,14 @@ import { WriterTracker, type WriterProgress } from './writer-progress.js'
 /** Default ack interval: confirms a write in under a second with three indexers on a LAN. */
 export const DEFAULT_ACK_INTERVAL = 200
 
-/** Default size of the shared block/node cache (entries), bounded for 1 GB devices. */
-export const DEFAULT_CACHE_SIZE = 4096
+/**
+ * Default size of the shared block/node cache and of the Merkle tree cache (entries). Blocks
+ * are group commits of up to 1 MiB, so this is kept small: it bounds RSS on 1 GB devices.
+ */
+export const DEFAULT_CACHE_SIZE = 1024
+
+/** RocksDB memtable size. Its 64 MiB default alone is a sixth of a small device's budget. */
+const WRITE_BUFFER_BYTES = 8 * 1024 * 1024
 
 /** Options of {@link Ledger}. */
 export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {
@@ -172,7 +179,10 @@ export class Ledger extends ReadyResource {
 
   protected override async _open (): Promise<void> {
     const { storage, key = null, ackInterval = DEFAULT_ACK_INTERVAL, cacheSize = DEFAULT_CACHE_SIZE } = this.options
-    const store = new Corestore(storage, { globalCache: new Rache({ maxSize: cacheSize }) })
+    const store = new Corestore(
+      new HypercoreStorage(storage, { writeBufferSize: WRITE_BUFFER_BYTES, treeCache: { maxSize: cacheSize } }),
+      { globalCache: new Rache({ maxSize: cacheSize }) }
+    )
     try {
       await store.ready()
     } catch (err) {
@@ -250,19 +260,26 @@ export class Ledger extends ReadyResource {
     if (!base.writable) throw MeshledgerError.notWritable('this device is not a writer of the ledger')
     op.d = JSON.parse(checked.json)
     if (isSystemType(op.t)) await this.precheckMember(base, op)
-    const { seq, offset } = await this.commits.push(op, checked.json.length + op.t.length)
+    const { seq, offset, system } = await this.commits.push(op, checked.json.length + op.t.length)
     const entry: Entry = {
       id: formatId(base.local.key, seq, offset),
       writer: encodeKey<DeviceKey>(base.local.key),
       seq,
       offset,
       type: op.t,
-      version: 1,
+      version: PROTOCOL_VERSION,
       timestamp: op.s,
       data: op.d,
-      status: 'pending'
+      status: 'applied'
     }
-    // One view read per block, shared by every caller whose entry travelled in it.
+    if (!system) {
+      // Autobase applies a local block before its append resolves, and a block of plain entries
+      // from a writer is accepted whole; it is final once the view is signed to its end.
+      const core = base.view.core
+      if (core.signedLength >= core.length) entry.status = 'confirmed'
+      return entry
+    }
+    // Membership ops can reject entries: read what apply decided, once per block.
     let read = this.blockReads.get(seq)
     if (read === undefined) {
       read = this.readBlock(base, base.local.key, seq)
@@ -270,7 +287,7 @@ export class Ledger extends ReadyResource {
       read.finally(() => this.blockReads.delete(seq)).catch(safetyCatch)
     }
     const block = await read
-    if (block === null) return entry
+    if (block === null) return { ...entry, status: 'pending' }
     return entryOfBlock(base.local.key, seq, offset, block.record, block.nodeSeq, base.view.core.signedLength) ?? entry
   }
 

@@ -48,12 +48,19 @@ declare module 'hypercore' {
   export = Hypercore
 }
 
+declare module 'hypercore-storage' {
+  class HypercoreStorage {
+    constructor(dir: string, opts?: { writeBufferSize?: number; treeCache?: { maxSize: number }; [k: string]: unknown })
+  }
+  export = HypercoreStorage
+}
+
 declare module 'corestore' {
   import { EventEmitter } from 'node:events'
   import Hypercore from 'hypercore'
 
   class Corestore extends EventEmitter {
-    constructor(storage: string, opts?: { globalCache?: unknown; [k: string]: unknown })
+    constructor(storage: string | import('hypercore-storage'), opts?: { globalCache?: unknown; [k: string]: unknown })
     readonly globalCache: unknown
     get(opts: { name?: string; key?: Buffer; valueEncoding?: unknown; active?: boolean } | Buffer): Hypercore
     namespace(name: string): Corestore
