@@ -61,22 +61,10 @@ async function runOurs (dirA: string, dirB: string, bootstrap: Bootstrap, n: num
   const b = new Ledger({ storage: dirB, key: a.key, ...net })
   try {
     await b.ready()
-    const samples: number[] = []
-    const appendMs: number[] = []
-    let connectMs = 0
-    for (let i = 0; i < WARMUP + n; i++) {
-      const start = now()
+    return await roundTrips(n, async (i) => {
       const { id } = await a.append(entryInput)
-      const appended = now() - start
-      await alive(until(b, 'update', async () => (await b.get(id)) !== null), WAIT_MS, `entry ${i} on B`)
-      const ms = now() - start
-      if (i === 0) connectMs = ms
-      if (i >= WARMUP) {
-        samples.push(ms)
-        appendMs.push(appended)
-      }
-    }
-    return summary(samples, appendMs, connectMs, await rssAfterGc())
+      return async () => { await alive(until(b, 'update', async () => (await b.get(id)) !== null), WAIT_MS, `entry ${i} on B`) }
+    })
   } finally {
     await b.close()
     await a.close()
@@ -103,25 +91,36 @@ async function runRaw (dirA: string, dirB: string, bootstrap: Bootstrap, n: numb
       // A must be announced before B looks it up, or B only finds it at the next refresh.
       await swarm.join(core.discoveryKey, { server: true, client: true }).flushed()
     }
-    const samples: number[] = []
-    const appendMs: number[] = []
-    let connectMs = 0
-    for (let i = 0; i < WARMUP + n; i++) {
-      const start = now()
+    return await roundTrips(n, async (i) => {
       const { length } = await coreA.append(entryBuffer)
-      const appended = now() - start
-      await alive(until(coreB, 'download', () => coreB.has(length - 1)), WAIT_MS, `block ${i} on B`)
-      const ms = now() - start
-      if (i === 0) connectMs = ms
-      if (i >= WARMUP) {
-        samples.push(ms)
-        appendMs.push(appended)
-      }
-    }
-    return summary(samples, appendMs, connectMs, await rssAfterGc())
+      return async () => { await alive(until(coreB, 'download', () => coreB.has(length - 1)), WAIT_MS, `block ${i} on B`) }
+    })
   } finally {
     for (const swarm of swarms) await swarm.destroy()
     await storeB.close()
     await storeA.close()
   }
+}
+
+/**
+ * Time `n` round trips after WARMUP untimed ones. `append(i)` appends on A and returns a function
+ * that resolves once B has it; the append alone is timed too.
+ */
+async function roundTrips (n: number, append: (i: number) => Promise<() => Promise<void>>): Promise<SideResult> {
+  const samples: number[] = []
+  const appendMs: number[] = []
+  let connectMs = 0
+  for (let i = 0; i < WARMUP + n; i++) {
+    const start = now()
+    const arrived = await append(i)
+    const appended = now() - start
+    await arrived()
+    const ms = now() - start
+    if (i === 0) connectMs = ms
+    if (i >= WARMUP) {
+      samples.push(ms)
+      appendMs.push(appended)
+    }
+  }
+  return summary(samples, appendMs, connectMs, await rssAfterGc())
 }
