@@ -75,6 +75,13 @@ async function main (argv: string[]): Promise<number> {
     }
   }
 
+  // Listen before anything is printed: a signal that arrives before the listener exists kills
+  // the process outright (its default action), mid-write.
+  let stop = (): void => {}
+  const stopped = new Promise<void>((resolve) => { stop = resolve })
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+
   let ledger: Ledger
   try {
     ledger = new Ledger({
@@ -98,10 +105,7 @@ async function main (argv: string[]): Promise<number> {
   log('ready', { mode: ledger.mode, ledger: ledger.key, device: ledger.deviceKey, data: storage, writable: ledger.writable })
 
   const alive = setInterval(() => {}, 1 << 30) // an offline daemon has no socket to keep it up
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
+  await stopped
   clearInterval(alive)
   log('stopping', {})
   await ledger.close()

@@ -20,6 +20,25 @@ export type ErrorCode =
   | 'LEDGER_CLOSED'
   | 'UPGRADE_REQUIRED'
   | 'TIMEOUT'
+  | 'UNKNOWN_MEMBER'
+  | 'LAST_INDEXER'
+  | 'INSUFFICIENT_FUNDS'
+  | 'UNKNOWN_ACCOUNT'
+  | 'ACCOUNT_EXISTS'
+  | 'DUPLICATE_REF'
+  | 'UNKNOWN_ASSET'
+  | 'ASSET_EXISTS'
+  | 'NOT_OWNER'
+  | 'UNKNOWN_RULE'
+  | 'RULE_EXISTS'
+  | 'NOT_PENDING'
+
+/** Codes an op refusal carries over unchanged when it is raised locally. */
+const REFUSAL_CODES = new Set<string>([
+  'INVALID_ENTRY', 'ENTRY_TOO_LARGE', 'NOT_AUTHORISED', 'UNKNOWN_MEMBER', 'LAST_INDEXER', 'INSUFFICIENT_FUNDS',
+  'UNKNOWN_ACCOUNT', 'ACCOUNT_EXISTS', 'DUPLICATE_REF', 'UNKNOWN_ASSET', 'ASSET_EXISTS', 'NOT_OWNER',
+  'UNKNOWN_RULE', 'RULE_EXISTS', 'NOT_PENDING'
+])
 
 /** An error with a stable `code`, raised for bad input, bad state or refused operations. */
 export class MeshledgerError extends Error {
@@ -82,6 +101,13 @@ export class MeshledgerError extends Error {
 
   static timeout (message: string): MeshledgerError {
     return new MeshledgerError('TIMEOUT', message)
+  }
+
+  /** The local twin of a rejection apply would record: same code where one exists. */
+  static fromRefusal (refusal: { code: string, reason: string }): MeshledgerError {
+    if (refusal.code === 'NOT_A_MEMBER') return new MeshledgerError('NOT_WRITABLE', refusal.reason)
+    const code = REFUSAL_CODES.has(refusal.code) ? refusal.code as ErrorCode : 'INVALID_ENTRY'
+    return new MeshledgerError(code, refusal.reason)
   }
 
   static upgradeRequired (message: string): MeshledgerError {

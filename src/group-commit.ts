@@ -11,6 +11,8 @@ export interface Committed {
   offset: number
   /** True when the block also carries ledger (system) ops, whose effects only the view knows. */
   system: boolean
+  /** The protocol the block was stamped with. */
+  protocol: number
 }
 
 /** Writes one encoded block and resolves with its index in the local log. */
@@ -77,11 +79,12 @@ export class GroupCommit {
     }
     const batch = this.queue.splice(0, count)
     try {
-      const seq = await this.write(encodeBlock(batch.map((w) => w.op)))
+      const block = encodeBlock(batch.map((w) => w.op))
+      const seq = await this.write(block.bytes)
       this.blocks++
       this.ops += batch.length
       const system = batch.some((w) => isSystemType(w.op.t))
-      for (let i = 0; i < batch.length; i++) batch[i].resolve({ seq, offset: i, system })
+      for (let i = 0; i < batch.length; i++) batch[i].resolve({ seq, offset: i, system, protocol: block.protocol })
     } catch (err) {
       for (const w of batch) w.reject(err)
     }

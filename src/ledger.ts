@@ -9,17 +9,19 @@ import HypercoreStorage from 'hypercore-storage'
 import Rache from 'rache'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
-import { createApply, roleOf, type MemberRecord } from './apply.js'
+import { createApply } from './apply.js'
+import { dryRun } from './dry-run.js'
+import { roleOf, type MemberRecord } from './semantics/membership.js'
 import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry, type EntryStatus } from './entry.js'
 import { formatId, parseId, type EntryAddress, type EntryId } from './entry-id.js'
 import { MeshledgerError } from './errors.js'
 import { GroupCommit } from './group-commit.js'
 import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput, type LedgerKey } from './keys.js'
 import { Network, type NetworkOptions, type PeerInfo } from './network.js'
-import { PROTOCOL_VERSION, checkOp, isSystemType, type EntryInput, type Role, type WireOp } from './ops.js'
+import { checkOp, isSystemType, type EntryInput, type Role, type WireOp } from './ops.js'
 import { queryEntries, type QueryOptions } from './query.js'
 import { ViewFeed } from './view-feed.js'
-import { blockKey, memberKey, memberRange } from './view-layout.js'
+import { blockKey, memberRange } from './view-layout.js'
 import { Watcher, type WatchFilter } from './watcher.js'
 import { WriterTracker, type WriterProgress } from './writer-progress.js'
 
@@ -259,15 +261,18 @@ export class Ledger extends ReadyResource {
     }
     if (!base.writable) throw MeshledgerError.notWritable('this device is not a writer of the ledger')
     op.d = JSON.parse(checked.json)
-    if (isSystemType(op.t)) await this.precheckMember(base, op)
-    const { seq, offset, system } = await this.commits.push(op, checked.json.length + op.t.length)
+    if (isSystemType(op.t)) {
+      const refusal = await dryRun(base.view, base.key, base.local.key, base.local.length, op)
+      if (refusal !== null) throw MeshledgerError.fromRefusal(refusal)
+    }
+    const { seq, offset, system, protocol } = await this.commits.push(op, checked.json.length + op.t.length)
     const entry: Entry = {
       id: formatId(base.local.key, seq, offset),
       writer: encodeKey<DeviceKey>(base.local.key),
       seq,
       offset,
       type: op.t,
-      version: PROTOCOL_VERSION,
+      version: protocol,
       timestamp: op.s,
       data: op.d,
       status: 'applied'
@@ -427,17 +432,6 @@ export class Ledger extends ReadyResource {
   private async readBlock (base: Autobase<Hyperbee>, writer: Buffer, seq: number): Promise<{ record: BlockRecord, nodeSeq: number } | null> {
     const node = await base.view.get(blockKey(writer, seq))
     return node === null ? null : { record: decodeBlockRecord(node.value), nodeSeq: node.seq }
-  }
-
-  private async precheckMember (base: Autobase<Hyperbee>, op: WireOp): Promise<void> {
-    const role = await roleOf(base.view, base.local.key, base.key)
-    if (role !== 'indexer') throw MeshledgerError.notAuthorised('only indexers may change membership')
-    if (op.t === 'member.remove') {
-      const target = decodeKey((op.d as { key: string }).key)
-      const node = await base.view.get(memberKey(target))
-      const record = node === null ? null : JSON.parse(node.value.toString()) as MemberRecord
-      if (record === null || record.removedAt !== undefined) throw MeshledgerError.notFound('that device is not a member')
-    }
   }
 
   private async writeBlock (block: Buffer): Promise<number> {

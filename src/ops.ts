@@ -5,16 +5,16 @@
  * The protocol number versions every op in the block. A block written under a protocol newer than
  * this code understands stops apply (host.interrupt) instead of guessing: applying it as something
  * else would make this peer's view differ from upgraded peers'. The ledger then reports
- * `UPGRADE_REQUIRED`. Future versions stamp each block with the LOWEST protocol that defines all
- * of its op types, so older peers keep following blocks they can still read.
+ * `UPGRADE_REQUIRED`. Each block is stamped with the LOWEST protocol that gives all its ops their
+ * meaning, so older peers keep following the blocks they can read.
  *
  * Validation here is pure and shared: the local append path turns a failure into a coded error
  * (nothing appended); apply turns the same failure into a recorded rejection.
  */
-import { decodeKey } from './keys.js'
+import { handlerOf, isReserved, protocolOf } from './semantics/registry.js'
 
-/** The protocol version this code writes and understands. */
-export const PROTOCOL_VERSION = 1
+/** The protocol this code understands: 1 = entries and membership; 2 = accounts, assets, telemetry, rules. */
+export const PROTOCOL_VERSION = 2
 
 /** Largest JSON encoding of one entry's data, in bytes. */
 export const MAX_ENTRY_BYTES = 64 * 1024
@@ -26,9 +26,8 @@ export const MAX_BATCH_ENTRIES = 1024
 export const MAX_BLOCK_BYTES = 1024 * 1024
 
 const TYPE_PATTERN = /^[a-zA-Z][a-zA-Z0-9_.:-]{0,63}$/
-const RESERVED_PREFIXES = ['member.', 'ledger.']
 
-/** A member's role: indexers sign finality and administer membership; writers only write. */
+/** A member's role: indexers sign finality and administer the ledger; writers only write. */
 export type Role = 'indexer' | 'writer'
 
 /** What a caller appends. */
@@ -56,7 +55,7 @@ export interface Refusal {
   reason: string
 }
 
-/** Codes recorded on rejected entries. */
+/** Codes recorded on rejected entries (and raised locally as the same `MeshledgerError` codes). */
 export type RejectionCode =
   | 'MALFORMED_BLOCK'
   | 'BLOCK_TOO_LARGE'
@@ -66,27 +65,27 @@ export type RejectionCode =
   | 'NOT_AUTHORISED'
   | 'UNKNOWN_MEMBER'
   | 'LAST_INDEXER'
+  | 'INSUFFICIENT_FUNDS'
+  | 'UNKNOWN_ACCOUNT'
+  | 'ACCOUNT_EXISTS'
+  | 'DUPLICATE_REF'
+  | 'UNKNOWN_ASSET'
+  | 'ASSET_EXISTS'
+  | 'NOT_OWNER'
+  | 'UNKNOWN_RULE'
+  | 'RULE_EXISTS'
+  | 'NOT_PENDING'
 
-/** A validated membership op. */
-export type MemberOp =
-  | { kind: 'add', key: Buffer, role: Role }
-  | { kind: 'remove', key: Buffer }
-
-/** Data of `member.add`. */
-export interface MemberAddData { key: string, role: Role }
-
-/** Data of `member.remove`. */
-export interface MemberRemoveData { key: string }
-
-/** True for the op types the ledger itself interprets. */
-export function isSystemType (type: string): boolean {
-  return RESERVED_PREFIXES.some((p) => type.startsWith(p))
+/** True for op types the ledger interprets (or reserves) under `protocol`. */
+export function isSystemType (type: string, protocol = PROTOCOL_VERSION): boolean {
+  return isReserved(type, protocol)
 }
 
 /**
- * Check an op's shape. Returns the encoded data (so callers never stringify twice) or a refusal.
+ * Check an op's shape under `protocol`. Returns the encoded data (so callers never stringify
+ * twice) or a refusal. State-dependent checks (funds, ownership, roles) are the handlers' apply.
  */
-export function checkOp (op: WireOp): { json: string } | Refusal {
+export function checkOp (op: WireOp, protocol = PROTOCOL_VERSION): { json: string } | Refusal {
   if (typeof op !== 'object' || op === null) return refuse('INVALID_ENTRY', 'an op is an object')
   if (typeof op.t !== 'string' || !TYPE_PATTERN.test(op.t)) {
     return refuse('INVALID_ENTRY', 'type is 1-64 characters: a letter, then letters, digits or _ . : -')
@@ -102,35 +101,20 @@ export function checkOp (op: WireOp): { json: string } | Refusal {
   if (Buffer.byteLength(json) > MAX_ENTRY_BYTES) {
     return refuse('ENTRY_TOO_LARGE', `data is over ${MAX_ENTRY_BYTES} bytes as JSON`)
   }
-  if (isSystemType(op.t)) {
-    const member = parseMemberOp(op.t, op.d)
-    if ('code' in member) return member
+  if (isReserved(op.t, protocol)) {
+    const handler = handlerOf(op.t, protocol)
+    if (handler === null) return refuse('INVALID_ENTRY', `unknown ledger op ${op.t}`)
+    const refusal = handler.check(op.d)
+    if (refusal !== null) return refusal
   }
   return { json }
 }
 
-/** Validate the data of a `member.*` op. */
-export function parseMemberOp (type: string, data: unknown): MemberOp | Refusal {
-  if (type !== 'member.add' && type !== 'member.remove') {
-    return refuse('INVALID_ENTRY', `unknown system op ${type}`)
-  }
-  if (typeof data !== 'object' || data === null) return refuse('INVALID_ENTRY', `${type} data is an object`)
-  const { key, role } = data as { key?: unknown, role?: unknown }
-  let raw: Buffer
-  try {
-    if (typeof key !== 'string') throw new TypeError('key')
-    raw = decodeKey(key)
-  } catch {
-    return refuse('INVALID_ENTRY', `${type} needs a device key (z32 or hex)`)
-  }
-  if (type === 'member.remove') return { kind: 'remove', key: raw }
-  if (role !== 'indexer' && role !== 'writer') return refuse('INVALID_ENTRY', 'role is indexer or writer')
-  return { kind: 'add', key: raw, role }
-}
-
-/** Encode a block for the log. */
-export function encodeBlock (ops: WireOp[]): Buffer {
-  return Buffer.from(JSON.stringify({ p: PROTOCOL_VERSION, o: ops } satisfies WireBlock))
+/** Encode a block for the log, stamped with the lowest protocol that gives every op its meaning. */
+export function encodeBlock (ops: WireOp[]): { bytes: Buffer, protocol: number } {
+  let p = 1
+  for (const op of ops) p = Math.max(p, protocolOf(op.t))
+  return { bytes: Buffer.from(JSON.stringify({ p, o: ops } satisfies WireBlock)), protocol: p }
 }
 
 /**

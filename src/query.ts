@@ -1,7 +1,7 @@
 /**
  * `ledger.query()`: a range read over the index that fits the filter best, never a scan.
- * With `type` the type index is read, else with `writer` the writer index, else the time index;
- * when both `type` and `writer` are given, the type index is read and other writers are skipped.
+ * With `stream` the stream index is read, else with `type` the type index, else with `writer` the
+ * writer index, else the time index; other filters given alongside skip what does not match.
  *
  * Index keys are per block segment (see view-layout.ts), ordered by the segment's first
  * timestamp, and a segment spans less than SEGMENT_SPAN ms. So entries come out in exact
@@ -17,6 +17,8 @@ import { SEGMENT_SPAN, blockKey, clampTs, decodeSegmentKey, segmentRange, type I
 /** Filters of `ledger.query()`; times are ms since the epoch, `since <= timestamp < until`. */
 export interface QueryOptions {
   type?: string
+  /** Telemetry stream (readings recorded with `ledger.record(stream, ...)`). */
+  stream?: string
   writer?: KeyInput
   since?: number
   until?: number
@@ -44,8 +46,10 @@ export async function * queryEntries (view: Hyperbee, options: QueryOptions): As
   const until = clampTs(options.until ?? Number.MAX_SAFE_INTEGER)
   if (limit === 0 || since >= until) return
 
-  const index: IndexName = type !== undefined ? 'type' : writer !== undefined ? 'writer' : 'time'
-  const range = segmentRange(index, Math.max(0, since - SEGMENT_SPAN + 1), until, { type, writer })
+  const stream = options.stream
+  if (stream !== undefined && typeof stream !== 'string') throw MeshledgerError.invalidOption('stream is a string')
+  const index: IndexName = stream !== undefined ? 'stream' : type !== undefined ? 'type' : writer !== undefined ? 'writer' : 'time'
+  const range = segmentRange(index, Math.max(0, since - SEGMENT_SPAN + 1), until, { type, writer, stream })
 
   const snapshot = view.snapshot()
   const signedLength = snapshot.core.signedLength
@@ -67,7 +71,7 @@ export async function * queryEntries (view: Hyperbee, options: QueryOptions): As
       for (const [offset, ts] of JSON.parse(node.value.toString()) as Array<[number, number]>) {
         if (ts < since || ts >= until) continue
         const entry = entryOfBlock(segment.writer, segment.seq, offset, block.record, block.nodeSeq, signedLength)
-        if (entry !== null) insert(buffer, { ts, order: orderKey(entry), entry }, reverse)
+        if (entry !== null && (type === undefined || entry.type === type)) insert(buffer, { ts, order: orderKey(entry), entry }, reverse)
       }
     }
     for (const pending of buffer) {

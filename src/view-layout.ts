@@ -15,6 +15,7 @@
  * | 0x04   | writer 32, first ts 8, seq 8, first offset 4      | segment                        |
  * | 0x05   | member key 32                                     | member record (JSON)           |
  * | 0x06   | writer 32, seq 8, offset 4                        | empty: a rejected entry        |
+ * | 0x07   | stream length 1, stream, first ts 8, writer, seq, off | segment of telemetry readings |
  *
  * A block record is `{ "o": [op, ...] }` where each op is `{ t, v, ts, d }` (type, protocol
  * version, device time, data), plus `x: { code, reason }` when that entry was rejected. A block
@@ -28,6 +29,7 @@ const TYPE = 0x03
 const WRITER = 0x04
 const MEMBER = 0x05
 const REJECTED = 0x06
+const STREAM = 0x07
 
 const TS_BYTES = 8
 const MAX_TS = Number.MAX_SAFE_INTEGER
@@ -45,7 +47,7 @@ export interface KeyRange {
 }
 
 /** Which index a segment key belongs to. */
-export type IndexName = 'time' | 'type' | 'writer'
+export type IndexName = 'time' | 'type' | 'writer' | 'stream'
 
 /** Where a segment's entries live, decoded from its key. */
 export interface SegmentKey {
@@ -74,7 +76,7 @@ export function addressOfBlockKey (key: Buffer): { writer: Buffer, seq: number }
 }
 
 /** Key of one index segment. */
-export function segmentKey (index: IndexName, type: string, firstTs: number, writer: Buffer, seq: number, firstOffset: number): Buffer {
+export function segmentKey (index: IndexName, name: string, firstTs: number, writer: Buffer, seq: number, firstOffset: number): Buffer {
   if (index === 'writer') {
     const key = Buffer.allocUnsafe(1 + 32 + TS_BYTES + 12)
     key[0] = WRITER
@@ -84,7 +86,7 @@ export function segmentKey (index: IndexName, type: string, firstTs: number, wri
     key.writeUInt32BE(firstOffset, 49)
     return key
   }
-  const prefix = index === 'type' ? typePrefix(type) : Buffer.from([TIME])
+  const prefix = index === 'type' ? namePrefix(TYPE, name) : index === 'stream' ? namePrefix(STREAM, name) : Buffer.from([TIME])
   const key = Buffer.allocUnsafe(prefix.length + TS_BYTES + 44)
   prefix.copy(key, 0)
   key.writeBigUInt64BE(BigInt(firstTs), prefix.length)
@@ -108,9 +110,10 @@ export function decodeSegmentKey (key: Buffer): SegmentKey {
 }
 
 /** Segment keys of one index whose first timestamp is in `[from, to)`. */
-export function segmentRange (index: IndexName, from: number, to: number, filter: { type?: string, writer?: Buffer } = {}): KeyRange {
+export function segmentRange (index: IndexName, from: number, to: number, filter: { type?: string, writer?: Buffer, stream?: string } = {}): KeyRange {
   let prefix: Buffer
-  if (index === 'type') prefix = typePrefix(filter.type ?? '')
+  if (index === 'type') prefix = namePrefix(TYPE, filter.type ?? '')
+  else if (index === 'stream') prefix = namePrefix(STREAM, filter.stream ?? '')
   else if (index === 'writer') prefix = Buffer.concat([Buffer.from([WRITER]), filter.writer ?? Buffer.alloc(32)])
   else prefix = Buffer.from([TIME])
   return { gte: tsBound(prefix, from), lt: tsBound(prefix, to) }
@@ -146,9 +149,9 @@ export function clampTs (ts: number): number {
   return Math.min(Math.max(0, Math.floor(ts)), MAX_TS)
 }
 
-function typePrefix (type: string): Buffer {
-  const name = Buffer.from(type, 'utf8')
-  return Buffer.concat([Buffer.from([TYPE, name.length]), name])
+function namePrefix (prefix: number, name: string): Buffer {
+  const bytes = Buffer.from(name, 'utf8')
+  return Buffer.concat([Buffer.from([prefix, bytes.length]), bytes])
 }
 
 function tsBound (prefix: Buffer, ts: number): Buffer {

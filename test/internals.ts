@@ -23,7 +23,7 @@ export async function appendRaw (ledger: Ledger, block: Buffer): Promise<number>
 
 /** Append ops as one block, unchecked. */
 export async function appendOps (ledger: Ledger, ops: Array<{ t: string, s?: number, d?: unknown }>): Promise<number> {
-  return appendRaw(ledger, encodeBlock(ops.map((o) => ({ t: o.t, s: o.s ?? 1, d: o.d ?? null }))))
+  return appendRaw(ledger, encodeBlock(ops.map((o) => ({ t: o.t, s: o.s ?? 1, d: o.d ?? null }))).bytes)
 }
 
 /** Write into the log of a device that was removed, as a misbehaving device would. */

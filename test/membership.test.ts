@@ -86,16 +86,16 @@ test('removal: later appends fail locally and forced ones are never applied', as
   const removed = (await a.members({ all: true })).find((m) => m.key === b.deviceKey)
   t.is(removed?.removedBy, a.deviceKey)
   t.is((await a.members()).some((m) => m.key === b.deviceKey), false)
-  await fails(t, a.removeMember(b.deviceKey), 'NOT_FOUND', 'removed twice')
+  await fails(t, a.removeMember(b.deviceKey), 'UNKNOWN_MEMBER', 'removed twice')
 })
 
-test('the last indexer cannot be removed or demoted', async (t) => {
+test('the last indexer cannot be removed or demoted: refused locally, rejected if forced', async (t) => {
   const a = await create(t)
-  const self = await a.removeMember(a.deviceKey)
-  t.is(self.status, 'rejected')
-  t.is(self.rejection?.code, 'LAST_INDEXER')
-  const demote = await a.addMember(a.deviceKey, { role: 'writer' })
-  t.is(demote.rejection?.code, 'LAST_INDEXER')
+  await fails(t, a.removeMember(a.deviceKey), 'LAST_INDEXER')
+  await fails(t, a.addMember(a.deviceKey, { role: 'writer' }), 'LAST_INDEXER')
+  const seq = await appendOps(a, [{ t: 'member.remove', d: { key: a.deviceKey } }, { t: 'member.add', d: { key: a.deviceKey, role: 'writer' } }])
+  const forced = [await a.get(`${a.deviceKey}.${seq}.0`), await a.get(`${a.deviceKey}.${seq}.1`)]
+  t.alike(forced.map((e) => e?.rejection?.code), ['LAST_INDEXER', 'LAST_INDEXER'])
   t.is(await a.roleOf(a.deviceKey), 'indexer')
   t.ok(a.writable)
 })

@@ -35,7 +35,7 @@ test('apply interrupts on an unknown protocol and writes nothing for that batch'
     interrupt: (reason?: unknown) => { interrupts.push(reason) }
   }
   const apply = createApply(() => writer)
-  const ok = { value: encodeBlock([{ t: 'note', s: 1, d: 'v1' }]), from: { key: writer }, length: 1, indexed: false }
+  const ok = { value: encodeBlock([{ t: 'note', s: 1, d: 'v1' }]).bytes, from: { key: writer }, length: 1, indexed: false }
   const newer = { value: Buffer.from(JSON.stringify({ p: PROTOCOL_VERSION + 1, o: [{ t: 'x', s: 1, d: 1 }] })), from: { key: writer }, length: 2, indexed: false }
   await apply([ok], bee, host)
   const length = bee.core.length

@@ -94,6 +94,7 @@ declare module 'hyperbee' {
     }
     interface Batch {
       get(key: Buffer): Promise<Node | null>
+      createReadStream(range?: Range): AsyncIterable<Node>
       put(key: Buffer, value?: Buffer): Promise<void>
       del(key: Buffer): Promise<void>
       flush(): Promise<void>

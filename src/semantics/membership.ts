@@ -1,0 +1,140 @@
+/**
+ * Membership ops: `member.add` / `member.remove` (roles that Autobase knows: indexer, writer) and
+ * `member.grant` / `member.revoke` (capabilities only the ledger knows: issuer, inspector, ...).
+ * Only indexers may use them.
+ */
+import type Hyperbee from 'hyperbee'
+import { encodeKey } from '../keys.js'
+import type { Refusal, Role } from '../ops.js'
+import { getJson, isKey, isName, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler } from './context.js'
+import { memberKey, memberRange } from '../view-layout.js'
+
+/** A member record as stored in the view. */
+export interface MemberRecord {
+  role: Role
+  addedBy: string
+  addedAt: string
+  removedBy?: string
+  removedAt?: string
+  /** Capabilities granted on top of the role, e.g. `inspector`. */
+  capabilities?: string[]
+}
+
+/** The member record of `key`, or null. */
+export async function memberRecord (bee: Pick<Hyperbee.Batch, 'get'>, key: Buffer): Promise<MemberRecord | null> {
+  return getJson<MemberRecord>(bee, memberKey(key))
+}
+
+/** The active role of `key` at this point of the view, or null when it is not a member. */
+export async function roleOf (bee: Pick<Hyperbee.Batch, 'get'>, key: Buffer, genesis: Buffer): Promise<Role | null> {
+  const record = await memberRecord(bee, key)
+  if (record === null) return key.equals(genesis) ? 'indexer' : null
+  return record.removedAt === undefined ? record.role : null
+}
+
+/** Whether `key` is an active member holding `capability` (indexers hold none implicitly). */
+export async function hasCapability (bee: Pick<Hyperbee.Batch, 'get'>, key: Buffer, capability: string): Promise<boolean> {
+  const record = await memberRecord(bee, key)
+  return record !== null && record.removedAt === undefined && (record.capabilities ?? []).includes(capability)
+}
+
+function checkMember (data: unknown, what: string, extra: string[]): Refusal | null {
+  if (!isObject(data)) return refuse('INVALID_ENTRY', `${what} data is an object`)
+  const fields = onlyFields(data, ['key', ...extra], what)
+  if (fields !== null) return fields
+  if (!isKey(data.key)) return refuse('INVALID_ENTRY', `${what} needs a device key (z32 or hex)`)
+  return null
+}
+
+async function requireIndexer (ctx: OpContext): Promise<Refusal | null> {
+  const role = await roleOf(ctx.batch, ctx.writer, ctx.genesis)
+  return role === 'indexer' ? null : refuse('NOT_AUTHORISED', 'only indexers may change membership')
+}
+
+const add: OpHandler = {
+  since: 1,
+  check (data) {
+    const shape = checkMember(data, 'member.add', ['role'])
+    if (shape !== null) return shape
+    const { role } = data as { role?: unknown }
+    return role === 'indexer' || role === 'writer' ? null : refuse('INVALID_ENTRY', 'role is indexer or writer')
+  },
+  async apply (ctx, data) {
+    const denied = await requireIndexer(ctx)
+    if (denied !== null) return denied
+    const { key: k, role } = data as { key: string, role: Role }
+    const key = keyOf(k)
+    const current = await memberRecord(ctx.batch, key)
+    const active = current !== null && current.removedAt === undefined
+    if (active && current.role === role) return null
+    if (active && current.role === 'indexer' && !(await removeable(ctx, key))) {
+      return refuse('LAST_INDEXER', 'the last indexer cannot become a writer')
+    }
+    if (ctx.live) await ctx.host.addWriter(key, { indexer: role === 'indexer' })
+    const record: MemberRecord = { role, addedBy: encodeKey(ctx.writer), addedAt: ctx.id }
+    if (active && current.capabilities !== undefined) record.capabilities = current.capabilities
+    await putJson(ctx.batch, memberKey(key), record)
+    return null
+  }
+}
+
+const remove: OpHandler = {
+  since: 1,
+  check: (data) => checkMember(data, 'member.remove', []),
+  async apply (ctx, data) {
+    const denied = await requireIndexer(ctx)
+    if (denied !== null) return denied
+    const key = keyOf((data as { key: string }).key)
+    const current = await memberRecord(ctx.batch, key)
+    if (current === null || current.removedAt !== undefined) return refuse('UNKNOWN_MEMBER', 'the device is not a member')
+    if (!(await removeable(ctx, key))) return refuse('LAST_INDEXER', 'the last indexer cannot be removed')
+    if (ctx.live) await ctx.host.removeWriter(key)
+    await putJson(ctx.batch, memberKey(key), { ...current, removedBy: encodeKey(ctx.writer), removedAt: ctx.id })
+    return null
+  }
+}
+
+/** Autobase decides in apply; a local check counts the view's active indexers instead. */
+async function removeable (ctx: OpContext, key: Buffer): Promise<boolean> {
+  if (ctx.live) return ctx.host.removeable(key)
+  if ((await roleOf(ctx.batch, key, ctx.genesis)) !== 'indexer') return true
+  let indexers = 0
+  for await (const node of ctx.batch.createReadStream(memberRange())) {
+    const record = JSON.parse(node.value.toString()) as MemberRecord
+    if (record.removedAt === undefined && record.role === 'indexer') indexers++
+  }
+  return indexers > 1
+}
+
+function capabilityOp (grant: boolean): OpHandler {
+  const what = grant ? 'member.grant' : 'member.revoke'
+  return {
+    since: 2,
+    check (data) {
+      const shape = checkMember(data, what, ['capability'])
+      if (shape !== null) return shape
+      return isName((data as { capability?: unknown }).capability) ? null : refuse('INVALID_ENTRY', `${what} needs a capability name`)
+    },
+    async apply (ctx, data) {
+      const denied = await requireIndexer(ctx)
+      if (denied !== null) return denied
+      const { key: k, capability } = data as { key: string, capability: string }
+      const key = keyOf(k)
+      const current = await memberRecord(ctx.batch, key)
+      if (current === null || current.removedAt !== undefined) return refuse('UNKNOWN_MEMBER', 'the device is not a member')
+      const set = new Set(current.capabilities ?? [])
+      if (grant) set.add(capability)
+      else set.delete(capability)
+      await putJson(ctx.batch, memberKey(key), { ...current, capabilities: [...set].sort() })
+      return null
+    }
+  }
+}
+
+/** The membership handlers, by op type. */
+export const membershipOps: Record<string, OpHandler> = {
+  'member.add': add,
+  'member.remove': remove,
+  'member.grant': capabilityOp(true),
+  'member.revoke': capabilityOp(false)
+}
