@@ -20,6 +20,11 @@ import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput, type
 import { Network, type NetworkOptions, type PeerInfo } from './network.js'
 import { checkOp, isSystemType, type EntryInput, type Role, type WireOp } from './ops.js'
 import { queryEntries, type QueryOptions } from './query.js'
+import * as reads from './reads.js'
+import type { Transfer } from './semantics/accounts.js'
+import type { Asset } from './semantics/assets.js'
+import type { Alert, Effect } from './semantics/rule-engine.js'
+import type { Rule } from './semantics/rules.js'
 import { ViewFeed } from './view-feed.js'
 import { blockKey, memberRange } from './view-layout.js'
 import { Watcher, type WatchFilter } from './watcher.js'
@@ -110,6 +115,8 @@ export class Ledger extends ReadyResource {
   private tracker: WriterTracker | null = null
   private readonly watchers = new Set<Watcher>()
   private readonly commits: GroupCommit
+  private executing: Promise<void> | null = null
+  private readonly executed = new Set<string>()
   private readonly blockReads = new Map<number, Promise<{ record: BlockRecord, nodeSeq: number } | null>>()
   private interruption: MeshledgerError | null = null
   private _mode: LedgerMode | null = null
@@ -388,6 +395,81 @@ export class Ledger extends ReadyResource {
     return roleOf(base.view, decodeKey(key), base.key)
   }
 
+  /** Create money (indexers and members holding `issuer` only). */
+  async mint (to: KeyInput | string, amount: number, { memo }: { memo?: string } = {}): Promise<Entry> {
+    return this.append({ type: 'mint', data: { to: reads.account(to), amount, memo } })
+  }
+
+  /**
+   * Pay from this device's account, or from a shared account it holds (`from`). A `ref` makes
+   * the payment idempotent: the same ref from the same account pays once.
+   */
+  async transfer (t: { from?: KeyInput | string, to: KeyInput | string, amount: number, memo?: string, ref?: string }): Promise<Entry> {
+    const data = { ...t, to: reads.account(t.to), from: t.from === undefined ? undefined : reads.account(t.from) }
+    return this.append({ type: 'transfer', data })
+  }
+
+  /** Record a telemetry reading on `stream`, optionally about an asset. Group-committed like any append. */
+  async record (stream: string, value: unknown, { asset }: { asset?: string } = {}): Promise<Entry> {
+    return this.append({ type: 'telemetry.record', data: { stream, value, asset } })
+  }
+
+  /** Add a rule (indexers only); see the README for its shape. */
+  async addRule (rule: Omit<Rule, 'addedBy' | 'addedAt' | 'on'> & { on?: Rule['on'] }): Promise<Entry> {
+    return this.append({ type: 'rule.add', data: rule })
+  }
+
+  /** Balance of an account: a device key, or a shared-account name. */
+  async balance (account: KeyInput | string): Promise<number> {
+    return reads.balance(this.opened$().view, account)
+  }
+
+  /** Total money minted. */
+  async supply (): Promise<number> {
+    return reads.supply(this.opened$().view)
+  }
+
+  /** Transfers and mints by time, for one account or all. */
+  transfers (q: reads.TransferQuery = {}): AsyncGenerator<Transfer> {
+    return reads.transfers(this.opened$().view, q)
+  }
+
+  /** An asset's current state, or null. */
+  async asset (id: string): Promise<Asset | null> {
+    return reads.asset(this.opened$().view, id)
+  }
+
+  /** An asset's whole provenance chain: each step with its entry id, writer, time and status. */
+  async assetHistory (id: string): Promise<reads.AssetHistoryStep[]> {
+    return reads.assetHistory(this.opened$().view, id)
+  }
+
+  /** Assets by owner, kind or status. */
+  assets (q: reads.AssetQuery = {}): AsyncGenerator<Asset> {
+    return reads.assets(this.opened$().view, q)
+  }
+
+  /** Telemetry readings of one stream, by time: a range read of the stream index. */
+  readings (q: Omit<QueryOptions, 'stream' | 'type'> & { stream: string }): AsyncGenerator<Entry> {
+    if (typeof q?.stream !== 'string') throw MeshledgerError.invalidOption('readings needs a stream')
+    return this.query({ ...q, type: 'telemetry.record' })
+  }
+
+  /** The rules in force. */
+  rules (): AsyncGenerator<Rule> {
+    return reads.rules(this.opened$().view)
+  }
+
+  /** Alerts raised by rules, by time. */
+  alerts (q: { since?: number, until?: number, limit?: number, reverse?: boolean } = {}): AsyncGenerator<Alert> {
+    return reads.alerts(this.opened$().view, q)
+  }
+
+  /** What rules did because of entry `id`: each action, and whether it worked. */
+  async effects (id: string): Promise<Effect[]> {
+    return reads.effects(this.opened$().view, id)
+  }
+
   /** Peers connected now. */
   peers (): PeerInfo[] {
     return this.network?.peers() ?? []
@@ -442,6 +524,21 @@ export class Ledger extends ReadyResource {
     return length - 1
   }
 
+  /**
+   * Rules marked `on: 'confirmed'` wait in the view until their trigger is final; an indexer
+   * that sees it final appends `rule.execute`, and apply runs the actions.
+   */
+  private async executePending (): Promise<void> {
+    const base = this.base
+    if (base === null || this.closing !== null || !base.writable) return
+    for await (const { rule, trigger } of reads.pendingRules(base.view)) {
+      const key = `${rule}/${trigger}`
+      if (this.executed.has(key) || (await this.read(base, parseId(trigger)))?.status !== 'confirmed') continue
+      this.executed.add(key)
+      await this.commit(base, { type: 'rule.execute', data: { rule, trigger } })
+    }
+  }
+
   private nextChange (base: Autobase<Hyperbee>): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
@@ -461,6 +558,9 @@ export class Ledger extends ReadyResource {
   private updated (): void {
     this.feed?.poke()
     this.tracker?.refresh().catch(safetyCatch)
+    if (this.isIndexer && this.executing === null) {
+      this.executing = this.executePending().catch((err: unknown) => { this.emit('warning', err) }).finally(() => { this.executing = null })
+    }
     this.emit('update')
   }
 
@@ -483,6 +583,7 @@ export class Ledger extends ReadyResource {
   /** Close what was opened, in reverse order; each step best-effort so storage is always released. */
   private async teardown (): Promise<void> {
     for (const w of [...this.watchers]) await w.return()
+    await this.executing
     await this.feed?.idle()
     const steps: Array<() => Promise<void> | undefined> = [
       () => this.network?.close(),

@@ -31,7 +31,7 @@ export interface AssetQuery {
   status?: string
 }
 
-/** One step of an asset's provenance, with the finality of the entry that made it. */
+/** One step of an asset's provenance, with the finality (`status`) of the entry that made it. */
 export interface AssetHistoryStep extends AssetStep {
   status: EntryStatus
 }

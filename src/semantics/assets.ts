@@ -46,7 +46,8 @@ export interface AssetStep {
   data?: unknown
   from?: string
   to?: string
-  status?: string
+  /** For `status` steps: the asset's new status. */
+  assetStatus?: string
   reason?: string
   rule?: string
 }
@@ -68,7 +69,7 @@ export async function setStatus (ctx: OpContext, asset: Asset, status: string, r
   await ctx.batch.del(keys.byStatus(asset.status, asset.id))
   await ctx.batch.put(keys.byStatus(status, asset.id), Buffer.alloc(0))
   asset.status = status
-  await step(ctx, asset, { op: 'status', status, rule })
+  await step(ctx, asset, { op: 'status', assetStatus: status, rule })
   await putJson(ctx.batch, keys.asset(asset.id), asset)
 }
 
