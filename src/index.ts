@@ -2,8 +2,9 @@
  * meshledger: a local-first peer-to-peer ledger for edge devices. This file is the whole public
  * surface.
  */
-export { Ledger, DEFAULT_ACK_INTERVAL, DEFAULT_CACHE_SIZE } from './ledger.js'
-export type { LedgerOptions, LedgerMode, LedgerStats, LedgerEvents, Member } from './ledger.js'
+export { Ledger } from './ledger.js'
+export { DEFAULT_ACK_INTERVAL, DEFAULT_CACHE_SIZE } from './ledger-core.js'
+export type { LedgerOptions, LedgerMode, LedgerStats, LedgerEvents, Member } from './ledger-types.js'
 export type { WriterProgress } from './writer-progress.js'
 export type { Entry, EntryStatus, Rejection } from './entry.js'
 export type { EntryId } from './entry-id.js'

@@ -1,101 +1,18 @@
 /**
- * The ledger: one device's replica of a shared, multi-writer ledger. Its own entries go into its
- * signed Hypercore log; Autobase merges every member's log into one Hyperbee view.
+ * `Ledger`: the public class. The core (ledger-core.ts) holds entries, membership, finality and
+ * sync; this layer adds what the ledger means: money, assets, telemetry and rules. Every write
+ * here appends an op; every read is a point or range read of the view.
  */
-import Autobase from 'autobase'
-import Corestore from 'corestore'
-import Hyperbee from 'hyperbee'
-import HypercoreStorage from 'hypercore-storage'
-import Rache from 'rache'
-import ReadyResource from 'ready-resource'
-import safetyCatch from 'safety-catch'
-import { createApply } from './apply.js'
-import { dryRun } from './dry-run.js'
-import { roleOf, type MemberRecord } from './semantics/membership.js'
-import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry, type EntryStatus } from './entry.js'
-import { formatId, parseId, type EntryAddress, type EntryId } from './entry-id.js'
+import type { Entry } from './entry.js'
 import { MeshledgerError } from './errors.js'
-import { GroupCommit } from './group-commit.js'
-import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput, type LedgerKey } from './keys.js'
-import { Network, type NetworkOptions, type PeerInfo } from './network.js'
-import { checkOp, isSystemType, type EntryInput, type Role, type WireOp } from './ops.js'
-import { queryEntries, type QueryOptions } from './query.js'
+import type { KeyInput } from './keys.js'
+import { LedgerCore } from './ledger-core.js'
+import type { QueryOptions } from './query.js'
 import * as reads from './reads.js'
 import type { Transfer } from './semantics/accounts.js'
 import type { Asset } from './semantics/assets.js'
 import type { Alert, Effect } from './semantics/rule-engine.js'
 import type { Rule } from './semantics/rules.js'
-import { ViewFeed } from './view-feed.js'
-import { blockKey, memberRange } from './view-layout.js'
-import { Watcher, type WatchFilter } from './watcher.js'
-import { WriterTracker, type WriterProgress } from './writer-progress.js'
-
-/** Default ack interval: confirms a write in under a second with three indexers on a LAN. */
-export const DEFAULT_ACK_INTERVAL = 200
-
-/**
- * Default size of the shared block/node cache and of the Merkle tree cache (entries). Blocks
- * are group commits of up to 1 MiB, so this is kept small: it bounds RSS on 1 GB devices.
- */
-export const DEFAULT_CACHE_SIZE = 1024
-
-/** RocksDB memtable size. Its 64 MiB default alone is a sixth of a small device's budget. */
-const WRITE_BUFFER_BYTES = 8 * 1024 * 1024
-
-/** Options of {@link Ledger}. */
-export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {
-  /** Folder holding this device's data. One ledger per folder; one process per folder. */
-  storage: string
-  /** Key of the ledger to open or join; omit to create one (or reopen the folder's own). */
-  key?: KeyInput | null
-  /** A swarm to replicate over, or `false` to stay offline. Default: the ledger starts its own. */
-  swarm?: NetworkOptions['swarm'] | false
-  /** How often (ms) an indexer acknowledges new data so it becomes final. Default 200. */
-  ackInterval?: number
-  /** Bound on cached blocks, Hyperbee nodes and Merkle tree nodes (entries). Default 1024. */
-  cacheSize?: number
-}
-
-/** How this instance came to hold its ledger. */
-export type LedgerMode = 'created' | 'opened' | 'joined'
-
-/** A member of the ledger. */
-export interface Member {
-  key: DeviceKey
-  role: Role
-  /** The indexer that added it (itself, for the creator). */
-  addedBy: DeviceKey
-  /** Id of the op that added it. */
-  addedAt: EntryId
-  removedBy?: DeviceKey
-  removedAt?: EntryId
-}
-
-/** Counters and gauges of a ledger, cheap to read. */
-export interface LedgerStats {
-  peers: number
-  /** Entries this device appended since it opened, and the blocks they travelled in. */
-  appended: { entries: number, blocks: number }
-  /** Length of the view, and how much of it a quorum of indexers signed. */
-  view: { length: number, signedLength: number }
-  writers: WriterProgress[]
-}
-
-/** Events a {@link Ledger} emits. */
-export interface LedgerEvents {
-  /** The view changed (entries applied, or reordered). */
-  update: []
-  /** A peer connected or left. */
-  'peer-add': [PeerInfo]
-  'peer-remove': [PeerInfo]
-  /** This device became (or stopped being) able to write. */
-  writable: []
-  unwritable: []
-  /** A writer used a newer protocol: this device stopped applying and needs newer code. */
-  'upgrade-required': [MeshledgerError]
-  /** Something went wrong in the background that did not stop the ledger. */
-  warning: [unknown]
-}
 
 /**
  * A device's replica of a ledger.
@@ -106,295 +23,7 @@ export interface LedgerEvents {
  * const entry = await ledger.append({ type: 'note', data: { text: 'hello' } })
  * ```
  */
-export class Ledger extends ReadyResource {
-  private readonly options: LedgerOptions
-  private store: Corestore | null = null
-  private base: Autobase<Hyperbee> | null = null
-  private network: Network | null = null
-  private feed: ViewFeed | null = null
-  private tracker: WriterTracker | null = null
-  private readonly watchers = new Set<Watcher>()
-  private readonly commits: GroupCommit
-  private executing: Promise<void> | null = null
-  private readonly executed = new Set<string>()
-  private readonly blockReads = new Map<number, Promise<{ record: BlockRecord, nodeSeq: number } | null>>()
-  private interruption: MeshledgerError | null = null
-  private _mode: LedgerMode | null = null
-
-  constructor (options: LedgerOptions) {
-    super()
-    if (typeof options !== 'object' || options === null || typeof options.storage !== 'string' || options.storage === '') {
-      throw MeshledgerError.invalidOption('storage must be a folder path')
-    }
-    if (options.ackInterval !== undefined && !(Number.isSafeInteger(options.ackInterval) && options.ackInterval > 0)) {
-      throw MeshledgerError.invalidOption('ackInterval must be a positive integer (ms)')
-    }
-    if (options.key !== undefined && options.key !== null) decodeKey(options.key, 'key')
-    this.options = options
-    this.commits = new GroupCommit((block) => this.writeBlock(block))
-  }
-
-  /** The ledger's key (z32): share it so other devices can replicate. */
-  get key (): LedgerKey {
-    return encodeKey<LedgerKey>(this.opened$().key)
-  }
-
-  /** The key peers meet under (z32); reveals nothing about the ledger key. */
-  get discoveryKey (): string {
-    return encodeKey(this.opened$().discoveryKey)
-  }
-
-  /** The discovery key as bytes: the topic to join on a swarm of your own. */
-  discoveryKeyBytes (): Buffer {
-    return this.opened$().discoveryKey
-  }
-
-  /** This device's identity: its writer key (z32), the same across restarts. */
-  get deviceKey (): DeviceKey {
-    return encodeKey<DeviceKey>(this.opened$().local.key)
-  }
-
-  /** Whether this device may append now. */
-  get writable (): boolean {
-    return this.base !== null && this.base.writable && this.interruption === null
-  }
-
-  /** Whether this device is an indexer (helps sign finality). */
-  get isIndexer (): boolean {
-    return this.base !== null && this.base.isIndexer
-  }
-
-  /** Whether this instance created the ledger, reopened its folder, or joined a remote one. */
-  get mode (): LedgerMode {
-    if (this._mode === null) throw MeshledgerError.invalidOption('the ledger is not ready yet')
-    return this._mode
-  }
-
-  /** The swarm replicating this ledger, or null when offline. */
-  get swarm (): NonNullable<NetworkOptions['swarm']> | null {
-    return this.network?.current ?? null
-  }
-
-  /** Counters and sync progress. */
-  get stats (): LedgerStats {
-    const base = this.base
-    return {
-      peers: this.network?.peers().length ?? 0,
-      appended: { entries: this.commits.ops, blocks: this.commits.blocks },
-      view: { length: base?.view.core.length ?? 0, signedLength: base?.view.core.signedLength ?? 0 },
-      writers: this.tracker?.progress() ?? []
-    }
-  }
-
-  protected override async _open (): Promise<void> {
-    const { storage, key = null, ackInterval = DEFAULT_ACK_INTERVAL, cacheSize = DEFAULT_CACHE_SIZE } = this.options
-    const store = new Corestore(
-      new HypercoreStorage(storage, { writeBufferSize: WRITE_BUFFER_BYTES, treeCache: { maxSize: cacheSize } }),
-      { globalCache: new Rache({ maxSize: cacheSize }) }
-    )
-    try {
-      await store.ready()
-    } catch (err) {
-      await store.close().catch(() => {})
-      if (err instanceof Error && /lock/i.test(err.message)) {
-        throw MeshledgerError.storageLocked(`${storage} is in use by another process`, err)
-      }
-      throw err
-    }
-    this.store = store
-
-    try {
-      const existing = await this.existingLedger(store)
-      const wanted = key === null ? null : decodeKey(key, 'key')
-      if (existing !== null && wanted !== null && !existing.equals(wanted)) {
-        throw MeshledgerError.ledgerMismatch(`${storage} holds ledger ${encodeKey(existing)}, not ${encodeKey(wanted)}`)
-      }
-      this._mode = existing !== null ? 'opened' : wanted !== null ? 'joined' : 'created'
-
-      const base: Autobase<Hyperbee> = new Autobase<Hyperbee>(store, existing ?? wanted, {
-        valueEncoding: 'binary',
-        ackInterval,
-        open: (viewStore) => new Hyperbee(viewStore.get('view'), { keyEncoding: 'binary', valueEncoding: 'binary', extension: false }),
-        apply: createApply((): Buffer => base.key),
-        close: (view) => view.close()
-      })
-      this.base = base
-      base.on('interrupt', (reason: unknown) => this.interrupted(reason))
-      base.on('update', () => this.updated())
-      base.on('writable', () => this.emit('writable'))
-      base.on('unwritable', () => this.emit('unwritable'))
-      base.on('warning', (w: unknown) => this.emit('warning', w))
-      base.on('error', (err: unknown) => this.emit('warning', err))
-      await base.ready()
-
-      this.feed = new ViewFeed(base.view)
-      this.tracker = new WriterTracker(store, base.view)
-      await this.tracker.refresh()
-      if (this._mode === 'created' && base.local.length === 0) {
-        // The genesis op: the creator records itself as the first indexer.
-        await this.commit(base, { type: 'member.add', data: { key: encodeKey(base.local.key), role: 'indexer' } })
-      }
-
-      if (this.options.swarm !== false) {
-        this.network = new Network(store, base.discoveryKey, { ...this.options, swarm: this.options.swarm })
-        this.network.on('peer-add', (p: PeerInfo) => this.emit('peer-add', p))
-        this.network.on('peer-remove', (p: PeerInfo) => this.emit('peer-remove', p))
-        await this.network.open()
-      }
-    } catch (err) {
-      await this.teardown()
-      throw err
-    }
-  }
-
-  protected override async _close (): Promise<void> {
-    await this.teardown()
-  }
-
-  /**
-   * Append an entry. It is validated here first (a coded error, nothing appended), then
-   * group-committed with concurrent appends into one block of this device's log.
-   */
-  async append (input: EntryInput): Promise<Entry> {
-    return this.commit(this.usable$(), input)
-  }
-
-  private async commit (base: Autobase<Hyperbee>, input: EntryInput): Promise<Entry> {
-    if (typeof input !== 'object' || input === null) throw MeshledgerError.invalidEntry('an entry is { type, data }')
-    const op: WireOp = { t: input.type, s: Date.now(), d: input.data === undefined ? null : input.data }
-    const checked = checkOp(op)
-    if ('code' in checked) {
-      throw checked.code === 'ENTRY_TOO_LARGE' ? MeshledgerError.entryTooLarge(checked.reason) : MeshledgerError.invalidEntry(checked.reason)
-    }
-    if (!base.writable) throw MeshledgerError.notWritable('this device is not a writer of the ledger')
-    op.d = JSON.parse(checked.json)
-    if (isSystemType(op.t)) {
-      const refusal = await dryRun(base.view, base.key, base.local.key, base.local.length, op)
-      if (refusal !== null) throw MeshledgerError.fromRefusal(refusal)
-    }
-    const { seq, offset, system, protocol } = await this.commits.push(op, checked.json.length + op.t.length)
-    const entry: Entry = {
-      id: formatId(base.local.key, seq, offset),
-      writer: encodeKey<DeviceKey>(base.local.key),
-      seq,
-      offset,
-      type: op.t,
-      version: protocol,
-      timestamp: op.s,
-      data: op.d,
-      status: 'applied'
-    }
-    if (!system) {
-      // Autobase applies a local block before its append resolves, and a block of plain entries
-      // from a writer is accepted whole; it is final once the view is signed to its end.
-      const core = base.view.core
-      if (core.signedLength >= core.length) entry.status = 'confirmed'
-      return entry
-    }
-    // Membership ops can reject entries: read what apply decided, once per block.
-    let read = this.blockReads.get(seq)
-    if (read === undefined) {
-      read = this.readBlock(base, base.local.key, seq)
-      this.blockReads.set(seq, read)
-      read.finally(() => this.blockReads.delete(seq)).catch(safetyCatch)
-    }
-    const block = await read
-    if (block === null) return { ...entry, status: 'pending' }
-    return entryOfBlock(base.local.key, seq, offset, block.record, block.nodeSeq, base.view.core.signedLength) ?? entry
-  }
-
-  /** Make `key` a member: `writer` (default) or `indexer`. Only indexers may. */
-  async addMember (key: KeyInput, { role = 'writer' }: { role?: Role } = {}): Promise<Entry> {
-    return this.append({ type: 'member.add', data: { key: normalizeKey(key, 'member key'), role } })
-  }
-
-  /** Remove a member: its later entries are not applied anywhere; earlier ones stay. */
-  async removeMember (key: KeyInput): Promise<Entry> {
-    return this.append({ type: 'member.remove', data: { key: normalizeKey(key, 'member key') } })
-  }
-
-  /** The entry with this id as this device's view holds it, or null. */
-  async get (id: string): Promise<Entry | null> {
-    return this.read(this.opened$(), parseId(id))
-  }
-
-  /** Where an entry stands; throws `NOT_FOUND` for an entry this device has never seen. */
-  async status (id: string): Promise<EntryStatus> {
-    const base = this.opened$()
-    const addr = parseId(id)
-    const entry = await this.read(base, addr)
-    if (entry !== null) return entry.status
-    const writer = addr.writer.equals(base.local.key) ? base.local : this.tracker?.core(addr.writer)
-    if (writer != null && addr.seq < writer.length) return 'pending'
-    throw MeshledgerError.notFound(`no entry ${id} on this device`)
-  }
-
-  /**
-   * Resolves with the entry once it is confirmed (final). Rejects with `ENTRY_REJECTED` once its
-   * rejection is final, `TIMEOUT` after `timeout` ms (default: wait as long as it takes), and
-   * `LEDGER_CLOSED` if the ledger closes first. The process stays alive while it waits.
-   */
-  async confirmed (id: string, { timeout = 0 }: { timeout?: number } = {}): Promise<Entry> {
-    const base = this.opened$()
-    const addr = parseId(id)
-    let expired = false
-    const timer = timeout > 0
-      ? setTimeout(() => { expired = true; this.emit('confirm-timeout') }, timeout)
-      : setInterval(() => {}, 1 << 30) // keep the process alive: autobase's ack timer is unref'd
-    try {
-      while (true) {
-        const entry = await this.read(base, addr)
-        if (entry?.status === 'confirmed') return entry
-        if (entry?.rejection?.final === true) {
-          throw MeshledgerError.entryRejected(`${id}: ${entry.rejection.code}: ${entry.rejection.reason}`)
-        }
-        if (this.closing !== null) throw MeshledgerError.ledgerClosed()
-        if (expired) throw MeshledgerError.timeout(`${id} was not confirmed within ${timeout} ms`)
-        await this.nextChange(base)
-      }
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
-  /** Entries matching a filter, by a range read of the best index. */
-  query (options: QueryOptions = {}): AsyncGenerator<Entry> {
-    const base = this.opened$()
-    return queryEntries(base.view, options)
-  }
-
-  /** Live: every entry as it is applied, and notice of reorders. */
-  watch (filter: WatchFilter = {}): Watcher {
-    this.opened$()
-    const feed = this.feed as ViewFeed
-    const writer = filter.writer === undefined ? undefined : normalizeKey<DeviceKey>(filter.writer, 'writer')
-    const watcher = new Watcher(feed, { ...filter, writer }, (w) => {
-      this.watchers.delete(w)
-      if (this.watchers.size === 0) feed.stop()
-    })
-    this.watchers.add(watcher)
-    feed.start()
-    return watcher
-  }
-
-  /** Current members (and, with `all`, removed ones). */
-  async members ({ all = false }: { all?: boolean } = {}): Promise<Member[]> {
-    const base = this.opened$()
-    const out: Member[] = []
-    for await (const node of base.view.createReadStream(memberRange())) {
-      const record = JSON.parse(node.value.toString()) as MemberRecord
-      if (!all && record.removedAt !== undefined) continue
-      out.push({ key: encodeKey<DeviceKey>(node.key.subarray(1)), ...record } as Member)
-    }
-    return out
-  }
-
-  /** The role `key` holds now, or null. */
-  async roleOf (key: KeyInput): Promise<Role | null> {
-    const base = this.opened$()
-    return roleOf(base.view, decodeKey(key), base.key)
-  }
-
+export class Ledger extends LedgerCore {
   /** Create money (indexers and members holding `issuer` only). */
   async mint (to: KeyInput | string, amount: number, { memo }: { memo?: string } = {}): Promise<Entry> {
     return this.append({ type: 'mint', data: { to: reads.account(to), amount, memo } })
@@ -421,32 +50,32 @@ export class Ledger extends ReadyResource {
 
   /** Balance of an account: a device key, or a shared-account name. */
   async balance (account: KeyInput | string): Promise<number> {
-    return reads.balance(this.opened$().view, account)
+    return reads.balance(this.view$(), account)
   }
 
   /** Total money minted. */
   async supply (): Promise<number> {
-    return reads.supply(this.opened$().view)
+    return reads.supply(this.view$())
   }
 
   /** Transfers and mints by time, for one account or all. */
   transfers (q: reads.TransferQuery = {}): AsyncGenerator<Transfer> {
-    return reads.transfers(this.opened$().view, q)
+    return reads.transfers(this.view$(), q)
   }
 
   /** An asset's current state, or null. */
   async asset (id: string): Promise<Asset | null> {
-    return reads.asset(this.opened$().view, id)
+    return reads.asset(this.view$(), id)
   }
 
   /** An asset's whole provenance chain: each step with its entry id, writer, time and status. */
   async assetHistory (id: string): Promise<reads.AssetHistoryStep[]> {
-    return reads.assetHistory(this.opened$().view, id)
+    return reads.assetHistory(this.view$(), id)
   }
 
   /** Assets by owner, kind or status. */
   assets (q: reads.AssetQuery = {}): AsyncGenerator<Asset> {
-    return reads.assets(this.opened$().view, q)
+    return reads.assets(this.view$(), q)
   }
 
   /** Telemetry readings of one stream, by time: a range read of the stream index. */
@@ -457,161 +86,16 @@ export class Ledger extends ReadyResource {
 
   /** The rules in force. */
   rules (): AsyncGenerator<Rule> {
-    return reads.rules(this.opened$().view)
+    return reads.rules(this.view$())
   }
 
   /** Alerts raised by rules, by time. */
   alerts (q: { since?: number, until?: number, limit?: number, reverse?: boolean } = {}): AsyncGenerator<Alert> {
-    return reads.alerts(this.opened$().view, q)
+    return reads.alerts(this.view$(), q)
   }
 
   /** What rules did because of entry `id`: each action, and whether it worked. */
   async effects (id: string): Promise<Effect[]> {
-    return reads.effects(this.opened$().view, id)
-  }
-
-  /** Peers connected now. */
-  peers (): PeerInfo[] {
-    return this.network?.peers() ?? []
-  }
-
-  /**
-   * Replicate over a transport of your own. Given a boolean (`true` on the side that dialled) it
-   * returns a stream to pipe both ways: `socket.pipe(ledger.replicate(true)).pipe(socket)`. Given
-   * an already encrypted stream (a Hyperswarm connection) it replicates over it.
-   */
-  replicate (isInitiatorOrStream: boolean | NodeJS.ReadWriteStream): NodeJS.ReadWriteStream {
-    return this.opened$().replicate(isInitiatorOrStream)
-  }
-
-  /** Fetch what connected peers have, apply it, and refresh `stats`. */
-  async update (): Promise<void> {
-    await this.opened$().update()
-    await this.tracker?.refresh()
-  }
-
-  /**
-   * A hash of the whole view (hex): two devices with equal view lengths and equal hashes hold the
-   * same ledger state.
-   */
-  async hash (): Promise<string> {
-    const base = this.opened$()
-    const core = base.view.core
-    return (await core.treeHash(core.length)).toString('hex')
-  }
-
-  /** Length of the view (Hyperbee blocks, not entries). */
-  get length (): number {
-    return this.base?.view.core.length ?? 0
-  }
-
-  private async read (base: Autobase<Hyperbee>, addr: EntryAddress): Promise<Entry | null> {
-    const block = await this.readBlock(base, addr.writer, addr.seq)
-    if (block === null) return null
-    return entryOfBlock(addr.writer, addr.seq, addr.offset, block.record, block.nodeSeq, base.view.core.signedLength)
-  }
-
-  private async readBlock (base: Autobase<Hyperbee>, writer: Buffer, seq: number): Promise<{ record: BlockRecord, nodeSeq: number } | null> {
-    const node = await base.view.get(blockKey(writer, seq))
-    return node === null ? null : { record: decodeBlockRecord(node.value), nodeSeq: node.seq }
-  }
-
-  private async writeBlock (block: Buffer): Promise<number> {
-    const base = this.base
-    if (base === null || base.closed) throw MeshledgerError.ledgerClosed()
-    if (this.interruption !== null) throw this.interruption
-    const length = await base.append(block)
-    return length - 1
-  }
-
-  /**
-   * Rules marked `on: 'confirmed'` wait in the view until their trigger is final; an indexer
-   * that sees it final appends `rule.execute`, and apply runs the actions.
-   */
-  private async executePending (): Promise<void> {
-    const base = this.base
-    if (base === null || this.closing !== null || !base.writable) return
-    for await (const { rule, trigger } of reads.pendingRules(base.view)) {
-      const key = `${rule}/${trigger}`
-      if (this.executed.has(key) || (await this.read(base, parseId(trigger)))?.status !== 'confirmed') continue
-      this.executed.add(key)
-      await this.commit(base, { type: 'rule.execute', data: { rule, trigger } })
-    }
-  }
-
-  private nextChange (base: Autobase<Hyperbee>): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        base.off('update', done)
-        base.view.core.off('append', done)
-        this.off('close', done)
-        this.off('confirm-timeout', done)
-        resolve()
-      }
-      base.on('update', done)
-      base.view.core.on('append', done)
-      this.on('close', done)
-      this.on('confirm-timeout', done)
-    })
-  }
-
-  private updated (): void {
-    this.feed?.poke()
-    this.tracker?.refresh().catch(safetyCatch)
-    if (this.isIndexer && this.executing === null) {
-      this.executing = this.executePending().catch((err: unknown) => { this.emit('warning', err) }).finally(() => { this.executing = null })
-    }
-    this.emit('update')
-  }
-
-  private interrupted (reason: unknown): void {
-    const detail = typeof reason === 'object' && reason !== null && 'protocol' in reason ? ` (protocol ${String(reason.protocol)})` : ''
-    this.interruption = MeshledgerError.upgradeRequired(`a writer uses a newer meshledger protocol${detail}; upgrade this device`)
-    this.emit('upgrade-required', this.interruption)
-  }
-
-  private async existingLedger (store: Corestore): Promise<Buffer | null> {
-    const local = store.get({ name: 'local', active: false })
-    await local.ready()
-    try {
-      return await local.getUserData('referrer')
-    } finally {
-      await local.close()
-    }
-  }
-
-  /** Close what was opened, in reverse order; each step best-effort so storage is always released. */
-  private async teardown (): Promise<void> {
-    for (const w of [...this.watchers]) await w.return()
-    await this.executing
-    await this.feed?.idle()
-    const steps: Array<() => Promise<void> | undefined> = [
-      () => this.network?.close(),
-      () => this.commits.flushed(),
-      () => this.tracker?.close(),
-      () => this.base?.close(),
-      () => this.store?.close()
-    ]
-    let first: unknown = null
-    for (const step of steps) {
-      try {
-        await step()
-      } catch (err) {
-        first ??= err
-      }
-    }
-    if (first !== null) this.emit('warning', first)
-  }
-
-  private opened$ (): Autobase<Hyperbee> {
-    if (this.closing !== null) throw MeshledgerError.ledgerClosed()
-    if (this.base === null || !this.opened) throw MeshledgerError.invalidOption('call await ledger.ready() first')
-    return this.base
-  }
-
-  private usable$ (): Autobase<Hyperbee> {
-    const base = this.opened$()
-    if (this.interruption !== null) throw this.interruption
-    return base
+    return reads.effects(this.view$(), id)
   }
 }

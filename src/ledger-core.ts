@@ -1,0 +1,464 @@
+/**
+ * The ledger's core: one device's replica of a shared, multi-writer ledger. Its own entries go into its
+ * signed Hypercore log; Autobase merges every member's log into one Hyperbee view.
+ */
+import Autobase from 'autobase'
+import type Corestore from 'corestore'
+import Hyperbee from 'hyperbee'
+import ReadyResource from 'ready-resource'
+import safetyCatch from 'safety-catch'
+import { createApply } from './apply.js'
+import { dryRun } from './dry-run.js'
+import { roleOf, type MemberRecord } from './semantics/membership.js'
+import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry, type EntryStatus } from './entry.js'
+import { formatId, parseId, type EntryAddress } from './entry-id.js'
+import { MeshledgerError } from './errors.js'
+import { GroupCommit } from './group-commit.js'
+import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput, type LedgerKey } from './keys.js'
+import { Network, type NetworkOptions, type PeerInfo } from './network.js'
+import { checkOp, isSystemType, type EntryInput, type Role, type WireOp } from './ops.js'
+import { queryEntries, type QueryOptions } from './query.js'
+import { pendingRules } from './reads.js'
+import type { LedgerMode, LedgerOptions, LedgerStats, Member } from './ledger-types.js'
+import { openStore, storedLedgerKey } from './storage.js'
+import { ViewFeed } from './view-feed.js'
+import { blockKey, memberRange } from './view-layout.js'
+import { Watcher, type WatchFilter } from './watcher.js'
+import { WriterTracker } from './writer-progress.js'
+
+/** Default ack interval: confirms a write in under a second with three indexers on a LAN. */
+export const DEFAULT_ACK_INTERVAL = 200
+
+/**
+ * Default size of the shared block/node cache and of the Merkle tree cache (entries). Blocks
+ * are group commits of up to 1 MiB, so this is kept small: it bounds RSS on 1 GB devices.
+ */
+export const DEFAULT_CACHE_SIZE = 1024
+
+/**
+ * A device's replica of a ledger: lifecycle, entries, membership, finality, sync. {@link Ledger}
+ * adds the ledger's semantics (money, assets, telemetry, rules) on top.
+ *
+ * ```ts
+ * const ledger = new Ledger({ storage: './data' })
+ * await ledger.ready()
+ * const entry = await ledger.append({ type: 'note', data: { text: 'hello' } })
+ * ```
+ */
+export class LedgerCore extends ReadyResource {
+  private readonly options: LedgerOptions
+  private store: Corestore | null = null
+  private base: Autobase<Hyperbee> | null = null
+  private network: Network | null = null
+  private feed: ViewFeed | null = null
+  private tracker: WriterTracker | null = null
+  private readonly watchers = new Set<Watcher>()
+  private readonly commits: GroupCommit
+  private executing: Promise<void> | null = null
+  private readonly executed = new Set<string>()
+  private readonly blockReads = new Map<number, Promise<{ record: BlockRecord, nodeSeq: number } | null>>()
+  private interruption: MeshledgerError | null = null
+  private _mode: LedgerMode | null = null
+
+  constructor (options: LedgerOptions) {
+    super()
+    if (typeof options !== 'object' || options === null || typeof options.storage !== 'string' || options.storage === '') {
+      throw MeshledgerError.invalidOption('storage must be a folder path')
+    }
+    if (options.ackInterval !== undefined && !(Number.isSafeInteger(options.ackInterval) && options.ackInterval > 0)) {
+      throw MeshledgerError.invalidOption('ackInterval must be a positive integer (ms)')
+    }
+    if (options.key !== undefined && options.key !== null) decodeKey(options.key, 'key')
+    this.options = options
+    this.commits = new GroupCommit((block) => this.writeBlock(block))
+  }
+
+  /** The ledger's key (z32): share it so other devices can replicate. */
+  get key (): LedgerKey {
+    return encodeKey<LedgerKey>(this.opened$().key)
+  }
+
+  /** The key peers meet under (z32); reveals nothing about the ledger key. */
+  get discoveryKey (): string {
+    return encodeKey(this.opened$().discoveryKey)
+  }
+
+  /** The discovery key as bytes: the topic to join on a swarm of your own. */
+  discoveryKeyBytes (): Buffer {
+    return this.opened$().discoveryKey
+  }
+
+  /** This device's identity: its writer key (z32), the same across restarts. */
+  get deviceKey (): DeviceKey {
+    return encodeKey<DeviceKey>(this.opened$().local.key)
+  }
+
+  /** Whether this device may append now. */
+  get writable (): boolean {
+    return this.base !== null && this.base.writable && this.interruption === null
+  }
+
+  /** Whether this device is an indexer (helps sign finality). */
+  get isIndexer (): boolean {
+    return this.base !== null && this.base.isIndexer
+  }
+
+  /** Whether this instance created the ledger, reopened its folder, or joined a remote one. */
+  get mode (): LedgerMode {
+    if (this._mode === null) throw MeshledgerError.invalidOption('the ledger is not ready yet')
+    return this._mode
+  }
+
+  /** The swarm replicating this ledger, or null when offline. */
+  get swarm (): NonNullable<NetworkOptions['swarm']> | null {
+    return this.network?.current ?? null
+  }
+
+  /** Counters and sync progress. */
+  get stats (): LedgerStats {
+    const base = this.base
+    return {
+      peers: this.network?.peers().length ?? 0,
+      appended: { entries: this.commits.ops, blocks: this.commits.blocks },
+      view: { length: base?.view.core.length ?? 0, signedLength: base?.view.core.signedLength ?? 0 },
+      writers: this.tracker?.progress() ?? []
+    }
+  }
+
+  protected override async _open (): Promise<void> {
+    const { storage, key = null, ackInterval = DEFAULT_ACK_INTERVAL, cacheSize = DEFAULT_CACHE_SIZE } = this.options
+    const store = await openStore(storage, cacheSize)
+    this.store = store
+
+    try {
+      const existing = await storedLedgerKey(store)
+      const wanted = key === null ? null : decodeKey(key, 'key')
+      if (existing !== null && wanted !== null && !existing.equals(wanted)) {
+        throw MeshledgerError.ledgerMismatch(`${storage} holds ledger ${encodeKey(existing)}, not ${encodeKey(wanted)}`)
+      }
+      this._mode = existing !== null ? 'opened' : wanted !== null ? 'joined' : 'created'
+
+      const base: Autobase<Hyperbee> = new Autobase<Hyperbee>(store, existing ?? wanted, {
+        valueEncoding: 'binary',
+        ackInterval,
+        open: (viewStore) => new Hyperbee(viewStore.get('view'), { keyEncoding: 'binary', valueEncoding: 'binary', extension: false }),
+        apply: createApply((): Buffer => base.key),
+        close: (view) => view.close()
+      })
+      this.base = base
+      base.on('interrupt', (reason: unknown) => this.interrupted(reason))
+      base.on('update', () => this.updated())
+      base.on('writable', () => this.emit('writable'))
+      base.on('unwritable', () => this.emit('unwritable'))
+      base.on('warning', (w: unknown) => this.emit('warning', w))
+      base.on('error', (err: unknown) => this.emit('warning', err))
+      await base.ready()
+
+      this.feed = new ViewFeed(base.view)
+      this.tracker = new WriterTracker(store, base.view)
+      await this.tracker.refresh()
+      if (this._mode === 'created' && base.local.length === 0) {
+        // The genesis op: the creator records itself as the first indexer.
+        await this.commit(base, { type: 'member.add', data: { key: encodeKey(base.local.key), role: 'indexer' } })
+      }
+
+      if (this.options.swarm !== false) {
+        this.network = new Network(store, base.discoveryKey, { ...this.options, swarm: this.options.swarm })
+        this.network.on('peer-add', (p: PeerInfo) => this.emit('peer-add', p))
+        this.network.on('peer-remove', (p: PeerInfo) => this.emit('peer-remove', p))
+        await this.network.open()
+      }
+    } catch (err) {
+      await this.teardown()
+      throw err
+    }
+  }
+
+  protected override async _close (): Promise<void> {
+    await this.teardown()
+  }
+
+  /**
+   * Append an entry. It is validated here first (a coded error, nothing appended), then
+   * group-committed with concurrent appends into one block of this device's log.
+   */
+  async append (input: EntryInput): Promise<Entry> {
+    return this.commit(this.usable$(), input)
+  }
+
+  private async commit (base: Autobase<Hyperbee>, input: EntryInput): Promise<Entry> {
+    if (typeof input !== 'object' || input === null) throw MeshledgerError.invalidEntry('an entry is { type, data }')
+    const op: WireOp = { t: input.type, s: Date.now(), d: input.data === undefined ? null : input.data }
+    const checked = checkOp(op)
+    if ('code' in checked) {
+      throw checked.code === 'ENTRY_TOO_LARGE' ? MeshledgerError.entryTooLarge(checked.reason) : MeshledgerError.invalidEntry(checked.reason)
+    }
+    if (!base.writable) throw MeshledgerError.notWritable('this device is not a writer of the ledger')
+    op.d = JSON.parse(checked.json)
+    if (isSystemType(op.t)) {
+      const refusal = await dryRun(base.view, base.key, base.local.key, base.local.length, op)
+      if (refusal !== null) throw MeshledgerError.fromRefusal(refusal)
+    }
+    const { seq, offset, system, protocol } = await this.commits.push(op, checked.json.length + op.t.length)
+    const entry: Entry = {
+      id: formatId(base.local.key, seq, offset),
+      writer: encodeKey<DeviceKey>(base.local.key),
+      seq,
+      offset,
+      type: op.t,
+      version: protocol,
+      timestamp: op.s,
+      data: op.d,
+      status: 'applied'
+    }
+    if (!system) {
+      // Autobase applies a local block before its append resolves, and a block of plain entries
+      // from a writer is accepted whole; it is final once the view is signed to its end.
+      const core = base.view.core
+      if (core.signedLength >= core.length) entry.status = 'confirmed'
+      return entry
+    }
+    // Membership ops can reject entries: read what apply decided, once per block.
+    let read = this.blockReads.get(seq)
+    if (read === undefined) {
+      read = this.readBlock(base, base.local.key, seq)
+      this.blockReads.set(seq, read)
+      read.finally(() => this.blockReads.delete(seq)).catch(safetyCatch)
+    }
+    const block = await read
+    if (block === null) return { ...entry, status: 'pending' }
+    return entryOfBlock(base.local.key, seq, offset, block.record, block.nodeSeq, base.view.core.signedLength) ?? entry
+  }
+
+  /** Make `key` a member: `writer` (default) or `indexer`. Only indexers may. */
+  async addMember (key: KeyInput, { role = 'writer' }: { role?: Role } = {}): Promise<Entry> {
+    return this.append({ type: 'member.add', data: { key: normalizeKey(key, 'member key'), role } })
+  }
+
+  /** Remove a member: its later entries are not applied anywhere; earlier ones stay. */
+  async removeMember (key: KeyInput): Promise<Entry> {
+    return this.append({ type: 'member.remove', data: { key: normalizeKey(key, 'member key') } })
+  }
+
+  /** The entry with this id as this device's view holds it, or null. */
+  async get (id: string): Promise<Entry | null> {
+    return this.read(this.opened$(), parseId(id))
+  }
+
+  /** Where an entry stands; throws `NOT_FOUND` for an entry this device has never seen. */
+  async status (id: string): Promise<EntryStatus> {
+    const base = this.opened$()
+    const addr = parseId(id)
+    const entry = await this.read(base, addr)
+    if (entry !== null) return entry.status
+    const writer = addr.writer.equals(base.local.key) ? base.local : this.tracker?.core(addr.writer)
+    if (writer != null && addr.seq < writer.length) return 'pending'
+    throw MeshledgerError.notFound(`no entry ${id} on this device`)
+  }
+
+  /**
+   * Resolves with the entry once it is confirmed (final). Rejects with `ENTRY_REJECTED` once its
+   * rejection is final, `TIMEOUT` after `timeout` ms (default: wait as long as it takes), and
+   * `LEDGER_CLOSED` if the ledger closes first. The process stays alive while it waits.
+   */
+  async confirmed (id: string, { timeout = 0 }: { timeout?: number } = {}): Promise<Entry> {
+    const base = this.opened$()
+    const addr = parseId(id)
+    let expired = false
+    const timer = timeout > 0
+      ? setTimeout(() => { expired = true; this.emit('confirm-timeout') }, timeout)
+      : setInterval(() => {}, 1 << 30) // keep the process alive: autobase's ack timer is unref'd
+    try {
+      while (true) {
+        const entry = await this.read(base, addr)
+        if (entry?.status === 'confirmed') return entry
+        if (entry?.rejection?.final === true) {
+          throw MeshledgerError.entryRejected(`${id}: ${entry.rejection.code}: ${entry.rejection.reason}`)
+        }
+        if (this.closing !== null) throw MeshledgerError.ledgerClosed()
+        if (expired) throw MeshledgerError.timeout(`${id} was not confirmed within ${timeout} ms`)
+        await this.nextChange(base)
+      }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** Entries matching a filter, by a range read of the best index. */
+  query (options: QueryOptions = {}): AsyncGenerator<Entry> {
+    const base = this.opened$()
+    return queryEntries(base.view, options)
+  }
+
+  /** Live: every entry as it is applied, and notice of reorders. */
+  watch (filter: WatchFilter = {}): Watcher {
+    this.opened$()
+    const feed = this.feed as ViewFeed
+    const writer = filter.writer === undefined ? undefined : normalizeKey<DeviceKey>(filter.writer, 'writer')
+    const watcher = new Watcher(feed, { ...filter, writer }, (w) => {
+      this.watchers.delete(w)
+      if (this.watchers.size === 0) feed.stop()
+    })
+    this.watchers.add(watcher)
+    feed.start()
+    return watcher
+  }
+
+  /** Current members (and, with `all`, removed ones). */
+  async members ({ all = false }: { all?: boolean } = {}): Promise<Member[]> {
+    const base = this.opened$()
+    const out: Member[] = []
+    for await (const node of base.view.createReadStream(memberRange())) {
+      const record = JSON.parse(node.value.toString()) as MemberRecord
+      if (!all && record.removedAt !== undefined) continue
+      out.push({ key: encodeKey<DeviceKey>(node.key.subarray(1)), ...record } as Member)
+    }
+    return out
+  }
+
+  /** The role `key` holds now, or null. */
+  async roleOf (key: KeyInput): Promise<Role | null> {
+    const base = this.opened$()
+    return roleOf(base.view, decodeKey(key), base.key)
+  }
+
+  /** Peers connected now. */
+  peers (): PeerInfo[] {
+    return this.network?.peers() ?? []
+  }
+
+  /**
+   * Replicate over a transport of your own. Given a boolean (`true` on the side that dialled) it
+   * returns a stream to pipe both ways: `socket.pipe(ledger.replicate(true)).pipe(socket)`. Given
+   * an already encrypted stream (a Hyperswarm connection) it replicates over it.
+   */
+  replicate (isInitiatorOrStream: boolean | NodeJS.ReadWriteStream): NodeJS.ReadWriteStream {
+    return this.opened$().replicate(isInitiatorOrStream)
+  }
+
+  /** Fetch what connected peers have, apply it, and refresh `stats`. */
+  async update (): Promise<void> {
+    await this.opened$().update()
+    await this.tracker?.refresh()
+  }
+
+  /**
+   * A hash of the whole view (hex): two devices with equal view lengths and equal hashes hold the
+   * same ledger state.
+   */
+  async hash (): Promise<string> {
+    const base = this.opened$()
+    const core = base.view.core
+    return (await core.treeHash(core.length)).toString('hex')
+  }
+
+  /** Length of the view (Hyperbee blocks, not entries). */
+  get length (): number {
+    return this.base?.view.core.length ?? 0
+  }
+
+  private async read (base: Autobase<Hyperbee>, addr: EntryAddress): Promise<Entry | null> {
+    const block = await this.readBlock(base, addr.writer, addr.seq)
+    if (block === null) return null
+    return entryOfBlock(addr.writer, addr.seq, addr.offset, block.record, block.nodeSeq, base.view.core.signedLength)
+  }
+
+  private async readBlock (base: Autobase<Hyperbee>, writer: Buffer, seq: number): Promise<{ record: BlockRecord, nodeSeq: number } | null> {
+    const node = await base.view.get(blockKey(writer, seq))
+    return node === null ? null : { record: decodeBlockRecord(node.value), nodeSeq: node.seq }
+  }
+
+  private async writeBlock (block: Buffer): Promise<number> {
+    const base = this.base
+    if (base === null || base.closed) throw MeshledgerError.ledgerClosed()
+    if (this.interruption !== null) throw this.interruption
+    const length = await base.append(block)
+    return length - 1
+  }
+
+  /**
+   * Rules marked `on: 'confirmed'` wait in the view until their trigger is final; an indexer
+   * that sees it final appends `rule.execute`, and apply runs the actions.
+   */
+  private async executePending (): Promise<void> {
+    const base = this.base
+    if (base === null || this.closing !== null || !base.writable) return
+    for await (const { rule, trigger } of pendingRules(base.view)) {
+      const key = `${rule}/${trigger}`
+      if (this.executed.has(key) || (await this.read(base, parseId(trigger)))?.status !== 'confirmed') continue
+      this.executed.add(key)
+      await this.commit(base, { type: 'rule.execute', data: { rule, trigger } })
+    }
+  }
+
+  private nextChange (base: Autobase<Hyperbee>): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        base.off('update', done)
+        base.view.core.off('append', done)
+        this.off('close', done)
+        this.off('confirm-timeout', done)
+        resolve()
+      }
+      base.on('update', done)
+      base.view.core.on('append', done)
+      this.on('close', done)
+      this.on('confirm-timeout', done)
+    })
+  }
+
+  private updated (): void {
+    this.feed?.poke()
+    this.tracker?.refresh().catch(safetyCatch)
+    if (this.isIndexer && this.executing === null) {
+      this.executing = this.executePending().catch((err: unknown) => { this.emit('warning', err) }).finally(() => { this.executing = null })
+    }
+    this.emit('update')
+  }
+
+  private interrupted (reason: unknown): void {
+    const detail = typeof reason === 'object' && reason !== null && 'protocol' in reason ? ` (protocol ${String(reason.protocol)})` : ''
+    this.interruption = MeshledgerError.upgradeRequired(`a writer uses a newer meshledger protocol${detail}; upgrade this device`)
+    this.emit('upgrade-required', this.interruption)
+  }
+
+  /** Close what was opened, in reverse order; each step best-effort so storage is always released. */
+  private async teardown (): Promise<void> {
+    for (const w of [...this.watchers]) await w.return()
+    await this.executing
+    await this.feed?.idle()
+    const steps: Array<() => Promise<void> | undefined> = [
+      () => this.network?.close(),
+      () => this.commits.flushed(),
+      () => this.tracker?.close(),
+      () => this.base?.close(),
+      () => this.store?.close()
+    ]
+    let first: unknown = null
+    for (const step of steps) {
+      try {
+        await step()
+      } catch (err) {
+        first ??= err
+      }
+    }
+    if (first !== null) this.emit('warning', first)
+  }
+
+  /** The view, once open; throws when closed or not ready. */
+  protected view$ (): Hyperbee {
+    return this.opened$().view
+  }
+
+  private opened$ (): Autobase<Hyperbee> {
+    if (this.closing !== null) throw MeshledgerError.ledgerClosed()
+    if (this.base === null || !this.opened) throw MeshledgerError.invalidOption('call await ledger.ready() first')
+    return this.base
+  }
+
+  private usable$ (): Autobase<Hyperbee> {
+    const base = this.opened$()
+    if (this.interruption !== null) throw this.interruption
+    return base
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The types around a ledger: its options, how it opened, its members, stats and events.
+ */
+import type { MeshledgerError } from './errors.js'
+import type { EntryId } from './entry-id.js'
+import type { DeviceKey, KeyInput } from './keys.js'
+import type { NetworkOptions, PeerInfo } from './network.js'
+import type { Role } from './ops.js'
+import type { WriterProgress } from './writer-progress.js'
+
+/** Options of {@link Ledger}. */
+export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {
+  /** Folder holding this device's data. One ledger per folder; one process per folder. */
+  storage: string
+  /** Key of the ledger to open or join; omit to create one (or reopen the folder's own). */
+  key?: KeyInput | null
+  /** A swarm to replicate over, or `false` to stay offline. Default: the ledger starts its own. */
+  swarm?: NetworkOptions['swarm'] | false
+  /** How often (ms) an indexer acknowledges new data so it becomes final. Default 200. */
+  ackInterval?: number
+  /** Bound on cached blocks, Hyperbee nodes and Merkle tree nodes (entries). Default 1024. */
+  cacheSize?: number
+}
+
+/** How this instance came to hold its ledger. */
+export type LedgerMode = 'created' | 'opened' | 'joined'
+
+/** A member of the ledger. */
+export interface Member {
+  key: DeviceKey
+  role: Role
+  /** The indexer that added it (itself, for the creator). */
+  addedBy: DeviceKey
+  /** Id of the op that added it. */
+  addedAt: EntryId
+  removedBy?: DeviceKey
+  removedAt?: EntryId
+}
+
+/** Counters and gauges of a ledger, cheap to read. */
+export interface LedgerStats {
+  peers: number
+  /** Entries this device appended since it opened, and the blocks they travelled in. */
+  appended: { entries: number, blocks: number }
+  /** Length of the view, and how much of it a quorum of indexers signed. */
+  view: { length: number, signedLength: number }
+  writers: WriterProgress[]
+}
+
+/** Events a {@link Ledger} emits. */
+export interface LedgerEvents {
+  /** The view changed (entries applied, or reordered). */
+  update: []
+  /** A peer connected or left. */
+  'peer-add': [PeerInfo]
+  'peer-remove': [PeerInfo]
+  /** This device became (or stopped being) able to write. */
+  writable: []
+  unwritable: []
+  /** A writer used a newer protocol: this device stopped applying and needs newer code. */
+  'upgrade-required': [MeshledgerError]
+  /** Something went wrong in the background that did not stop the ledger. */
+  warning: [unknown]
+}
+
