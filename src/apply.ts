@@ -10,7 +10,7 @@ import type Hyperbee from 'hyperbee'
 import { formatId } from './entry-id.js'
 import { encodeKey } from './keys.js'
 import { PROTOCOL_VERSION, checkOp, decodeBlock, type Refusal, type WireOp } from './ops.js'
-import type { OpContext } from './semantics/context.js'
+import { applyCache, type ApplyCache, type OpContext } from './semantics/context.js'
 import { roleOf } from './semantics/membership.js'
 import { handlerOf } from './semantics/registry.js'
 import { runRules } from './semantics/rule-engine.js'
@@ -27,6 +27,7 @@ export type ApplyFn = (nodes: Autobase.Node[], view: Hyperbee, host: Autobase.Ho
 export function createApply (genesis: () => Buffer): ApplyFn {
   return async function apply (nodes, view, host) {
     const batch = view.batch({ update: false })
+    const cache = applyCache()
     for (const node of nodes) {
       if (node.value === null) continue
       const writer = node.from.key
@@ -43,7 +44,7 @@ export function createApply (genesis: () => Buffer): ApplyFn {
         host.interrupt({ code: 'UPGRADE_REQUIRED', protocol: block.p, writer: encodeKey(writer), seq })
         return
       }
-      await applyBlock(batch, host, genesis(), writer, seq, block.p, block.o)
+      await applyBlock(batch, host, cache, genesis(), writer, seq, block.p, block.o)
     }
     await batch.flush()
   }
@@ -52,7 +53,7 @@ export function createApply (genesis: () => Buffer): ApplyFn {
 interface Accepted { offset: number, type: string, ts: number, stream?: string }
 
 async function applyBlock (
-  batch: Hyperbee.Batch, host: Autobase.Host, genesis: Buffer, writer: Buffer, seq: number, protocol: number, ops: WireOp[]
+  batch: Hyperbee.Batch, host: Autobase.Host, cache: ApplyCache, genesis: Buffer, writer: Buffer, seq: number, protocol: number, ops: WireOp[]
 ): Promise<void> {
   const records: string[] = []
   const accepted: Accepted[] = []
@@ -63,7 +64,7 @@ async function applyBlock (
     let refusal: Refusal | null = 'code' in checked ? checked : null
     if (refusal === null && role === null) refusal = { code: 'NOT_A_MEMBER', reason: 'the writer is not a member at this point of the ledger' }
     const ctx: OpContext = {
-      batch, host, genesis, writer, id: formatId(writer, seq, offset), address: { writer, seq, offset }, ts: op.s, live: true
+      batch, host, genesis, writer, id: formatId(writer, seq, offset), address: { writer, seq, offset }, ts: op.s, live: true, cache
     }
     const handler = refusal === null ? handlerOf(op.t, protocol) : null
     if (handler !== null) {
@@ -77,7 +78,9 @@ async function applyBlock (
     }
     records.push(`{"t":${JSON.stringify(op.t)},"v":${protocol},"ts":${op.s},"d":${(checked as { json: string }).json}}`)
     accepted.push({ offset, type: op.t, ts: op.s, stream: streamOf(op.t, op.d) })
-    if (protocol >= 2) await runRules(ctx, op.t, op.d)
+    // Rules exist only on peers that understand protocol 2, so running them on every block
+    // (whatever its protocol) is safe: a peer that cannot run them never gets past rule.add.
+    await runRules(ctx, op.t, op.d)
   }
   await batch.put(blockKey(writer, seq), Buffer.from(`{"o":[${records.join(',')}]}`))
   if (accepted.length === 0) return

@@ -8,7 +8,7 @@ import type Autobase from 'autobase'
 import type Hyperbee from 'hyperbee'
 import { formatId } from './entry-id.js'
 import { PROTOCOL_VERSION, type Refusal, type WireOp } from './ops.js'
-import type { OpContext } from './semantics/context.js'
+import { applyCache, type OpContext } from './semantics/context.js'
 import { roleOf } from './semantics/membership.js'
 import { handlerOf } from './semantics/registry.js'
 
@@ -28,7 +28,7 @@ export async function dryRun (view: Hyperbee, genesis: Buffer, writer: Buffer, s
   try {
     if ((await roleOf(batch, writer, genesis)) === null) return { code: 'NOT_A_MEMBER', reason: 'this device is not a member' }
     const ctx: OpContext = {
-      batch, host: NO_HOST, genesis, writer, id: formatId(writer, seq, 0), address: { writer, seq, offset: 0 }, ts: op.s, live: false
+      batch, host: NO_HOST, genesis, writer, id: formatId(writer, seq, 0), address: { writer, seq, offset: 0 }, ts: op.s, live: false, cache: applyCache()
     }
     return await handler.apply(ctx, op.d)
   } finally {

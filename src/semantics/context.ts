@@ -21,6 +21,18 @@ export interface OpContext {
   ts: number
   /** False while checking an op locally before appending it: do not touch the host. */
   live: boolean
+  /** Lookups memoised for the length of one apply call (cleared by any op that changes them). */
+  cache: ApplyCache
+}
+
+/** What one apply call memoises: rule ids by trigger type. */
+export interface ApplyCache {
+  rulesByType: Map<string, string[]>
+}
+
+/** A fresh cache for one apply call (or one local check). */
+export function applyCache (): ApplyCache {
+  return { rulesByType: new Map() }
 }
 
 /** An op the ledger interprets: a pure shape check, then authorisation and effects in apply. */

@@ -44,8 +44,12 @@ function assetOf (type: string, data: unknown): string | undefined {
 
 /** Run every rule on `type` against an accepted op. */
 export async function runRules (ctx: OpContext, type: string, data: unknown): Promise<void> {
-  const ids: string[] = []
-  for await (const node of ctx.batch.createReadStream(ranges.rulesByType(type))) ids.push(node.key.subarray(2 + node.key[1]).toString('utf8'))
+  let ids = ctx.cache.rulesByType.get(type)
+  if (ids === undefined) {
+    ids = []
+    for await (const node of ctx.batch.createReadStream(ranges.rulesByType(type))) ids.push(node.key.subarray(2 + node.key[1]).toString('utf8'))
+    ctx.cache.rulesByType.set(type, ids)
+  }
   let n = 1
   for (const id of ids) {
     const rule = await getJson<Rule>(ctx.batch, keys.rule(id))
@@ -124,6 +128,7 @@ const add: OpHandler = {
     if ((await getJson(ctx.batch, keys.rule(rule.id))) !== null) return refuse('RULE_EXISTS', `rule ${rule.id} exists`)
     await putJson(ctx.batch, keys.rule(rule.id), { ...rule, on: rule.on ?? 'applied', addedBy: encodeKey(ctx.writer), addedAt: ctx.id })
     await ctx.batch.put(keys.ruleByType(rule.when.type, rule.id), Buffer.alloc(0))
+    ctx.cache.rulesByType.clear()
     return null
   }
 }
@@ -139,6 +144,7 @@ const remove: OpHandler = {
     if (rule === null) return refuse('UNKNOWN_RULE', `no rule ${id}`)
     await ctx.batch.del(keys.rule(id))
     await ctx.batch.del(keys.ruleByType(rule.when.type, id))
+    ctx.cache.rulesByType.clear()
     return null
   }
 }
