@@ -14,11 +14,12 @@ import { ingest } from './ingest.js'
 import { latency } from './latency.js'
 import { memory } from './memory.js'
 import { propagation } from './propagation.js'
+import { semantics } from './semantics.js'
 import { sync } from './sync.js'
 import { peakRss, type Scenario, type Side, type SideResult } from './util.js'
 
 /** Every scenario, in the order they run. */
-export const scenarios: Scenario[] = [ingest, latency, propagation, sync, memory]
+export const scenarios: Scenario[] = [ingest, latency, propagation, sync, memory, semantics]
 
 /** Longest a child may take to exit by itself after reporting, ms. */
 const EXIT_GRACE_MS = 20_000

@@ -1,8 +1,10 @@
 /**
- * Local checks before an append: run the op's handler against a snapshot of this device's view
- * in a batch that is never flushed. The same code that apply runs decides, so a local error and a
- * remote rejection always agree (the view may still move before the op is applied: then apply's
- * verdict, recorded on every peer, is the one that stands).
+ * Local checks before an append: run the op's handler against this device's view through an
+ * overlay that keeps its writes in memory. The same code that apply runs decides, so a local
+ * error and a remote rejection agree (the view may still move before the op is applied: then
+ * apply's verdict, recorded on every peer, is the one that stands). The overlay never takes the
+ * view's write lock, so checks neither queue behind apply nor behind each other, and concurrent
+ * appends still group-commit.
  */
 import type Autobase from 'autobase'
 import type Hyperbee from 'hyperbee'
@@ -19,20 +21,37 @@ const NO_HOST: Autobase.Host = {
   interrupt: () => { throw new Error('dry run touched the host') }
 }
 
+/**
+ * Reads through to the view; writes stay in memory. Range reads see the view only, which is all
+ * a handler needs (no handler range-reads what it wrote itself).
+ */
+function overlay (view: Hyperbee): Hyperbee.Batch {
+  const written = new Map<string, Buffer | null>()
+  return {
+    async get (key) {
+      const id = key.toString('hex')
+      if (written.has(id)) {
+        const value = written.get(id) ?? null
+        return value === null ? null : { seq: Number.MAX_SAFE_INTEGER, key, value }
+      }
+      return view.get(key)
+    },
+    async put (key, value) { written.set(key.toString('hex'), value ?? Buffer.alloc(0)) },
+    async del (key) { written.set(key.toString('hex'), null) },
+    createReadStream: (range) => view.createReadStream(range),
+    async flush () { throw new Error('a dry run never flushes') },
+    async close () {}
+  }
+}
+
 /** What apply would say of `op` written by `writer` at block `seq`, if the view stood still. */
 export async function dryRun (view: Hyperbee, genesis: Buffer, writer: Buffer, seq: number, op: WireOp): Promise<Refusal | null> {
   const handler = handlerOf(op.t, PROTOCOL_VERSION)
   if (handler === null) return null
-  const snapshot = view.snapshot()
-  const batch = snapshot.batch({ update: false })
-  try {
-    if ((await roleOf(batch, writer, genesis)) === null) return { code: 'NOT_A_MEMBER', reason: 'this device is not a member' }
-    const ctx: OpContext = {
-      batch, host: NO_HOST, genesis, writer, id: formatId(writer, seq, 0), address: { writer, seq, offset: 0 }, ts: op.s, live: false, cache: applyCache()
-    }
-    return await handler.apply(ctx, op.d)
-  } finally {
-    await batch.close()
-    await snapshot.close()
+  const batch = overlay(view)
+  if ((await roleOf(batch, writer, genesis)) === null) return { code: 'NOT_A_MEMBER', reason: 'this device is not a member' }
+  const ctx: OpContext = {
+    batch, host: NO_HOST, genesis, writer, id: formatId(writer, seq, 0), address: { writer, seq, offset: 0 }, ts: op.s, live: false, cache: applyCache()
   }
+  return handler.apply(ctx, op.d)
 }

@@ -155,7 +155,8 @@ export class LedgerCore extends ReadyResource {
       await base.ready()
 
       this.feed = new ViewFeed(base.view)
-      this.tracker = new WriterTracker(store, base.view)
+      // Autobase can leave a writer idle whose new blocks arrived through another session: tell it.
+      this.tracker = new WriterTracker(store, base.view, (key, length) => base.hintWakeup({ key, length }))
       await this.tracker.refresh()
       if (this._mode === 'created' && base.local.length === 0) {
         // The genesis op: the creator records itself as the first indexer.
@@ -338,7 +339,9 @@ export class LedgerCore extends ReadyResource {
 
   /** Fetch what connected peers have, apply it, and refresh `stats`. */
   async update (): Promise<void> {
-    await this.opened$().update()
+    const base = this.opened$()
+    this.tracker?.hintAll()
+    await base.update()
     await this.tracker?.refresh()
   }
 

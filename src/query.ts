@@ -51,8 +51,8 @@ export async function * queryEntries (view: Hyperbee, options: QueryOptions): As
   const index: IndexName = stream !== undefined ? 'stream' : type !== undefined ? 'type' : writer !== undefined ? 'writer' : 'time'
   const range = segmentRange(index, Math.max(0, since - SEGMENT_SPAN + 1), until, { type, writer, stream })
 
+  const signedLength = view.core.signedLength // a fresh snapshot reports 0 until it is ready
   const snapshot = view.snapshot()
-  const signedLength = snapshot.core.signedLength
   const blocks = new Map<string, { record: BlockRecord, nodeSeq: number }>()
   const buffer: Pending[] = [] // sorted in emission order
   let emitted = 0

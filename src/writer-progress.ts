@@ -1,6 +1,7 @@
 /**
  * Sync progress per member log: how much of each writer's log this device holds, and how much
- * connected peers say exists. Sessions on member cores are opened as members appear in the view.
+ * connected peers say exists. Sessions on member cores are opened (and fully downloaded) as
+ * members appear in the view.
  */
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
@@ -24,14 +25,22 @@ export interface WriterProgress {
 export class WriterTracker {
   private readonly store: Corestore
   private readonly view: Hyperbee
+  private readonly grew: (key: Buffer, length: number) => void
   private readonly cores = new Map<string, Hypercore>()
   private refreshing: Promise<void> | null = null
   private again = false
   private closed = false
 
-  constructor (store: Corestore, view: Hyperbee) {
+  /** `grew` hears of every member log that gets longer here. */
+  constructor (store: Corestore, view: Hyperbee, grew: (key: Buffer, length: number) => void) {
     this.store = store
     this.view = view
+    this.grew = grew
+  }
+
+  /** Report every member log's length to `grew` now. */
+  hintAll (): void {
+    for (const core of this.cores.values()) if (core.opened && !core.closed) this.grew(core.key, core.length)
   }
 
   /** The local session on a member's log, if it is a known member. */
@@ -82,9 +91,13 @@ export class WriterTracker {
       const key = node.key.subarray(1)
       const id = key.toString('hex')
       if (this.cores.has(id)) continue
-      const core = this.store.get({ key, active: false })
+      const core = this.store.get({ key }) // active: replicated with every peer, whatever autobase is doing
       this.cores.set(id, core)
       await core.ready()
+      // A ledger device keeps every member's whole log (audits and proofs need them), and a live
+      // download also re-requests blocks whose request died with a dropped connection.
+      core.download({ start: 0, end: -1 })
+      core.on('append', () => this.grew(core.key, core.length))
     }
   }
 }

@@ -6,34 +6,12 @@
  * every view must hash the same.
  */
 import test from 'brittle'
-import type { Ledger } from '../src/index.js'
-import { create, replicate, until } from './helpers.js'
-import { appendOps, appendRaw, history } from './internals.js'
+import { create } from './helpers.js'
+import { appendOps, appendRaw } from './internals.js'
+import { observe, rng, sync } from './random.js'
 
 const RUNS = Number(process.env.DETERMINISM_RUNS ?? 8)
 const STEPS = 30
-
-/** mulberry32: a small seeded PRNG. */
-function rng (seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let r = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-
-async function sync (peers: Ledger[]): Promise<void> {
-  const stops: Array<() => void> = []
-  for (let i = 1; i < peers.length; i++) stops.push(replicate(peers[i - 1], peers[i]))
-  await until(peers, async () => {
-    await Promise.all(peers.map((p) => p.update()))
-    const first = history(peers[0])
-    return peers.every((p) => history(p) === first && p.length === peers[0].length)
-  })
-  for (const stop of stops) stop()
-}
 
 for (let run = 1; run <= RUNS; run++) {
   test(`determinism: random causal orders give one view hash (seed ${run})`, async (t) => {
@@ -69,10 +47,7 @@ for (let run = 1; run <= RUNS; run++) {
     }
 
     const observers = [await create(t, { ...quiet, key: a.key }), await create(t, { ...quiet, key: a.key })]
-    for (const o of observers) {
-      const order = [...members].sort(() => random() - 0.5)
-      for (const m of order) await sync([o, m])
-    }
+    await observe(observers, members, random)
     const all = [...members, ...observers]
     await sync(all)
     const hashes = await Promise.all(all.map((l) => l.hash()))
