@@ -38,9 +38,9 @@ export class WriterTracker {
     this.grew = grew
   }
 
-  /** Report every member log's length to `grew` now. */
+  /** Report every member log to `grew` now, with length -1: "look at it, whatever you think it holds". */
   hintAll (): void {
-    for (const core of this.cores.values()) if (core.opened && !core.closed) this.grew(core.key, core.length)
+    for (const core of this.cores.values()) if (core.opened && !core.closed) this.grew(core.key, -1)
   }
 
   /** The local session on a member's log, if it is a known member. */
