@@ -10,12 +10,7 @@ import { World, admit, synced } from './support.js'
 
 const STREAM = 'shipment-42/temp'
 
-const world = await World.create()
-try {
-  await run(world)
-} finally {
-  await world.close()
-}
+await World.run(run)
 
 async function run (world: World): Promise<void> {
   const warehouse = await world.device('warehouse')

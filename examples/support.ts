@@ -40,6 +40,16 @@ export class World {
     return new World(await createTestnet(3))
   }
 
+  /** Create a world, tell `story` in it, and close it whatever happens. */
+  static async run (story: (world: World) => Promise<void>): Promise<void> {
+    const world = await World.create()
+    try {
+      await story(world)
+    } finally {
+      await world.close()
+    }
+  }
+
   /**
    * Start a device. Without `key` it creates a ledger; with `swarm: false` it stays off the DHT
    * and only replicates over {@link link}s.

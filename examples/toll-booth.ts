@@ -9,12 +9,7 @@
 import { isMeshledgerError, type Entry, type Ledger } from '../src/index.js'
 import { World, admit, link, synced, waitFor } from './support.js'
 
-const world = await World.create()
-try {
-  await run(world)
-} finally {
-  await world.close()
-}
+await World.run(run)
 
 async function run (world: World): Promise<void> {
   // The operator and the booth are on the (local) DHT; the cars reach the mesh over their own

@@ -11,12 +11,7 @@ import { World, admit, synced } from './support.js'
 
 const VIN = 'VIN-1HGCM82633A004352'
 
-const world = await World.create()
-try {
-  await run(world)
-} finally {
-  await world.close()
-}
+await World.run(run)
 
 async function run (world: World): Promise<void> {
   const maker = await world.device('maker')

@@ -3,42 +3,25 @@
  * `code`; the message reads `CODE: text`. Callers (and the HTTP and CLI layers) branch on `code`,
  * never on message text.
  */
+import type { RejectionCode } from './ops.js'
 
-/** The stable codes of {@link MeshledgerError}. */
+/** Rejection codes a local check raises as they are (the rest map to INVALID_ENTRY / NOT_WRITABLE). */
+type LocalRefusal = Exclude<RejectionCode, 'MALFORMED_BLOCK' | 'BLOCK_TOO_LARGE' | 'NOT_A_MEMBER'>
+
+/** The stable codes of {@link MeshledgerError}: every local refusal of an op, and these. */
 export type ErrorCode =
-  | 'INVALID_ENTRY'
+  | LocalRefusal
   | 'INVALID_KEY'
   | 'INVALID_ID'
   | 'INVALID_OPTION'
-  | 'ENTRY_TOO_LARGE'
   | 'NOT_FOUND'
   | 'NOT_WRITABLE'
-  | 'NOT_AUTHORISED'
   | 'ENTRY_REJECTED'
   | 'LEDGER_MISMATCH'
   | 'STORAGE_LOCKED'
   | 'LEDGER_CLOSED'
   | 'UPGRADE_REQUIRED'
   | 'TIMEOUT'
-  | 'UNKNOWN_MEMBER'
-  | 'LAST_INDEXER'
-  | 'INSUFFICIENT_FUNDS'
-  | 'UNKNOWN_ACCOUNT'
-  | 'ACCOUNT_EXISTS'
-  | 'DUPLICATE_REF'
-  | 'UNKNOWN_ASSET'
-  | 'ASSET_EXISTS'
-  | 'NOT_OWNER'
-  | 'UNKNOWN_RULE'
-  | 'RULE_EXISTS'
-  | 'NOT_PENDING'
-
-/** Codes an op refusal carries over unchanged when it is raised locally. */
-const REFUSAL_CODES = new Set<string>([
-  'INVALID_ENTRY', 'ENTRY_TOO_LARGE', 'NOT_AUTHORISED', 'UNKNOWN_MEMBER', 'LAST_INDEXER', 'INSUFFICIENT_FUNDS',
-  'UNKNOWN_ACCOUNT', 'ACCOUNT_EXISTS', 'DUPLICATE_REF', 'UNKNOWN_ASSET', 'ASSET_EXISTS', 'NOT_OWNER',
-  'UNKNOWN_RULE', 'RULE_EXISTS', 'NOT_PENDING'
-])
 
 /** An error with a stable `code`, raised for bad input, bad state or refused operations. */
 export class MeshledgerError extends Error {
@@ -104,10 +87,11 @@ export class MeshledgerError extends Error {
   }
 
   /** The local twin of a rejection apply would record: same code where one exists. */
-  static fromRefusal (refusal: { code: string, reason: string }): MeshledgerError {
-    if (refusal.code === 'NOT_A_MEMBER') return new MeshledgerError('NOT_WRITABLE', refusal.reason)
-    const code = REFUSAL_CODES.has(refusal.code) ? refusal.code as ErrorCode : 'INVALID_ENTRY'
-    return new MeshledgerError(code, refusal.reason)
+  static fromRefusal (refusal: { code: RejectionCode, reason: string }): MeshledgerError {
+    const { code, reason } = refusal
+    if (code === 'NOT_A_MEMBER') return new MeshledgerError('NOT_WRITABLE', reason)
+    if (code === 'MALFORMED_BLOCK' || code === 'BLOCK_TOO_LARGE') return new MeshledgerError('INVALID_ENTRY', reason)
+    return new MeshledgerError(code, reason)
   }
 
   static upgradeRequired (message: string): MeshledgerError {
