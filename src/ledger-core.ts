@@ -33,7 +33,7 @@ export const DEFAULT_ACK_INTERVAL = 200
  * Default size of the shared block/node cache and of the Merkle tree cache (entries). Blocks
  * are group commits of up to 1 MiB, so this is kept small: it bounds RSS on 1 GB devices.
  */
-export const DEFAULT_CACHE_SIZE = 1024
+export const DEFAULT_CACHE_SIZE = 512
 
 /**
  * A device's replica of a ledger: lifecycle, entries, membership, finality, sync. {@link Ledger}

@@ -18,7 +18,7 @@ export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {
   swarm?: NetworkOptions['swarm'] | false
   /** How often (ms) an indexer acknowledges new data so it becomes final. Default 200. */
   ackInterval?: number
-  /** Bound on cached blocks, Hyperbee nodes and Merkle tree nodes (entries). Default 1024. */
+  /** Bound on cached blocks, Hyperbee nodes and Merkle tree nodes (entries). Default 512. */
   cacheSize?: number
 }
 
