@@ -59,6 +59,7 @@ export class LedgerCore extends ReadyResource {
   private readonly blockReads = new Map<number, Promise<{ record: BlockRecord, nodeSeq: number } | null>>()
   private interruption: MeshledgerError | null = null
   private _mode: LedgerMode | null = null
+  private syncStorage: (() => Promise<void>) | null = null
 
   constructor (options: LedgerOptions) {
     super()
@@ -127,8 +128,9 @@ export class LedgerCore extends ReadyResource {
 
   protected override async _open (): Promise<void> {
     const { storage, key = null, ackInterval = DEFAULT_ACK_INTERVAL, cacheSize = DEFAULT_CACHE_SIZE } = this.options
-    const store = await openStore(storage, cacheSize)
+    const { store, sync } = await openStore(storage, cacheSize)
     this.store = store
+    this.syncStorage = this.options.durable === true ? sync : null
 
     try {
       const existing = await storedLedgerKey(store)
@@ -376,6 +378,8 @@ export class LedgerCore extends ReadyResource {
     if (base === null || base.closed) throw MeshledgerError.ledgerClosed()
     if (this.interruption !== null) throw this.interruption
     const length = await base.append(block)
+    // Durable mode: the group commit ends in one WAL fsync, before any caller hears back.
+    if (this.syncStorage !== null) await this.syncStorage()
     return length - 1
   }
 

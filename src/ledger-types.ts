@@ -18,6 +18,12 @@ export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {
   swarm?: NetworkOptions['swarm'] | false
   /** How often (ms) an indexer acknowledges new data so it becomes final. Default 200. */
   ackInterval?: number
+  /**
+   * Sync to stable storage before an append resolves (one fsync per group commit), so an
+   * acknowledged entry survives a power cut. Default false: a crashed process never loses
+   * acknowledged entries, a power cut may lose the last ones.
+   */
+  durable?: boolean
   /** Bound on cached blocks, Hyperbee nodes and Merkle tree nodes (entries). Default 512. */
   cacheSize?: number
 }

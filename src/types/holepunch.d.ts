@@ -51,6 +51,7 @@ declare module 'hypercore' {
 declare module 'hypercore-storage' {
   class HypercoreStorage {
     constructor(dir: string, opts?: { writeBufferSize?: number; treeCache?: { maxSize: number }; [k: string]: unknown })
+    readonly rocks: { currentWalFile(): Promise<{ path: string; number: number; size: number }> }
   }
   export = HypercoreStorage
 }
