@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
+import path from 'node:path'
 import test from 'brittle'
 import { Ledger } from '../src/index.js'
 import { tmp } from './helpers.js'
@@ -27,7 +28,7 @@ test('the daemon starts on a data folder, prints its keys, and stops cleanly on 
   t.is(code, 0)
   t.ok(events.some((e) => e.event === 'stopped'))
 
-  const reopened = new Ledger({ storage: data, swarm: false })
+  const reopened = new Ledger({ storage: path.join(data, 'store'), swarm: false })
   await reopened.ready()
   t.is(reopened.key, info.ledger, 'the folder holds the ledger the daemon created')
   t.is(reopened.deviceKey, info.device)

@@ -1,0 +1,39 @@
+/**
+ * `meshledger daemon`: resolve the configuration, start the daemon, print what a person needs
+ * next, and stop cleanly on SIGINT/SIGTERM (finish in-flight appends, flush, close storage).
+ */
+import { resolveConfig, type DaemonConfig } from '../daemon/config.js'
+import { Daemon } from '../daemon/daemon.js'
+import { Logger } from '../daemon/logger.js'
+
+/** Run the daemon until a signal; resolves with the exit code. */
+export async function runDaemon (flags: Record<string, string | boolean | undefined>, defaultData: string): Promise<number> {
+  // Listen before anything is printed: a signal that arrives before a listener exists kills the
+  // process outright (its default action), possibly mid-write.
+  let stop = (): void => {}
+  const stopped = new Promise<void>((resolve) => { stop = resolve })
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+
+  const config: DaemonConfig = await resolveConfig(flags, process.env, defaultData)
+  const log = new Logger(config.logLevel, { json: flags.json === true || !process.stdout.isTTY, out: process.stdout })
+  const daemon = new Daemon(config, log)
+  await daemon.ready()
+  const ledger = daemon.ledger as NonNullable<Daemon['ledger']>
+  log.info('ready', {
+    mode: ledger.mode,
+    ledger: ledger.key,
+    device: ledger.deviceKey,
+    writable: ledger.writable,
+    api: daemon.url,
+    data: config.data,
+    token: `${config.data}/api-token`
+  })
+  const alive = setInterval(() => {}, 1 << 30) // an offline daemon has no socket to keep it up
+  await stopped
+  clearInterval(alive)
+  log.info('stopping')
+  await daemon.close()
+  log.info('stopped')
+  return 0
+}

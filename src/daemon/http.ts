@@ -1,0 +1,150 @@
+/**
+ * The HTTP plumbing of the local API: routing by method and path pattern, bearer-token auth,
+ * bounded JSON bodies, and one mapping from error codes to statuses with a body
+ * `{ error: { code, message } }`.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { MeshledgerError, type ErrorCode } from '../errors.js'
+
+/** A parsed request handed to a route. */
+export interface Request {
+  method: string
+  params: Record<string, string>
+  query: URLSearchParams
+  body (): Promise<unknown>
+  raw: IncomingMessage
+  res: ServerResponse
+}
+
+/** What a route returns: a JSON body (status 200 unless given), or nothing if it wrote itself. */
+export type Reply = { status?: number, body: unknown } | null
+
+/** A route handler. */
+export type Handler = (req: Request) => Promise<Reply>
+
+interface Route { method: string, pattern: RegExp, names: string[], handler: Handler, open: boolean }
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  INVALID_ENTRY: 400,
+  INVALID_KEY: 400,
+  INVALID_ID: 400,
+  INVALID_OPTION: 400,
+  INVALID_REQUEST: 400,
+  ENTRY_TOO_LARGE: 413,
+  BODY_TOO_LARGE: 413,
+  UNAUTHORISED: 401,
+  NOT_WRITABLE: 403,
+  NOT_AUTHORISED: 403,
+  NOT_OWNER: 403,
+  NOT_FOUND: 404,
+  UNKNOWN_ACCOUNT: 422,
+  UNKNOWN_ASSET: 422,
+  UNKNOWN_MEMBER: 422,
+  UNKNOWN_RULE: 422,
+  NOT_PENDING: 422,
+  INSUFFICIENT_FUNDS: 409,
+  DUPLICATE_REF: 409,
+  ASSET_EXISTS: 409,
+  ACCOUNT_EXISTS: 409,
+  RULE_EXISTS: 409,
+  LAST_INDEXER: 409,
+  ENTRY_REJECTED: 409,
+  TIMEOUT: 504,
+  UPGRADE_REQUIRED: 503,
+  LEDGER_CLOSED: 503
+}
+
+/** The HTTP status for an error code. */
+export function statusOf (code: ErrorCode): number {
+  return STATUS[code] ?? 500
+}
+
+/** A router with token auth; routes are `GET /v1/entries/:id` style patterns. */
+export class Router {
+  private readonly routes: Route[] = []
+  private readonly token: Buffer
+  private readonly maxBody: number
+  private readonly onerror: (err: unknown) => void
+
+  constructor ({ token, maxBody, onerror }: { token: string, maxBody: number, onerror: (err: unknown) => void }) {
+    this.token = Buffer.from(token)
+    this.maxBody = maxBody
+    this.onerror = onerror
+  }
+
+  /** Add a route; `open` routes need no token. */
+  add (method: string, path: string, handler: Handler, { open = false } = {}): void {
+    const names: string[] = []
+    const pattern = new RegExp('^' + path.replace(/:([a-z]+)/g, (_m, name: string) => { names.push(name); return '([^/]+)' }) + '$')
+    this.routes.push({ method, pattern, names, handler, open })
+  }
+
+  /** Serve one request. Never throws. */
+  async handle (raw: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(raw.url ?? '/', 'http://localhost')
+      let allowed = false
+      for (const route of this.routes) {
+        const m = route.pattern.exec(url.pathname)
+        if (m === null) continue
+        allowed = true
+        if (route.method !== raw.method) continue
+        if (!route.open && !this.authorised(raw)) throw MeshledgerError.unauthorised()
+        const params: Record<string, string> = {}
+        route.names.forEach((name, i) => { params[name] = decodeURIComponent(m[i + 1]) })
+        const reply = await route.handler({ method: raw.method, params, query: url.searchParams, body: () => this.body(raw), raw, res })
+        if (reply !== null) send(res, reply.status ?? 200, reply.body)
+        return
+      }
+      if (allowed) send(res, 405, { error: { code: 'INVALID_REQUEST', message: `${raw.method ?? ''} is not allowed on ${url.pathname}` } })
+      else send(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${url.pathname}` } })
+    } catch (err) {
+      this.fail(res, err)
+    }
+  }
+
+  private fail (res: ServerResponse, err: unknown): void {
+    if (err instanceof MeshledgerError) {
+      if (!res.headersSent) send(res, statusOf(err.code), { error: { code: err.code, message: err.message } })
+      else res.end()
+      return
+    }
+    this.onerror(err)
+    if (!res.headersSent) send(res, 500, { error: { code: 'INTERNAL', message: 'internal error (see the daemon log)' } })
+    else res.end()
+  }
+
+  private authorised (raw: IncomingMessage): boolean {
+    const header = raw.headers.authorization ?? ''
+    const m = /^Bearer (.+)$/.exec(header)
+    if (m === null) return false
+    const given = Buffer.from(m[1])
+    return given.length === this.token.length && timingSafeEqual(given, this.token)
+  }
+
+  private async body (raw: IncomingMessage): Promise<unknown> {
+    const declared = Number(raw.headers['content-length'] ?? 0)
+    if (declared > this.maxBody) throw MeshledgerError.bodyTooLarge(this.maxBody)
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of raw) {
+      size += (chunk as Buffer).length
+      if (size > this.maxBody) throw MeshledgerError.bodyTooLarge(this.maxBody)
+      chunks.push(chunk as Buffer)
+    }
+    if (size === 0) return {}
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
+    } catch {
+      throw MeshledgerError.invalidRequest('the body is not JSON')
+    }
+  }
+}
+
+/** Write a JSON response. */
+export function send (res: ServerResponse, status: number, body: unknown): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body)
+  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; version=0.0.4' : 'application/json', 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}

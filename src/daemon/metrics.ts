@@ -1,0 +1,51 @@
+/**
+ * `/metrics` in the Prometheus text format: entries, appends, peers, per-writer lag, applied vs
+ * confirmed view length, RSS and event-loop lag.
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
+import type { Ledger } from '../ledger.js'
+
+/** Counters kept by the daemon and rendered on request. */
+export class Metrics {
+  private readonly ledger: Ledger
+  private readonly loop: IntervalHistogram
+  private appends = 0
+
+  constructor (ledger: Ledger) {
+    this.ledger = ledger
+    this.loop = monitorEventLoopDelay({ resolution: 20 })
+    this.loop.enable()
+  }
+
+  /** Count one append accepted over HTTP. */
+  appended (): void {
+    this.appends++
+  }
+
+  /** Stop sampling. */
+  close (): void {
+    this.loop.disable()
+  }
+
+  /** The metrics page. */
+  async render (): Promise<string> {
+    const s = this.ledger.stats
+    const lines: string[] = []
+    const metric = (name: string, type: string, help: string, samples: Array<[string, number]>): void => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
+      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`)
+    }
+    metric('meshledger_http_appends_total', 'counter', 'Entries appended through the HTTP API.', [['', this.appends]])
+    metric('meshledger_entries_appended_total', 'counter', 'Entries this device appended since start.', [['', s.appended.entries]])
+    metric('meshledger_blocks_appended_total', 'counter', 'Blocks (group commits) this device appended since start.', [['', s.appended.blocks]])
+    metric('meshledger_peers', 'gauge', 'Connected peers.', [['', s.peers]])
+    metric('meshledger_view_length', 'gauge', 'Length of the view (applied).', [['', s.view.length]])
+    metric('meshledger_view_signed_length', 'gauge', 'Length of the view signed by a quorum of indexers (confirmed).', [['', s.view.signedLength]])
+    metric('meshledger_writer_length', 'gauge', 'Blocks of each member log held here.', s.writers.map((w) => [`{writer="${w.key}"}`, w.length]))
+    metric('meshledger_writer_lag', 'gauge', 'Blocks of each member log that peers have and this device lacks.', s.writers.map((w) => [`{writer="${w.key}"}`, w.lag]))
+    metric('process_resident_memory_bytes', 'gauge', 'Resident set size.', [['', process.memoryUsage.rss()]])
+    metric('nodejs_eventloop_lag_p99_seconds', 'gauge', 'Event-loop delay, 99th percentile since the last scrape.', [['', this.loop.percentile(99) / 1e9]])
+    this.loop.reset()
+    return lines.join('\n') + '\n'
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The local API's routes, each a thin call into the ledger. Writes answer `{ id, status, entry }`;
+ * `?wait=confirmed` waits for finality (`&timeout=ms`, default 30 s).
+ */
+import type { Entry } from '../entry.js'
+import { MeshledgerError } from '../errors.js'
+import type { Ledger } from '../ledger.js'
+import type { EntryInput } from '../ops.js'
+import type { Reply, Request, Router } from './http.js'
+import type { Metrics } from './metrics.js'
+
+const DEFAULT_WAIT_MS = 30_000
+const DEFAULT_LIMIT = 100
+const MAX_LIMIT = 10_000
+const HEARTBEAT_MS = 15_000
+
+function num (q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name)
+  if (v === null || v === '') return undefined
+  const n = Number(v)
+  if (!Number.isFinite(n)) throw MeshledgerError.invalidRequest(`${name} is a number`)
+  return n
+}
+
+function str (q: URLSearchParams, name: string): string | undefined {
+  const v = q.get(name)
+  return v === null || v === '' ? undefined : v
+}
+
+function object (body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw MeshledgerError.invalidRequest('the body is a JSON object')
+  return body as Record<string, unknown>
+}
+
+async function collect<T> (it: AsyncIterable<T>, limit: number): Promise<T[]> {
+  const out: T[] = []
+  for await (const x of it) {
+    out.push(x)
+    if (out.length >= limit) break
+  }
+  return out
+}
+
+function limitOf (q: URLSearchParams): number {
+  return Math.min(num(q, 'limit') ?? DEFAULT_LIMIT, MAX_LIMIT)
+}
+
+/** Install every route of the API on `router`. */
+export function installRoutes (router: Router, ledger: Ledger, metrics: Metrics): void {
+  const written = async (req: Request, entry: Entry): Promise<Reply> => {
+    metrics.appended()
+    if (req.query.get('wait') === 'confirmed') entry = await ledger.confirmed(entry.id, { timeout: num(req.query, 'timeout') ?? DEFAULT_WAIT_MS })
+    return { status: 201, body: { id: entry.id, status: entry.status, entry } }
+  }
+  const append = async (req: Request, input: EntryInput): Promise<Reply> => written(req, await ledger.append(input))
+
+  router.add('GET', '/healthz', async () => ({ body: { ok: true, ready: ledger.opened && ledger.closing === null } }), { open: true })
+  router.add('GET', '/metrics', async () => ({ body: await metrics.render() }))
+
+  router.add('GET', '/v1/status', async () => ({
+    body: {
+      ledger: ledger.key,
+      device: ledger.deviceKey,
+      mode: ledger.mode,
+      writable: ledger.writable,
+      indexer: ledger.isIndexer,
+      ...ledger.stats,
+      peers: ledger.peers()
+    }
+  }))
+  router.add('GET', '/v1/peers', async () => ({ body: { peers: ledger.peers(), writers: ledger.stats.writers } }))
+
+  router.add('GET', '/v1/members', async (req) => ({ body: { members: await ledger.members({ all: req.query.get('all') === 'true' }) } }))
+  router.add('POST', '/v1/members', async (req) => {
+    const b = object(await req.body())
+    if (typeof b.key !== 'string') throw MeshledgerError.invalidRequest('key is a device key')
+    return append(req, { type: 'member.add', data: { key: b.key, role: b.role ?? 'writer' } })
+  })
+  router.add('DELETE', '/v1/members/:key', async (req) => append(req, { type: 'member.remove', data: { key: req.params.key } }))
+
+  router.add('POST', '/v1/entries', async (req) => {
+    const b = object(await req.body())
+    if (typeof b.type !== 'string') throw MeshledgerError.invalidRequest('an entry is { type, data }')
+    return append(req, { type: b.type, data: b.data })
+  })
+  router.add('GET', '/v1/entries', async (req) => {
+    const q = req.query
+    const query = { type: str(q, 'type'), writer: str(q, 'writer'), stream: str(q, 'stream'), since: num(q, 'since'), until: num(q, 'until'), reverse: q.get('reverse') === 'true', limit: limitOf(q) }
+    return { body: { entries: await collect(ledger.query(query), query.limit) } }
+  })
+  router.add('GET', '/v1/entries/:id', async (req) => {
+    const entry = await ledger.get(req.params.id)
+    if (entry === null) throw MeshledgerError.notFound(`no entry ${req.params.id}`)
+    return { body: entry }
+  })
+  router.add('GET', '/v1/entries/:id/status', async (req) => ({ body: { id: req.params.id, status: await ledger.status(req.params.id) } }))
+  router.add('GET', '/v1/stream', async (req) => stream(req, ledger))
+
+  router.add('GET', '/v1/balances/:account', async (req) => ({ body: { account: req.params.account, balance: await ledger.balance(req.params.account) } }))
+  router.add('GET', '/v1/supply', async () => ({ body: { supply: await ledger.supply() } }))
+  router.add('GET', '/v1/transfers', async (req) => {
+    const q = req.query
+    return { body: { transfers: await collect(ledger.transfers({ account: str(q, 'account'), since: num(q, 'since'), until: num(q, 'until'), reverse: q.get('reverse') === 'true' }), limitOf(q)) } }
+  })
+  router.add('POST', '/v1/transfers', async (req) => append(req, { type: 'transfer', data: await req.body() }))
+  router.add('POST', '/v1/mint', async (req) => append(req, { type: 'mint', data: await req.body() }))
+
+  router.add('GET', '/v1/assets', async (req) => {
+    const q = req.query
+    return { body: { assets: await collect(ledger.assets({ owner: str(q, 'owner'), kind: str(q, 'kind'), status: str(q, 'status') }), limitOf(q)) } }
+  })
+  router.add('GET', '/v1/assets/:id', async (req) => {
+    const asset = await ledger.asset(req.params.id)
+    if (asset === null) throw MeshledgerError.notFound(`no asset ${req.params.id}`)
+    return { body: asset }
+  })
+  router.add('GET', '/v1/assets/:id/history', async (req) => ({ body: { history: await ledger.assetHistory(req.params.id) } }))
+
+  router.add('POST', '/v1/readings', async (req) => append(req, { type: 'telemetry.record', data: await req.body() }))
+  router.add('GET', '/v1/readings', async (req) => {
+    const q = req.query
+    const stream = str(q, 'stream')
+    if (stream === undefined) throw MeshledgerError.invalidRequest('readings needs ?stream=')
+    return { body: { readings: await collect(ledger.readings({ stream, since: num(q, 'since'), until: num(q, 'until'), reverse: q.get('reverse') === 'true' }), limitOf(q)) } }
+  })
+
+  router.add('GET', '/v1/rules', async () => ({ body: { rules: await collect(ledger.rules(), MAX_LIMIT) } }))
+  router.add('POST', '/v1/rules', async (req) => append(req, { type: 'rule.add', data: await req.body() }))
+  router.add('DELETE', '/v1/rules/:id', async (req) => append(req, { type: 'rule.remove', data: { id: req.params.id } }))
+  router.add('GET', '/v1/alerts', async (req) => ({ body: { alerts: await collect(ledger.alerts({ since: num(req.query, 'since'), until: num(req.query, 'until') }), limitOf(req.query)) } }))
+}
+
+/** Server-Sent Events: `entry` and `reorder` events as apply produces them. */
+async function stream (req: Request, ledger: Ledger): Promise<Reply> {
+  const watcher = ledger.watch({ type: str(req.query, 'type'), writer: str(req.query, 'writer') as never })
+  req.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+  req.res.write(': meshledger stream\n\n')
+  const heartbeat = setInterval(() => req.res.write(': heartbeat\n\n'), HEARTBEAT_MS)
+  req.raw.once('close', () => { watcher.return().catch(() => {}) })
+  try {
+    for await (const ev of watcher) {
+      const { type, ...data } = ev
+      req.res.write(`event: ${type}\ndata: ${JSON.stringify(type === 'entry' ? ev.entry : data)}\n\n`)
+    }
+  } finally {
+    clearInterval(heartbeat)
+    if (!req.res.writableEnded) req.res.end()
+  }
+  return null
+}
+
