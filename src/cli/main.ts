@@ -1,68 +1,88 @@
 /**
  * The `meshledger` command: argv in, calls, output and an exit code out.
  */
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
-import { isMeshledgerError } from '../errors.js'
-import { OPTIONS } from '../daemon/config.js'
-import { runDaemon } from './run-daemon.js'
+import { parse } from './args.js'
+import { connect, dataFolder, type Client } from './client.js'
+import type { Command, Context } from './command.js'
+import { assetCommands } from './commands/assets.js'
+import { daemonCommands } from './commands/daemon.js'
+import { entryCommands } from './commands/entries.js'
+import { exportCommands } from './commands/export.js'
+import { ledgerCommands } from './commands/ledger.js'
+import { moneyCommands } from './commands/money.js'
+import { ruleCommands } from './commands/rules.js'
+import { EXIT } from './constants.js'
+import { errorLine, exitCodeOf } from './errors.js'
+import { commandHelp, groupHelp, mainHelp, optionsOf } from './help.js'
 
-/** Exit codes. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, rejected: 4, unreachable: 5 } as const
+export { EXIT, DEFAULT_DATA } from './constants.js'
 
-/** The project's own data folder: `npm start` runs on it with no configuration. */
-export const DEFAULT_DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'data')
+/** Every command, in the order the help lists them. */
+export const COMMANDS: Command[] = [
+  ...ledgerCommands.slice(0, 1), ...daemonCommands, ...ledgerCommands.slice(1),
+  ...entryCommands, ...exportCommands, ...moneyCommands, ...assetCommands, ...ruleCommands
+]
 
-const DAEMON_HELP = `Usage: meshledger daemon [options]
+/** Words that start a two-word command (`asset register`). */
+const GROUPS = new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]))
 
-Run the edge daemon: the ledger in a data folder, replicating with every peer it finds, and a
-local HTTP API. Stops cleanly on SIGINT/SIGTERM.
-
-Options (flag, environment, config file key; flags win, then environment, then the file):
-${OPTIONS.map((o) => `  --${o.flag}${o.kind === 'boolean' ? '' : ' VALUE'}`.padEnd(26) + `${o.env.padEnd(26)}${o.help}`).join('\n')}
-  --config FILE             config file (default: <data>/config.json when present)
-  --json                    log JSON lines even on a terminal
-  -h, --help                show this help
-`
-
-const HELP = `Usage: meshledger <command> [options]
-
-Commands:
-  daemon      run the edge daemon (see meshledger daemon --help)
-
-Run meshledger <command> --help for a command's options.
-`
+/** The top-level help text. */
+export const HELP = mainHelp(COMMANDS)
 
 /** Run the command line; resolves with the exit code. */
 export async function main (argv: string[]): Promise<number> {
-  const [command, ...rest] = argv
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  const [first, ...rest] = argv
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     process.stdout.write(HELP)
-    return command === undefined ? EXIT.usage : EXIT.ok
+    return first === undefined ? EXIT.usage : EXIT.ok
   }
-  if (command !== 'daemon') {
-    process.stderr.write(`meshledger: unknown command ${command}\n\n${HELP}`)
+  let name = first
+  let args = rest
+  if (GROUPS.has(first)) {
+    const members = COMMANDS.filter((c) => c.name.startsWith(first + ' '))
+    const [sub, ...subRest] = rest
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      process.stdout.write(groupHelp(first, members))
+      return sub === undefined ? EXIT.usage : EXIT.ok
+    }
+    name = `${first} ${sub}`
+    args = subRest
+  }
+  const command = COMMANDS.find((c) => c.name === name)
+  if (command === undefined) {
+    process.stderr.write(`meshledger: USAGE: unknown command ${name}\n\n${HELP}`)
     return EXIT.usage
   }
-  let values: Record<string, string | boolean | undefined>
+  return await run(command, args)
+}
+
+async function run (command: Command, argv: string[]): Promise<number> {
+  let client: Client | null = null
   try {
-    const options: Record<string, { type: 'string' | 'boolean', short?: string }> = { config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
-    for (const o of OPTIONS) options[o.flag] = { type: o.kind === 'boolean' ? 'boolean' : 'string' }
-    values = parseArgs({ args: rest, options, allowPositionals: false }).values as Record<string, string | boolean | undefined>
+    const { positionals, flags } = parse(argv, optionsOf(command), command.usage)
+    if (flags.help === true) {
+      process.stdout.write(commandHelp(command))
+      return EXIT.ok
+    }
+    const data = dataFolder(flags.data)
+    const ctx: Context = {
+      args: positionals,
+      flags,
+      json: flags.json === true,
+      data,
+      async client (options) {
+        client ??= await connect(data, options)
+        return client
+      }
+    }
+    return (await command.run(ctx)) ?? EXIT.ok
   } catch (err) {
-    process.stderr.write(`meshledger daemon: ${(err as Error).message}\n\n${DAEMON_HELP}`)
-    return EXIT.usage
-  }
-  if (values.help === true) {
-    process.stdout.write(DAEMON_HELP)
-    return EXIT.ok
-  }
-  try {
-    return await runDaemon(values, DEFAULT_DATA)
-  } catch (err) {
-    process.stderr.write(`meshledger daemon: ${(err as Error).message}\n`)
-    if (isMeshledgerError(err, 'INVALID_OPTION') || isMeshledgerError(err, 'INVALID_KEY')) return EXIT.usage
-    return EXIT.failed
+    const code = exitCodeOf(err)
+    process.stderr.write(errorLine(command.name, err) + (code === EXIT.usage ? ` (see meshledger ${command.name} --help)` : '') + '\n')
+    return code
+  } finally {
+    // TS narrows `client` to null here (it is assigned inside a callback)
+    const open = client as Client | null
+    if (open !== null) await open.close().catch((err: unknown) => process.stderr.write(errorLine(command.name, err) + '\n'))
   }
 }

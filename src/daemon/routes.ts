@@ -1,6 +1,7 @@
 /**
- * The local API's routes, each a thin call into the ledger. Writes answer `{ id, status, entry }`;
- * `?wait=confirmed` waits for finality (`&timeout=ms`, default 30 s).
+ * The local API's routes, each a thin call into the ledger. Writes answer `{ id, status }` (and
+ * `rejection` when the ledger rejected the op); `?wait=confirmed` waits for finality
+ * (`&timeout=ms`, default 30 s).
  */
 import type { Entry } from '../entry.js'
 import { MeshledgerError } from '../errors.js'
@@ -50,7 +51,7 @@ export function installRoutes (router: Router, ledger: Ledger, metrics: Metrics)
   const written = async (req: Request, entry: Entry): Promise<Reply> => {
     metrics.appended()
     if (req.query.get('wait') === 'confirmed') entry = await ledger.confirmed(entry.id, { timeout: num(req.query, 'timeout') ?? DEFAULT_WAIT_MS })
-    return { status: 201, body: { id: entry.id, status: entry.status, entry } }
+    return { status: 201, body: entry.rejection === undefined ? { id: entry.id, status: entry.status } : { id: entry.id, status: entry.status, rejection: entry.rejection } }
   }
   const append = async (req: Request, input: EntryInput): Promise<Reply> => written(req, await ledger.append(input))
 

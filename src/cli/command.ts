@@ -1,0 +1,71 @@
+/**
+ * What a command is: its usage, its flags, and a `run` that gets the parsed arguments and a lazily
+ * opened {@link Client}. Shared helpers for writes (`--wait confirmed`) live here too.
+ */
+import type { Entry } from '../entry.js'
+import type { Flags, OptionSpec } from './args.js'
+import { UsageError } from './errors.js'
+import type { Client, ConnectOptions, Query } from './client.js'
+import { print, printJson } from './output.js'
+
+/** What a command's `run` gets. */
+export interface Context {
+  /** Positional arguments, checked against the usage. */
+  args: string[]
+  flags: Flags
+  /** `--json` given. */
+  json: boolean
+  /** The data folder. */
+  data: string
+  /** The ledger's API (connected on first call, closed by main). */
+  client (options?: ConnectOptions): Promise<Client>
+}
+
+/** A command of the `meshledger` command line. */
+export interface Command {
+  /** As typed: `get`, `asset register`. */
+  name: string
+  /** Positionals: `<required> [optional]`. */
+  usage: string
+  /** One line for the command list. */
+  summary: string
+  /** More about it, for its `--help`. */
+  description?: string
+  /** The whole `--help` text, when the generated one will not do. */
+  help?: string
+  /** Its own flags (the common ones are added). */
+  options?: Record<string, OptionSpec>
+  /** Writes an entry: takes `--wait` and `--timeout`. */
+  write?: boolean
+  /** Resolves with the exit code (0 when nothing is returned). */
+  run (ctx: Context): Promise<number | void>
+}
+
+/** A write's answer from the API. */
+export interface WriteResult {
+  id: string
+  status: string
+  entry: Entry
+}
+
+/** The `?wait=confirmed&timeout=` query of a write. */
+export function waitQuery (flags: Flags): Query {
+  const wait = flags.wait
+  if (wait !== undefined && wait !== 'confirmed') throw new UsageError(`--wait takes confirmed, not ${String(wait)}`)
+  if (flags.timeout !== undefined && wait === undefined) throw new UsageError('--timeout needs --wait confirmed')
+  return { wait, timeout: flags.timeout as string | undefined }
+}
+
+/** Send a write and print `<status>  <id>` (or the API's answer with --json). */
+export async function write (ctx: Context, method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void> {
+  const query = waitQuery(ctx.flags)
+  const client = await ctx.client()
+  const result = await client.request<WriteResult>(method, path, { query, body })
+  if (ctx.json) printJson(result)
+  else print(`${result.status}  ${result.id}`)
+}
+
+/** `/v1/...` with each part URL-encoded. */
+export function route (...parts: string[]): string {
+  return '/v1/' + parts.map(encodeURIComponent).join('/')
+}

@@ -1,0 +1,123 @@
+/**
+ * The ledger itself: `init`, `status`, `peers`, `members`, `add-member`, `remove-member`.
+ */
+import { normalizeKey } from '../../keys.js'
+import { CliError, UsageError } from '../errors.js'
+import { runningDaemon } from '../client.js'
+import { route, write, type Command } from '../command.js'
+import { clip, iso, print, printFields, printJson, printTable } from '../output.js'
+
+interface Status {
+  ledger: string
+  device: string
+  mode: string
+  writable: boolean
+  indexer: boolean
+  peers: Array<{ publicKey: string, connectedAt: number, initiator: boolean }>
+  appended: { entries: number, blocks: number }
+  view: { length: number, signedLength: number }
+  writers: Array<{ key: string, length: number, remoteLength: number, lag: number }>
+}
+
+const init: Command = {
+  name: 'init',
+  usage: '',
+  summary: 'create (or join, with --key) the ledger in the data folder',
+  description: 'Creates the ledger in the data folder without starting the daemon, or with --key joins an\nexisting ledger (read-only until an indexer adds this device). Prints the ledger key and this\ndevice\'s key. On a folder that already holds the ledger, prints its keys.',
+  options: { key: { type: 'string', value: 'KEY', help: 'join the ledger with this key (z32 or hex)' } },
+  async run (ctx) {
+    const key = typeof ctx.flags.key === 'string' ? normalizeKey(ctx.flags.key, 'ledger key') : undefined
+    const running = await runningDaemon(ctx.data)
+    const client = await ctx.client({ create: true, key })
+    const s = await client.request<Status>('GET', '/v1/status')
+    if (key !== undefined && running !== null && s.ledger !== key) {
+      throw new CliError('LEDGER_MISMATCH', `the daemon on ${ctx.data} serves ledger ${s.ledger}, not ${key}`)
+    }
+    const out = { mode: s.mode, ledger: s.ledger, device: s.device, writable: s.writable, data: ctx.data }
+    if (ctx.json) printJson(out)
+    else printFields([['mode', s.mode], ['ledger', s.ledger], ['device', s.device], ['writable', s.writable], ['data', ctx.data]])
+  }
+}
+
+const status: Command = {
+  name: 'status',
+  usage: '',
+  summary: 'keys, role, view length and sync progress of this device',
+  async run (ctx) {
+    const client = await ctx.client()
+    const s = await client.request<Status>('GET', '/v1/status')
+    if (ctx.json) return printJson(s)
+    printFields([
+      ['ledger', s.ledger],
+      ['device', s.device],
+      ['mode', s.mode],
+      ['writable', s.writable],
+      ['indexer', s.indexer],
+      ['via', client.via === 'daemon' ? `daemon at ${client.url}` : 'local storage (no daemon running)'],
+      ['peers', s.peers.length],
+      ['view', `${s.view.length} blocks, ${s.view.signedLength} confirmed`],
+      ['appended', `${s.appended.entries} entries in ${s.appended.blocks} blocks since start`],
+      ['writers', s.writers.length],
+      ['lagging', s.writers.filter((w) => w.lag > 0).length]
+    ])
+  }
+}
+
+const peers: Command = {
+  name: 'peers',
+  usage: '',
+  summary: 'connected peers and per-writer sync progress',
+  async run (ctx) {
+    const client = await ctx.client()
+    const p = await client.request<{ peers: Status['peers'], writers: Status['writers'] }>('GET', '/v1/peers')
+    if (ctx.json) return printJson(p)
+    printTable(['PEER', 'CONNECTED', 'DIALLED'], p.peers.map((x) => [x.publicKey, iso(x.connectedAt), x.initiator ? 'yes' : 'no']), 'no peers connected')
+    print('')
+    printTable(['WRITER', 'LENGTH', 'REMOTE', 'LAG'], p.writers.map((w) => [w.key, w.length, w.remoteLength, w.lag]), 'no writers')
+  }
+}
+
+const members: Command = {
+  name: 'members',
+  usage: '',
+  summary: 'members of the ledger and their roles',
+  options: { all: { type: 'boolean', help: 'list removed members too' } },
+  async run (ctx) {
+    const client = await ctx.client()
+    const m = await client.request<{ members: Array<Record<string, string | undefined>> }>('GET', '/v1/members', { query: { all: ctx.flags.all === true } })
+    if (ctx.json) return printJson(m)
+    const removed = ctx.flags.all === true
+    printTable(
+      ['KEY', 'ROLE', 'ADDED BY', ...(removed ? ['REMOVED BY'] : [])],
+      m.members.map((x) => [x.key, x.role, x.addedBy === x.key ? '(itself)' : clip(x.addedBy ?? '-', 12), ...(removed ? [x.removedBy === undefined ? '-' : clip(x.removedBy, 12)] : [])]),
+      'no members'
+    )
+  }
+}
+
+const addMember: Command = {
+  name: 'add-member',
+  usage: '<key>',
+  summary: 'add a device as a writer or indexer (indexers only)',
+  description: 'Adding an existing member with another role promotes or demotes it.',
+  options: { role: { type: 'string', value: 'ROLE', help: 'writer (default) or indexer' } },
+  write: true,
+  async run (ctx) {
+    const role = ctx.flags.role ?? 'writer'
+    if (role !== 'writer' && role !== 'indexer') throw new UsageError(`--role is writer or indexer, not ${String(role)}`)
+    await write(ctx, 'POST', route('members'), { key: ctx.args[0], role })
+  }
+}
+
+const removeMember: Command = {
+  name: 'remove-member',
+  usage: '<key>',
+  summary: 'remove a device from the ledger (indexers only)',
+  write: true,
+  async run (ctx) {
+    await write(ctx, 'DELETE', route('members', ctx.args[0]))
+  }
+}
+
+/** The ledger commands. */
+export const ledgerCommands: Command[] = [init, status, peers, members, addMember, removeMember]

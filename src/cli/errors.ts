@@ -1,0 +1,58 @@
+/**
+ * Errors of the command line and how they become an exit code and one line on stderr.
+ */
+import { MeshledgerError } from '../errors.js'
+import { statusOf } from '../daemon/http.js'
+import { EXIT } from './constants.js'
+
+/** Bad command line: unknown command or flag, missing argument, bad JSON argument (exit 2). */
+export class UsageError extends Error {
+  /** `USAGE`, or the code of the error that made the input unusable (e.g. `INVALID_OPTION`). */
+  readonly code: string
+
+  constructor (message: string, code = 'USAGE') {
+    super(message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message)
+    this.code = code
+  }
+}
+
+/** An error answered by the API (`{ error: { code, message } }`) or raised by the client. */
+export class CliError extends Error {
+  /** The stable code, e.g. `NOT_FOUND` or `DAEMON_UNREACHABLE`. */
+  readonly code: string
+  /** The HTTP status it came with, if it came over HTTP. */
+  readonly status: number | null
+
+  constructor (code: string, message: string, status: number | null = null) {
+    super(message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message)
+    this.code = code
+    this.status = status
+  }
+}
+
+/** The exit code for an error. */
+export function exitCodeOf (err: unknown): number {
+  if (err instanceof UsageError) return EXIT.usage
+  let code: string | null = null
+  let status: number | null = null
+  if (err instanceof CliError) {
+    code = err.code
+    status = err.status
+  } else if (err instanceof MeshledgerError) {
+    code = err.code
+    status = statusOf(err.code)
+  }
+  if (code === 'DAEMON_UNREACHABLE') return EXIT.unreachable
+  if (code === 'NOT_FOUND' || status === 404) return EXIT.notFound
+  if (status !== null && status >= 400 && status < 500) return EXIT.rejected
+  return EXIT.failed
+}
+
+/** The one line printed for an error: `meshledger <command>: CODE: message`. */
+export function errorLine (command: string, err: unknown): string {
+  const e = err as { code?: unknown, message?: unknown }
+  const code = typeof e?.code === 'string' ? e.code : 'ERROR'
+  let message = typeof e?.message === 'string' ? e.message : String(err)
+  if (message.startsWith(`${code}: `)) message = message.slice(code.length + 2)
+  return `meshledger${command === '' ? '' : ' ' + command}: ${code}: ${message.split('\n')[0]}`
+}
