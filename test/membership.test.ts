@@ -14,7 +14,7 @@ test('the creator is the first indexer; indexers add writers and indexers', asyn
   await fails(t, b.append({ type: 'note' }), 'NOT_WRITABLE', 'a non-member appended')
   const added = await a.addMember(b.deviceKey, { role: 'writer' })
   await a.addMember(c.deviceKey, { role: 'indexer' })
-  await until([b, c], () => b.writable && c.writable)
+  await until([b, c], async () => b.writable && c.writable && (await b.members()).length === 3)
   const members = await b.members()
   t.is(members.length, 3)
   const mb = members.find((m) => m.key === b.deviceKey)
