@@ -1,6 +1,6 @@
 /**
- * The daemon: HTTP ingest from concurrent keep-alive clients against library ingest with the
- * same number of appends in flight, and the daemon's RSS idle and after a large ingest (read from
+ * The daemon: HTTP ingest from concurrent keep-alive clients (lean raw-socket clients, see
+ * http-client.ts) against library ingest with the same number of appends in flight, and the daemon's RSS idle and after a large ingest (read from
  * its own /metrics). Both sides run durable (one fsync per group commit), as the daemon does.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -10,6 +10,7 @@ import { Agent, request } from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Ledger } from '../src/index.js'
+import { LeanClient } from './http-client.js'
 import { concurrently, entryInput, now, removeDir, rssAfterGc, tempDir, type Scenario, type SideResult } from './util.js'
 
 /** Concurrent HTTP clients, and appends in flight on the library side. */
@@ -54,14 +55,24 @@ async function runDaemon (dir: string, n: number, total: number): Promise<SideRe
   const child = spawn(process.execPath, [BIN, 'daemon', '--data', dir, '--port', '0', '--offline', '--log-level', 'warn'], { stdio: 'ignore' })
   try {
     const { url, token } = await waitForDaemon(dir, child)
-    const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS })
-    const post = (): Promise<void> => call(agent, url, token, 'POST', '/v1/entries', JSON.stringify(entryInput)).then(() => {})
+    const agent = new Agent({ keepAlive: true })
     await new Promise((resolve) => setTimeout(resolve, 1000))
     const idle = await rssOf(agent, url, token)
+    const clients = Array.from({ length: CLIENTS }, () => new LeanClient(url, 'POST', '/v1/entries', { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, JSON.stringify(entryInput)))
+    const ingest = async (count: number): Promise<void> => {
+      let left = count
+      await Promise.all(clients.map(async (c) => {
+        while (left-- > 0) {
+          const status = await c.send()
+          if (status !== 201) throw new Error(`POST /v1/entries answered ${status}`)
+        }
+      }))
+    }
     const start = now()
-    await concurrently(n, CLIENTS, post)
+    await ingest(n)
     const ms = now() - start
-    await concurrently(total - n, CLIENTS, post)
+    await ingest(total - n)
+    for (const c of clients) c.close()
     const after = await rssOf(agent, url, token)
     agent.destroy()
     return { metrics: { entriesPerSec: n / (ms / 1000), idleMB: idle, afterMB: after }, notes: [`daemon: ${n} entries over HTTP in ${ms.toFixed(0)} ms, then ${total} in all`] }

@@ -83,22 +83,25 @@ export class Router {
   /** Serve one request. Never throws. */
   async handle (raw: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const url = new URL(raw.url ?? '/', 'http://localhost')
+      const target = raw.url ?? '/'
+      const q = target.indexOf('?')
+      const pathname = q === -1 ? target : target.slice(0, q)
+      const query = new URLSearchParams(q === -1 ? '' : target.slice(q + 1))
       let allowed = false
       for (const route of this.routes) {
-        const m = route.pattern.exec(url.pathname)
+        const m = route.pattern.exec(pathname)
         if (m === null) continue
         allowed = true
         if (route.method !== raw.method) continue
         if (!route.open && !this.authorised(raw)) throw MeshledgerError.unauthorised()
         const params: Record<string, string> = {}
         route.names.forEach((name, i) => { params[name] = decodeURIComponent(m[i + 1]) })
-        const reply = await route.handler({ method: raw.method, params, query: url.searchParams, body: () => this.body(raw), raw, res })
+        const reply = await route.handler({ method: raw.method, params, query, body: () => this.body(raw), raw, res })
         if (reply !== null) send(res, reply.status ?? 200, reply.body)
         return
       }
-      if (allowed) send(res, 405, { error: { code: 'INVALID_REQUEST', message: `${raw.method ?? ''} is not allowed on ${url.pathname}` } })
-      else send(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${url.pathname}` } })
+      if (allowed) send(res, 405, { error: { code: 'INVALID_REQUEST', message: `${raw.method ?? ''} is not allowed on ${pathname}` } })
+      else send(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${pathname}` } })
     } catch (err) {
       this.fail(res, err)
     }
@@ -128,11 +131,20 @@ export class Router {
     if (declared > this.maxBody) throw MeshledgerError.bodyTooLarge(this.maxBody)
     const chunks: Buffer[] = []
     let size = 0
-    for await (const chunk of raw) {
-      size += (chunk as Buffer).length
-      if (size > this.maxBody) throw MeshledgerError.bodyTooLarge(this.maxBody)
-      chunks.push(chunk as Buffer)
-    }
+    await new Promise<void>((resolve, reject) => {
+      raw.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size > this.maxBody) {
+          raw.removeAllListeners('data')
+          raw.resume() // drain what is left so the connection can answer
+          reject(MeshledgerError.bodyTooLarge(this.maxBody))
+          return
+        }
+        chunks.push(chunk)
+      })
+      raw.once('end', resolve)
+      raw.once('error', reject)
+    })
     if (size === 0) return {}
     try {
       return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
