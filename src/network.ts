@@ -9,6 +9,9 @@ import Hyperswarm from 'hyperswarm'
 import safetyCatch from 'safety-catch'
 import { encodeKey, type DeviceKey } from './keys.js'
 
+/** Longest a close waits for the swarm to leave the DHT, ms. */
+const CLOSE_WAIT_MS = 2000
+
 /** A DHT bootstrap node, as `{ host, port }` or `'host:port'`. */
 export type BootstrapNode = { host: string, port: number } | string
 
@@ -89,8 +92,12 @@ export class Network extends EventEmitter {
     this.swarm = null
     swarm.off('connection', this.onconnection)
     this.connected.clear()
-    if (this.owned) await swarm.destroy()
-    else await swarm.leave(this.topic)
+    // Leaving can wait on an unreachable DHT; never let that hold the storage lock for long.
+    const done = this.owned ? swarm.destroy() : swarm.leave(this.topic)
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([done, new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS) })])
+    clearTimeout(timer)
+    done.catch(safetyCatch)
   }
 
   private connection (conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo): void {
