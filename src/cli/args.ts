@@ -22,7 +22,7 @@ export type Flags = Record<string, string | boolean | undefined>
 /** Flags every command takes. */
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   data: { type: 'string', value: 'DIR', help: 'data folder (default: $MESHLEDGER_DATA, else ./data in the project)' },
-  json: { type: 'boolean', help: 'machine output: one JSON document' },
+  json: { type: 'boolean', help: 'machine output: one JSON document (JSON lines for watch, export)' },
   help: { type: 'boolean', short: 'h', help: 'show this help' }
 }
 

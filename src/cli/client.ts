@@ -5,12 +5,14 @@
  * requests, so every command has one code path.
  */
 import { access, readFile } from 'node:fs/promises'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
 import path from 'node:path'
 import { resolveConfig } from '../daemon/config.js'
 import { Daemon, daemonFiles, type DaemonInfo } from '../daemon/daemon.js'
 import { Logger } from '../daemon/logger.js'
 import { DEFAULT_DATA } from './constants.js'
 import { CliError } from './errors.js'
+import { isMeshledgerError } from '../errors.js'
 
 /** Query parameters; undefined and false values are left out. */
 export type Query = Record<string, string | number | boolean | undefined>
@@ -45,7 +47,8 @@ export interface ConnectOptions {
 
 /** The data folder the flags and environment point at. */
 export function dataFolder (flag: string | boolean | undefined): string {
-  return path.resolve(typeof flag === 'string' ? flag : process.env.MESHLEDGER_DATA ?? DEFAULT_DATA)
+  const env = process.env.MESHLEDGER_DATA
+  return path.resolve(typeof flag === 'string' ? flag : env !== undefined && env !== '' ? env : DEFAULT_DATA)
 }
 
 /** The running daemon of a data folder, or null when none runs (no file, or a dead pid). */
@@ -60,18 +63,41 @@ export async function runningDaemon (data: string): Promise<DaemonInfo | null> {
   return info
 }
 
-/** Connect to the ledger in `data`: its daemon if one runs, else the storage in-process. */
-export async function connect (data: string, { create = false, key }: ConnectOptions = {}): Promise<Client> {
+/**
+ * Connect to the ledger in `data`: its daemon if one runs, else the storage in-process. Another
+ * `meshledger` process may hold the folder for a moment (it runs the same in-process daemon and
+ * writes daemon.json while it does), so a locked folder, or a daemon.json whose server has just
+ * stopped answering, is retried for a short while before it is an error.
+ */
+export async function connect (data: string, options: ConnectOptions = {}): Promise<Client> {
+  const start = Date.now()
+  while (true) {
+    try {
+      const client = await connectOnce(data, options)
+      return client.via === 'daemon' ? new Reconnecting(client, () => connect(data, options)) : client
+    } catch (err) {
+      const elapsed = Date.now() - start
+      const busy = isMeshledgerError(err, 'STORAGE_LOCKED') || isMeshledgerError(err, 'DAEMON_RUNNING')
+      const gone = err instanceof CliError && err.code === 'DAEMON_UNREACHABLE'
+      if (!(busy && elapsed < BUSY_RETRY_MS) && !(gone && elapsed < UNREACHABLE_RETRY_MS)) throw err
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}
+
+const BUSY_RETRY_MS = 10_000
+const UNREACHABLE_RETRY_MS = 3000
+const PROBE_TIMEOUT_MS = 3000
+
+async function connectOnce (data: string, { create = false, key }: ConnectOptions): Promise<Client> {
   const files = daemonFiles(data)
   const info = await runningDaemon(data)
   if (info !== null) {
-    let token: string
-    try {
-      token = (await readFile(files.token, 'utf8')).trim()
-    } catch {
-      throw new CliError('UNAUTHORISED', `a daemon (pid ${info.pid}) serves ${data} but ${files.token} is unreadable`)
-    }
-    return new HttpClient('daemon', info.url, token, async () => {}, info.pid)
+    // Without a readable token the daemon answers UNAUTHORISED, which says where the token lives.
+    const token = await readFile(files.token, 'utf8').then((t) => t.trim(), () => '')
+    const client = new HttpClient('daemon', info.url, token, async () => {}, info.pid)
+    await client.probe()
+    return client
   }
   if (!create && !await exists(files.store)) {
     throw new CliError('NOT_FOUND', `no ledger in ${data} (run meshledger init, or pass --data)`)
@@ -99,32 +125,30 @@ class HttpClient implements Client {
   }
 
   async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, { query, body }: { query?: Query, body?: unknown } = {}): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` }
-    if (body !== undefined) headers['content-type'] = 'application/json'
-    const res = await this.fetch(this.href(path, query), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-    const text = await res.text()
+    const res = await this.send(method, this.href(path, query), body === undefined ? undefined : JSON.stringify(body))
+    const text = await readAll(res)
     let parsed: unknown = text
     try {
       parsed = JSON.parse(text) as unknown
     } catch {}
-    if (!res.ok) throw apiError(res.status, parsed)
+    if ((res.statusCode ?? 500) >= 300) throw apiError(res.statusCode ?? 500, parsed)
     return parsed as T
   }
 
   async * events (path: string, query: Query, signal: AbortSignal): AsyncIterable<ServerEvent> {
-    let res: Response
+    let res: IncomingMessage
     try {
-      res = await this.fetch(this.href(path, query), { headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream' }, signal })
+      res = await this.send('GET', this.href(path, query), undefined, { signal, accept: 'text/event-stream' })
     } catch (err) {
       if (signal.aborted) return
       throw err
     }
-    if (!res.ok || res.body === null) throw apiError(res.status, await res.json().catch(() => null))
-    const decoder = new TextDecoder()
+    if (res.statusCode !== 200) throw apiError(res.statusCode ?? 500, await readAll(res).then((t) => JSON.parse(t) as unknown, () => null))
+    res.setEncoding('utf8')
     let buffer = ''
     try {
-      for await (const chunk of res.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true })
+      for await (const chunk of res) {
+        buffer += chunk as string
         let end: number
         while ((end = buffer.indexOf('\n\n')) !== -1) {
           const block = buffer.slice(0, end)
@@ -143,24 +167,93 @@ class HttpClient implements Client {
     await this.onclose()
   }
 
-  private href (path: string, query: Query = {}): string {
-    const url = new URL(path, this.url)
-    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== false) url.searchParams.set(k, String(v))
-    return url.href
+  /** Check that the server answers at all (`/healthz` needs no token). */
+  async probe (): Promise<void> {
+    await readAll(await this.send('GET', this.href('/healthz'), undefined, { timeout: PROBE_TIMEOUT_MS }))
   }
 
-  private async fetch (url: string, init: RequestInit): Promise<Response> {
+  private href (path: string, query: Query = {}): URL {
+    const url = new URL(path, this.url)
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== false) url.searchParams.set(k, String(v))
+    return url
+  }
+
+  /**
+   * One request on a connection of its own (no keep-alive): a refused connection then always
+   * means the request never reached a server, and no idle socket outlives a stopping daemon.
+   */
+  private async send (method: string, url: URL, body: string | undefined, { signal, accept = 'application/json', timeout }: { signal?: AbortSignal, accept?: string, timeout?: number } = {}): Promise<IncomingMessage> {
+    const headers: Record<string, string | number> = { authorization: `Bearer ${this.token}`, accept }
+    if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
     try {
-      return await fetch(url, init)
+      return await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = httpRequest(url, { method, headers, agent: false, signal }, resolve)
+        req.on('error', reject)
+        if (timeout !== undefined) req.setTimeout(timeout, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })))
+        req.end(body)
+      })
     } catch (err) {
-      if ((err as Error).name === 'AbortError') throw err
-      const cause = (err as { cause?: { code?: string, message?: string } }).cause
-      const why = cause?.code ?? cause?.message ?? (err as Error).message
+      if (signal?.aborted === true) throw err
+      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message
       if (this.via === 'daemon') {
-        throw new CliError('DAEMON_UNREACHABLE', `the daemon (pid ${String(this.pid)}) at ${this.url} does not answer (${why}); if none runs, remove daemon.json from the data folder`)
+        throw new Unreachable(why === 'ECONNREFUSED', `the daemon (pid ${String(this.pid)}) at ${this.url} does not answer (${why}); if none runs, remove daemon.json from the data folder`)
       }
       throw new CliError('INTERNAL', `the in-process API at ${this.url} failed: ${why}`)
     }
+  }
+}
+
+async function readAll (res: IncomingMessage): Promise<string> {
+  res.setEncoding('utf8')
+  let text = ''
+  for await (const chunk of res) text += chunk as string
+  return text
+}
+
+/** The daemon did not answer; `refused`: the request never reached it. */
+class Unreachable extends CliError {
+  readonly refused: boolean
+
+  constructor (refused: boolean, message: string) {
+    super('DAEMON_UNREACHABLE', message)
+    this.refused = refused
+  }
+}
+
+/**
+ * A daemon client that connects again when a request is refused: the process daemon.json named
+ * may have been another command that has just closed the folder. A refused connection never
+ * reached a server, so even a write is safe to send again.
+ */
+class Reconnecting implements Client {
+  private inner: Client
+  private readonly reopen: () => Promise<Client>
+
+  constructor (inner: Client, reopen: () => Promise<Client>) {
+    this.inner = inner
+    this.reopen = reopen
+  }
+
+  get via (): 'daemon' | 'local' { return this.inner.via }
+  get url (): string { return this.inner.url }
+
+  async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options?: { query?: Query, body?: unknown }): Promise<T> {
+    try {
+      return await this.inner.request<T>(method, path, options)
+    } catch (err) {
+      if (!(err instanceof Unreachable) || !err.refused) throw err
+      await this.inner.close()
+      this.inner = await this.reopen()
+      return await this.inner.request<T>(method, path, options)
+    }
+  }
+
+  events (path: string, query: Query, signal: AbortSignal): AsyncIterable<ServerEvent> {
+    return this.inner.events(path, query, signal)
+  }
+
+  async close (): Promise<void> {
+    await this.inner.close()
   }
 }
 

@@ -2,7 +2,8 @@
  * What a command is: its usage, its flags, and a `run` that gets the parsed arguments and a lazily
  * opened {@link Client}. Shared helpers for writes (`--wait confirmed`) live here too.
  */
-import type { Entry } from '../entry.js'
+import type { EntryStatus, Rejection } from '../entry.js'
+import { EXIT } from './constants.js'
 import type { Flags, OptionSpec } from './args.js'
 import { UsageError } from './errors.js'
 import type { Client, ConnectOptions, Query } from './client.js'
@@ -41,11 +42,11 @@ export interface Command {
   run (ctx: Context): Promise<number | void>
 }
 
-/** A write's answer from the API. */
+/** A write's answer from the API (`rejection` when the ledger rejected the op). */
 export interface WriteResult {
   id: string
-  status: string
-  entry: Entry
+  status: EntryStatus
+  rejection?: Rejection
 }
 
 /** The `?wait=confirmed&timeout=` query of a write. */
@@ -56,13 +57,18 @@ export function waitQuery (flags: Flags): Query {
   return { wait, timeout: flags.timeout as string | undefined }
 }
 
-/** Send a write and print `<status>  <id>` (or the API's answer with --json). */
-export async function write (ctx: Context, method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void> {
+/**
+ * Send a write and print `<status>  <id>` (or the API's answer with --json). Resolves with the
+ * exit code: rejected input (4) when the ledger recorded the op as rejected.
+ */
+export async function write (ctx: Context, method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<number> {
   const query = waitQuery(ctx.flags)
   const client = await ctx.client()
   const result = await client.request<WriteResult>(method, path, { query, body })
+  const r = result.rejection
   if (ctx.json) printJson(result)
-  else print(`${result.status}  ${result.id}`)
+  else print(`${result.status}  ${result.id}${r === undefined ? '' : `  ${r.code}: ${r.reason}`}`)
+  return result.status === 'rejected' ? EXIT.rejected : EXIT.ok
 }
 
 /** `/v1/...` with each part URL-encoded. */

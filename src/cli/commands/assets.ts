@@ -13,7 +13,7 @@ const register: Command = {
   async run (ctx) {
     const [id, kind, attributes] = ctx.args
     const data = { id, kind, attributes: attributes === undefined ? undefined : json(attributes, 'json-attributes') }
-    await write(ctx, 'POST', route('entries'), { type: 'asset.register', data })
+    return await write(ctx, 'POST', route('entries'), { type: 'asset.register', data })
   }
 }
 
@@ -24,7 +24,7 @@ const transfer: Command = {
   write: true,
   async run (ctx) {
     const [id, to] = ctx.args
-    await write(ctx, 'POST', route('entries'), { type: 'asset.transfer', data: { id, to } })
+    return await write(ctx, 'POST', route('entries'), { type: 'asset.transfer', data: { id, to } })
   }
 }
 
@@ -35,7 +35,7 @@ const event: Command = {
   write: true,
   async run (ctx) {
     const [id, kind, data] = ctx.args
-    await write(ctx, 'POST', route('entries'), { type: 'asset.event', data: { id, kind, data: data === undefined ? undefined : json(data, 'json-data') } })
+    return await write(ctx, 'POST', route('entries'), { type: 'asset.event', data: { id, kind, data: data === undefined ? undefined : json(data, 'json-data') } })
   }
 }
 

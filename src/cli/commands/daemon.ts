@@ -17,9 +17,9 @@ local HTTP API. Stops cleanly on SIGINT/SIGTERM.
 
 Options (flag, environment, config file key; flags win, then environment, then the file):
 ${OPTIONS.map((o) => `  --${o.flag}${o.kind === 'boolean' ? '' : ' VALUE'}`.padEnd(26) + `${o.env.padEnd(26)}${o.help}`).join('\n')}
-  --config FILE             config file (default: <data>/config.json when present)
-  --json                    log JSON lines even on a terminal
-  -h, --help                show this help
+  --config FILE           config file (default: <data>/config.json when present)
+  --json                  log JSON lines even on a terminal
+  -h, --help              show this help
 `
 
 const options: Record<string, OptionSpec> = { config: { type: 'string', value: 'FILE', help: 'config file' } }

@@ -38,7 +38,7 @@ const append: Command = {
       if (input !== '') data = json(input, 'data on stdin')
       else if (arg === '-') throw new UsageError('no data on stdin')
     }
-    await write(ctx, 'POST', route('entries'), { type, data })
+    return await write(ctx, 'POST', route('entries'), { type, data })
   }
 }
 
@@ -51,7 +51,7 @@ const record: Command = {
   write: true,
   async run (ctx) {
     const [stream, value] = ctx.args
-    await write(ctx, 'POST', route('readings'), { stream, value: jsonOrText(value), asset: ctx.flags.asset })
+    return await write(ctx, 'POST', route('readings'), { stream, value: jsonOrText(value), asset: ctx.flags.asset })
   }
 }
 

@@ -105,7 +105,7 @@ const addMember: Command = {
   async run (ctx) {
     const role = ctx.flags.role ?? 'writer'
     if (role !== 'writer' && role !== 'indexer') throw new UsageError(`--role is writer or indexer, not ${String(role)}`)
-    await write(ctx, 'POST', route('members'), { key: ctx.args[0], role })
+    return await write(ctx, 'POST', route('members'), { key: ctx.args[0], role })
   }
 }
 
@@ -115,7 +115,7 @@ const removeMember: Command = {
   summary: 'remove a device from the ledger (indexers only)',
   write: true,
   async run (ctx) {
-    await write(ctx, 'DELETE', route('members', ctx.args[0]))
+    return await write(ctx, 'DELETE', route('members', ctx.args[0]))
   }
 }
 

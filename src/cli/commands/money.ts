@@ -31,7 +31,7 @@ const transfer: Command = {
   async run (ctx) {
     const [to, amount] = ctx.args
     const f = ctx.flags
-    await write(ctx, 'POST', route('transfers'), { to, amount: number(amount, 'amount'), from: f.from, memo: f.memo, ref: f.ref })
+    return await write(ctx, 'POST', route('transfers'), { to, amount: number(amount, 'amount'), from: f.from, memo: f.memo, ref: f.ref })
   }
 }
 

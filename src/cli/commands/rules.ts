@@ -12,7 +12,7 @@ const add: Command = {
   description: 'A rule is { id, when, then, on? } (see the README); give it as JSON or as @file.',
   write: true,
   async run (ctx) {
-    await write(ctx, 'POST', route('rules'), await jsonOrFile(ctx.args[0], 'json-rule'))
+    return await write(ctx, 'POST', route('rules'), await jsonOrFile(ctx.args[0], 'json-rule'))
   }
 }
 
@@ -34,7 +34,7 @@ const remove: Command = {
   summary: 'remove a rule (indexers only)',
   write: true,
   async run (ctx) {
-    await write(ctx, 'DELETE', route('rules', ctx.args[0]))
+    return await write(ctx, 'DELETE', route('rules', ctx.args[0]))
   }
 }
 
