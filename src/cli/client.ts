@@ -65,9 +65,9 @@ export async function runningDaemon (data: string): Promise<DaemonInfo | null> {
 
 /**
  * Connect to the ledger in `data`: its daemon if one runs, else the storage in-process. Another
- * `meshledger` process may hold the folder for a moment (it runs the same in-process daemon and
- * writes daemon.json while it does), so a locked folder, or a daemon.json whose server has just
- * stopped answering, is retried for a short while before it is an error.
+ * `meshledger` process may hold the folder for a moment (it runs the same API in-process, without
+ * advertising it), so a locked folder, or a daemon.json whose server has just stopped answering,
+ * is retried for a short while before it is an error.
  */
 export async function connect (data: string, options: ConnectOptions = {}): Promise<Client> {
   const start = Date.now()
@@ -104,7 +104,7 @@ async function connectOnce (data: string, { create = false, key }: ConnectOption
   }
   const flags: Record<string, string | undefined> = { data, key }
   const config = await resolveConfig(flags, process.env, DEFAULT_DATA)
-  const daemon = new Daemon({ ...config, offline: true, port: 0, host: '127.0.0.1' }, new Logger('error', { json: true, out: process.stderr }))
+  const daemon = new Daemon({ ...config, offline: true, port: 0, host: '127.0.0.1' }, new Logger('error', { json: true, out: process.stderr }), { advertise: false })
   await daemon.ready()
   return new HttpClient('local', daemon.url, daemon.token, () => daemon.close(), null)
 }

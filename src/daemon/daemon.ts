@@ -38,6 +38,7 @@ export class Daemon extends ReadyResource {
   private server: Server | null = null
   private metrics: Metrics | null = null
   private wroteInfo = false
+  private readonly advertise: boolean
   /** The ledger, once open. */
   ledger: Ledger | null = null
   /** The API's base URL, once listening. */
@@ -45,10 +46,15 @@ export class Daemon extends ReadyResource {
   /** The bearer token, once read or created. */
   token = ''
 
-  constructor (config: DaemonConfig, log: Logger) {
+  /**
+   * `advertise: false` serves the API without writing daemon.json: for a command that opens the
+   * storage in-process for one request, and must not look like a daemon to other commands.
+   */
+  constructor (config: DaemonConfig, log: Logger, { advertise = true }: { advertise?: boolean } = {}) {
     super()
     this.config = config
     this.log = log
+    this.advertise = advertise
   }
 
   protected override async _open (): Promise<void> {
@@ -91,8 +97,10 @@ export class Daemon extends ReadyResource {
       const address = server.address() as AddressInfo
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
       this.url = `http://${host}:${address.port}`
-      await writeAtomic(files.info, JSON.stringify({ pid: process.pid, url: this.url } satisfies DaemonInfo) + '\n')
-      this.wroteInfo = true
+      if (this.advertise) {
+        await writeAtomic(files.info, JSON.stringify({ pid: process.pid, url: this.url } satisfies DaemonInfo) + '\n')
+        this.wroteInfo = true
+      }
     } catch (err) {
       await this.shutdown()
       throw err
