@@ -8,7 +8,7 @@ import { access, readFile } from 'node:fs/promises'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import path from 'node:path'
 import { resolveConfig } from '../daemon/config.js'
-import { Daemon, daemonFiles, type DaemonInfo } from '../daemon/daemon.js'
+import { Daemon, daemonFiles, runningDaemon } from '../daemon/daemon.js'
 import { Logger } from '../daemon/logger.js'
 import { DEFAULT_DATA } from './constants.js'
 import { CliError } from './errors.js'
@@ -51,17 +51,6 @@ export function dataFolder (flag: string | boolean | undefined): string {
   return path.resolve(typeof flag === 'string' ? flag : env !== undefined && env !== '' ? env : DEFAULT_DATA)
 }
 
-/** The running daemon of a data folder, or null when none runs (no file, or a dead pid). */
-export async function runningDaemon (data: string): Promise<DaemonInfo | null> {
-  let info: DaemonInfo
-  try {
-    info = JSON.parse(await readFile(daemonFiles(data).info, 'utf8')) as DaemonInfo
-  } catch {
-    return null
-  }
-  if (typeof info?.pid !== 'number' || typeof info.url !== 'string' || !alive(info.pid)) return null
-  return info
-}
 
 /**
  * Connect to the ledger in `data`: its daemon if one runs, else the storage in-process. Another
@@ -276,15 +265,6 @@ function parseEvent (block: string): ServerEvent | null {
     else if (field === 'data') data.push(value)
   }
   return data.length === 0 ? null : { event, data: data.join('\n') }
-}
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 async function exists (file: string): Promise<boolean> {

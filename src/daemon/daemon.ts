@@ -61,7 +61,7 @@ export class Daemon extends ReadyResource {
     const { data } = this.config
     const files = daemonFiles(data)
     await mkdir(data, { recursive: true })
-    await refuseIfRunning(files.info)
+    await refuseIfRunning(data)
     this.token = await readOrCreateToken(files.token)
     try {
       const ledger = new Ledger({
@@ -129,14 +129,21 @@ export class Daemon extends ReadyResource {
   }
 }
 
-async function refuseIfRunning (file: string): Promise<void> {
+/** The daemon serving a data folder, or null when none runs (no daemon.json, or a dead pid). */
+export async function runningDaemon (data: string): Promise<DaemonInfo | null> {
   let info: DaemonInfo
   try {
-    info = JSON.parse(await readFile(file, 'utf8')) as DaemonInfo
+    info = JSON.parse(await readFile(daemonFiles(data).info, 'utf8')) as DaemonInfo
   } catch {
-    return
+    return null
   }
-  if (info.pid === process.pid || !alive(info.pid)) return // a stale file from a crash
+  if (typeof info?.pid !== 'number' || typeof info.url !== 'string' || !alive(info.pid)) return null
+  return info
+}
+
+async function refuseIfRunning (data: string): Promise<void> {
+  const info = await runningDaemon(data)
+  if (info === null || info.pid === process.pid) return // none, or a stale file from a crash
   throw MeshledgerError.daemonRunning(`a daemon (pid ${info.pid}) already serves this folder at ${info.url}`)
 }
 

@@ -3,7 +3,7 @@
  */
 import { normalizeKey } from '../../keys.js'
 import { CliError, UsageError } from '../errors.js'
-import { runningDaemon } from '../client.js'
+import { runningDaemon } from '../../daemon/daemon.js'
 import { route, write, type Command } from '../command.js'
 import { clip, iso, print, printFields, printJson, printTable } from '../output.js'
 
