@@ -58,7 +58,7 @@ async function runOurs (dirA: string, dirB: string, bootstrap: Bootstrap, n: num
   const net = { bootstrap, dhtHost: '127.0.0.1' }
   const a = new Ledger({ storage: dirA, ...net })
   await a.ready()
-  const b = new Ledger({ storage: dirB, key: a.key, ...net })
+  const b = new Ledger({ storage: dirB, key: a.key, encryptionKey: a.encryptionKey, ...net })
   try {
     await b.ready()
     return await roundTrips(n, async (i) => {

@@ -60,7 +60,7 @@ async function runOurs (dirA: string, dirB: string, n: number): Promise<SideResu
     const hash = await a.hash()
 
     const start = now()
-    b = new Ledger({ storage: dirB, key: a.key, swarm: false })
+    b = new Ledger({ storage: dirB, key: a.key, encryptionKey: a.encryptionKey, swarm: false })
     await b.ready()
     unpipe = pipe(a.replicate(true), b.replicate(false))
     const peer = b

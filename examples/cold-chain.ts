@@ -14,8 +14,8 @@ await World.run(run)
 
 async function run (world: World): Promise<void> {
   const warehouse = await world.device('warehouse')
-  const sensor = await world.device('truck-sensor', { key: warehouse.key })
-  const retailer = await world.device('retailer', { key: warehouse.key })
+  const sensor = await world.device('truck-sensor', { key: warehouse.key, encryptionKey: warehouse.encryptionKey })
+  const retailer = await world.device('retailer', { key: warehouse.key, encryptionKey: warehouse.encryptionKey })
   await admit(warehouse, sensor)
   console.log(`warehouse created ledger ${warehouse.key.slice(0, 8)}… and admitted the truck's sensor as a writer`)
   console.log('the retailer joined read-only: it replicates and checks everything, but cannot write')

@@ -54,11 +54,11 @@ export class World {
    * Start a device. Without `key` it creates a ledger; with `swarm: false` it stays off the DHT
    * and only replicates over {@link link}s.
    */
-  async device (name: string, { key, swarm }: { key?: string, swarm?: false } = {}): Promise<Ledger> {
+  async device (name: string, { key, encryptionKey, swarm }: { key?: string, encryptionKey?: string | null, swarm?: false } = {}): Promise<Ledger> {
     const dir = await mkdtemp(path.join(tmpdir(), `meshledger-example-${name}-`))
     this.dirs.push(dir)
     const ledger = new Ledger({
-      storage: dir, key: key ?? null, bootstrap: this.testnet.bootstrap, dhtHost: '127.0.0.1', ...(swarm === false ? { swarm } : {})
+      storage: dir, key: key ?? null, encryptionKey, bootstrap: this.testnet.bootstrap, dhtHost: '127.0.0.1', ...(swarm === false ? { swarm } : {})
     })
     await ledger.ready()
     this.devices.push({ name, ledger })

@@ -15,9 +15,9 @@ async function run (world: World): Promise<void> {
   // The operator and the booth are on the (local) DHT; the cars reach the mesh over their own
   // links, car-1 through the operator's depot, car-2 through the booth.
   const operator = await world.device('operator')
-  const booth = await world.device('booth', { key: operator.key })
-  const car1 = await world.device('car-1', { key: operator.key, swarm: false })
-  const car2 = await world.device('car-2', { key: operator.key, swarm: false })
+  const booth = await world.device('booth', { key: operator.key, encryptionKey: operator.encryptionKey })
+  const car1 = await world.device('car-1', { key: operator.key, encryptionKey: operator.encryptionKey, swarm: false })
+  const car2 = await world.device('car-2', { key: operator.key, encryptionKey: operator.encryptionKey, swarm: false })
   let links = [link(operator, car1), link(booth, car2)]
   const all = [operator, booth, car1, car2]
   for (const d of [booth, car1, car2]) await admit(operator, d)

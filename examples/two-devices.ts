@@ -18,7 +18,7 @@ const a = new Ledger({ storage: dirs[0], ...net })
 await a.ready()
 console.log(`a created ledger ${a.key}`)
 
-const b = new Ledger({ storage: dirs[1], key: a.key, ...net })
+const b = new Ledger({ storage: dirs[1], key: a.key, encryptionKey: a.encryptionKey, ...net })
 await b.ready()
 console.log(`b joined as device ${b.deviceKey} (writable: ${b.writable})`)
 

@@ -15,9 +15,9 @@ await World.run(run)
 
 async function run (world: World): Promise<void> {
   const maker = await world.device('maker')
-  const owner = await world.device('owner', { key: maker.key })
-  const mechanic = await world.device('mechanic', { key: maker.key })
-  const inspector = await world.device('inspector', { key: maker.key })
+  const owner = await world.device('owner', { key: maker.key, encryptionKey: maker.encryptionKey })
+  const mechanic = await world.device('mechanic', { key: maker.key, encryptionKey: maker.encryptionKey })
+  const inspector = await world.device('inspector', { key: maker.key, encryptionKey: maker.encryptionKey })
   const all = [maker, owner, mechanic, inspector]
   for (const d of [owner, mechanic, inspector]) await admit(maker, d)
   await maker.append({ type: 'member.grant', data: { key: inspector.deviceKey, capability: 'inspector' } })

@@ -27,6 +27,10 @@ export type ErrorCode =
   | 'BODY_TOO_LARGE'
   | 'DAEMON_RUNNING'
   | 'DAEMON_UNREACHABLE'
+  | 'INVALID_INVITE'
+  | 'INVITE_REJECTED'
+  | 'INVITE_TIMEOUT'
+  | 'ENCRYPTION_KEY_REQUIRED'
 
 /** An error with a stable `code`, raised for bad input, bad state or refused operations. */
 export class MeshledgerError extends Error {
@@ -117,6 +121,10 @@ export class MeshledgerError extends Error {
 
   static daemonUnreachable (message: string): MeshledgerError {
     return new MeshledgerError('DAEMON_UNREACHABLE', message)
+  }
+
+  static encryptionKeyRequired (): MeshledgerError {
+    return new MeshledgerError('ENCRYPTION_KEY_REQUIRED', 'the ledger is encrypted and this device was not given its encryption key (join with an invite)')
   }
 
   static upgradeRequired (message: string): MeshledgerError {

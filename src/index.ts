@@ -3,6 +3,10 @@
  * surface.
  */
 export { Ledger } from './ledger.js'
+export { join, DEFAULT_JOIN_TIMEOUT } from './join.js'
+export type { JoinOptions } from './join.js'
+export type { InviteRole, InviteRecord } from './semantics/invites.js'
+export type { InviteInfo } from './reads.js'
 export { DEFAULT_ACK_INTERVAL, DEFAULT_CACHE_SIZE } from './ledger-core.js'
 export type { LedgerOptions, LedgerMode, LedgerStats, LedgerEvents, Member } from './ledger-types.js'
 export type { WriterProgress } from './writer-progress.js'

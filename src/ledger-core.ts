@@ -4,6 +4,7 @@
  */
 import Autobase from 'autobase'
 import type Corestore from 'corestore'
+import type Hypercore from 'hypercore'
 import Hyperbee from 'hyperbee'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
@@ -20,6 +21,7 @@ import { checkOp, isSystemType, type EntryInput, type Role, type WireOp } from '
 import { queryEntries, type QueryOptions } from './query.js'
 import { pendingRules } from './reads.js'
 import type { LedgerMode, LedgerOptions, LedgerStats, Member } from './ledger-types.js'
+import { PairingMember } from './pairing.js'
 import { openStore, storedLedgerKey } from './storage.js'
 import { ViewFeed } from './view-feed.js'
 import { blockKey, memberRange } from './view-layout.js'
@@ -60,6 +62,9 @@ export class LedgerCore extends ReadyResource {
   private interruption: MeshledgerError | null = null
   private _mode: LedgerMode | null = null
   private syncStorage: (() => Promise<void>) | null = null
+  private pairing: PairingMember | null = null
+  private keyMissing: MeshledgerError | null = null
+  private boot: Hypercore | null = null
 
   constructor (options: LedgerOptions) {
     super()
@@ -97,6 +102,15 @@ export class LedgerCore extends ReadyResource {
   /** Whether this device may append now. */
   get writable (): boolean {
     return this.base !== null && this.base.writable && this.interruption === null
+  }
+
+  /**
+   * The key that decrypts the ledger (z32), or null for an unencrypted ledger. A secret: whoever
+   * holds it and the ledger key reads everything. Invites hand it over; nothing else needs it.
+   */
+  get encryptionKey (): string | null {
+    const key = this.opened$().encryptionKey
+    return key === null ? null : encodeKey(key)
   }
 
   /** Whether this device is an indexer (helps sign finality). */
@@ -140,8 +154,12 @@ export class LedgerCore extends ReadyResource {
       }
       this._mode = existing !== null ? 'opened' : wanted !== null ? 'joined' : 'created'
 
+      const encryptionKey = this.options.encryptionKey == null ? null : decodeKey(this.options.encryptionKey, 'encryptionKey')
       const base: Autobase<Hyperbee> = new Autobase<Hyperbee>(store, existing ?? wanted, {
         valueEncoding: 'binary',
+        // New ledgers are encrypted unless asked not to be; joiners bring the key (autobase keeps it).
+        encrypt: this._mode === 'created' && this.options.encrypt !== false,
+        encryptionKey,
         ackInterval,
         open: (viewStore) => new Hyperbee(viewStore.get('view'), { keyEncoding: 'binary', valueEncoding: 'binary', extension: false }),
         apply: createApply((): Buffer => base.key),
@@ -170,7 +188,20 @@ export class LedgerCore extends ReadyResource {
         this.network.on('peer-add', (p: PeerInfo) => this.emit('peer-add', p))
         this.network.on('peer-remove', (p: PeerInfo) => this.emit('peer-remove', p))
         await this.network.open()
+        const swarm = this.network.current
+        if (swarm !== null) {
+          this.pairing = new PairingMember(swarm, {
+            view: base.view,
+            key: base.key,
+            discoveryKey: base.discoveryKey,
+            encryptionKey: base.encryptionKey,
+            isIndexer: () => base.isIndexer,
+            append: (input) => this.append(input),
+            warn: (err) => this.emit('warning', err)
+          })
+        }
       }
+      if (this._mode === 'joined' && base.encryptionKey === null) this.watchForEncryption(store, base)
     } catch (err) {
       await this.teardown()
       throw err
@@ -342,6 +373,7 @@ export class LedgerCore extends ReadyResource {
   /** Fetch what connected peers have, apply it, and refresh `stats`. */
   async update (): Promise<void> {
     const base = this.opened$()
+    if (this.keyMissing !== null) throw this.keyMissing
     this.tracker?.hintAll()
     await base.update()
     await this.tracker?.refresh()
@@ -398,6 +430,30 @@ export class LedgerCore extends ReadyResource {
     }
   }
 
+  /**
+   * A device that knows the ledger key but not the encryption key replicates ciphertext and
+   * applies nothing, silently. Notice it: once the ledger's first block is here and does not read
+   * as an Autobase block, say so (update() throws, and `encryption-key-required` is emitted).
+   */
+  private watchForEncryption (store: Corestore, base: Autobase<Hyperbee>): void {
+    const boot = store.get({ key: base.key })
+    const check = async (): Promise<void> => {
+      if (this.keyMissing !== null || boot.length === 0 || !(await boot.has(0))) return
+      if (await Autobase.isAutobase(boot)) {
+        boot.off('append', listener)
+        boot.off('download', listener)
+        return
+      }
+      this.keyMissing = MeshledgerError.encryptionKeyRequired()
+      this.emit('encryption-key-required', this.keyMissing)
+    }
+    const listener = (): void => { check().catch(safetyCatch) }
+    boot.on('append', listener)
+    boot.on('download', listener)
+    this.boot = boot
+    listener()
+  }
+
   private nextChange (base: Autobase<Hyperbee>): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
@@ -435,9 +491,11 @@ export class LedgerCore extends ReadyResource {
     await this.executing
     await this.feed?.idle()
     const steps: Array<() => Promise<void> | undefined> = [
+      () => this.pairing?.close(),
       () => this.network?.close(),
       () => this.commits.flushed(),
       () => this.tracker?.close(),
+      () => this.boot?.close(),
       () => this.base?.close(),
       () => this.store?.close()
     ]

@@ -12,6 +12,10 @@ import type { WriterProgress } from './writer-progress.js'
 export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {
   /** Folder holding this device's data. One ledger per folder; one process per folder. */
   storage: string
+  /** Create the ledger encrypted (default true): nothing readable reaches disk or untrusted peers. */
+  encrypt?: boolean
+  /** The encryption key of a ledger being joined (invites hand it over; kept after the first open). */
+  encryptionKey?: KeyInput | null
   /** Key of the ledger to open or join; omit to create one (or reopen the folder's own). */
   key?: KeyInput | null
   /** A swarm to replicate over, or `false` to stay offline. Default: the ledger starts its own. */
@@ -63,6 +67,8 @@ export interface LedgerEvents {
   /** This device became (or stopped being) able to write. */
   writable: []
   unwritable: []
+  /** This device replicates an encrypted ledger without its key: it can read nothing. */
+  'encryption-key-required': [MeshledgerError]
   /** A writer used a newer protocol: this device stopped applying and needs newer code. */
   'upgrade-required': [MeshledgerError]
   /** Something went wrong in the background that did not stop the ledger. */

@@ -4,14 +4,17 @@
  * here appends an op; every read is a point or range read of the view.
  */
 import type { Entry } from './entry.js'
+import BlindPairing from 'blind-pairing'
+import z32 from 'z32'
 import { MeshledgerError } from './errors.js'
-import type { KeyInput } from './keys.js'
+import { decodeKey, type KeyInput } from './keys.js'
 import { LedgerCore } from './ledger-core.js'
 import type { QueryOptions } from './query.js'
 import * as reads from './reads.js'
 import type { Transfer } from './semantics/accounts.js'
 import type { Asset } from './semantics/assets.js'
 import type { Alert, Effect } from './semantics/rule-engine.js'
+import type { InviteRole } from './semantics/invites.js'
 import type { Rule } from './semantics/rules.js'
 
 /**
@@ -98,4 +101,29 @@ export class Ledger extends LedgerCore {
   async effects (id: string): Promise<Effect[]> {
     return reads.effects(this.view$(), id)
   }
+
+  /**
+   * Invite a device: returns a short code to hand over (paste, QR) and the invite's id. The
+   * ledger records the invite (not its secret); any online indexer admits the device that uses it
+   * with `join(code, ...)`, as `role` (`writer`, `indexer`, or `reader`: keys, no writer slot).
+   * Single-use and valid for an hour unless told otherwise; `revokeInvite(id)` ends it early.
+   */
+  async invite ({ role = 'writer', expires = 60 * 60 * 1000, uses = 1 }: { role?: InviteRole, expires?: number, uses?: number } = {}): Promise<{ code: string, id: string, expires: number, role: InviteRole }> {
+    if (!(Number.isSafeInteger(expires) && expires > 0)) throw MeshledgerError.invalidOption('expires is a duration in ms')
+    const until = Date.now() + expires
+    const { id, invite, publicKey } = BlindPairing.createInvite(Buffer.from(decodeKey(this.key)), { expires: until })
+    await this.append({ type: 'invite.create', data: { id: id.toString('hex'), publicKey: publicKey.toString('hex'), role, expires: until, uses } })
+    return { code: z32.encode(invite), id: id.toString('hex'), expires: until, role }
+  }
+
+  /** End an invite before it expires or is used up. */
+  async revokeInvite (id: string): Promise<Entry> {
+    return this.append({ type: 'invite.revoke', data: { id } })
+  }
+
+  /** Invites on the ledger, with their uses and who they admitted. */
+  invites (): AsyncGenerator<reads.InviteInfo> {
+    return reads.invites(this.view$())
+  }
 }
+

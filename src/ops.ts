@@ -75,6 +75,10 @@ export type RejectionCode =
   | 'UNKNOWN_RULE'
   | 'RULE_EXISTS'
   | 'NOT_PENDING'
+  | 'INVITE_UNKNOWN'
+  | 'INVITE_REVOKED'
+  | 'INVITE_EXPIRED'
+  | 'INVITE_USED'
 
 /** True for op types the ledger interprets (or reserves) under `protocol`. */
 export function isSystemType (type: string, protocol = PROTOCOL_VERSION): boolean {

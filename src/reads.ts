@@ -11,6 +11,7 @@ import { accountName, balanceOf, type Transfer } from './semantics/accounts.js'
 import type { Asset, AssetStep } from './semantics/assets.js'
 import { getJson } from './semantics/context.js'
 import type { Alert, Effect } from './semantics/rule-engine.js'
+import type { InviteRecord } from './semantics/invites.js'
 import type { Rule } from './semantics/rules.js'
 import { decodePending, idAfter, keys, ranges, type Range } from './semantics/state-layout.js'
 import { blockKey } from './view-layout.js'
@@ -143,5 +144,17 @@ async function * values<T> (view: Hyperbee, range: Range, limit?: number, revers
   for await (const node of view.createReadStream({ ...range, reverse })) {
     yield JSON.parse(node.value.toString()) as T
     if (limit !== undefined && ++n >= limit) return
+  }
+}
+
+/** An invite as `ledger.invites()` lists it. */
+export interface InviteInfo extends InviteRecord {
+  id: string
+}
+
+/** Every invite on the ledger. */
+export async function * invites (view: Hyperbee): AsyncGenerator<InviteInfo> {
+  for await (const node of view.createReadStream(ranges.invites())) {
+    yield { id: node.key.subarray(1).toString('hex'), ...(JSON.parse(node.value.toString()) as InviteRecord) }
   }
 }

@@ -52,9 +52,9 @@ test('shared accounts: holders spend, others cannot; a ref pays once', async (t)
 
 test('double spend across a partition: exactly one payment stands, on every device', async (t) => {
   const op = await create(t)
-  const booth = await create(t, { key: op.key })
-  const v1 = await create(t, { key: op.key })
-  const v2 = await create(t, { key: op.key })
+  const booth = await create(t, { key: op.key, encryptionKey: op.encryptionKey })
+  const v1 = await create(t, { key: op.key, encryptionKey: op.encryptionKey })
+  const v2 = await create(t, { key: op.key, encryptionKey: op.encryptionKey })
   const links = [replicate(op, booth), replicate(op, v1), replicate(op, v2)]
   for (const l of [booth, v1, v2]) await op.addMember(l.deviceKey)
   await op.append({ type: 'account.open', data: { account: 'fleet', holders: [v1.deviceKey, v2.deviceKey] } })

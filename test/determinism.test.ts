@@ -19,8 +19,8 @@ for (let run = 1; run <= RUNS; run++) {
     const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]
     const quiet = { ackInterval: 1 << 30 } // no background acks: the history is exactly the ops below
     const a = await create(t, quiet)
-    const b = await create(t, { ...quiet, key: a.key })
-    const c = await create(t, { ...quiet, key: a.key })
+    const b = await create(t, { ...quiet, key: a.key, encryptionKey: a.encryptionKey })
+    const c = await create(t, { ...quiet, key: a.key, encryptionKey: a.encryptionKey })
     await a.addMember(b.deviceKey, { role: 'writer' })
     await a.addMember(c.deviceKey, { role: 'indexer' })
     await sync([a, b, c])
@@ -46,7 +46,7 @@ for (let run = 1; run <= RUNS; run++) {
       }
     }
 
-    const observers = [await create(t, { ...quiet, key: a.key }), await create(t, { ...quiet, key: a.key })]
+    const observers = [await create(t, { ...quiet, key: a.key, encryptionKey: a.encryptionKey }), await create(t, { ...quiet, key: a.key, encryptionKey: a.encryptionKey })]
     await observe(observers, members, random)
     const all = [...members, ...observers]
     await sync(all)

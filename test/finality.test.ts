@@ -7,8 +7,8 @@ test('finality: a majority of indexers confirms; without one, entries stay appli
   const online = { ...net, swarm: undefined, ackInterval: 50 }
   const a = await create(t, online)
   const dirB = await tmp(t)
-  let b = await create(t, { ...online, key: a.key, storage: dirB })
-  const c = await create(t, { ...online, key: a.key })
+  let b = await create(t, { ...online, key: a.key, encryptionKey: a.encryptionKey, storage: dirB })
+  const c = await create(t, { ...online, key: a.key, encryptionKey: a.encryptionKey })
   await a.addMember(b.deviceKey, { role: 'indexer' })
   await a.addMember(c.deviceKey, { role: 'indexer' })
   await until([b, c], () => b.isIndexer && c.isIndexer)

@@ -86,7 +86,7 @@ export async function group (t: T, roles: Role[], opts: Partial<LedgerOptions> =
   const first = await create(t, opts)
   const out = [first]
   for (const role of roles) {
-    const l = await create(t, { ...opts, key: first.key })
+    const l = await create(t, { ...opts, key: first.key, encryptionKey: first.encryptionKey })
     t.teardown(replicate(first, l))
     await first.addMember(l.deviceKey, { role })
     out.push(l)

@@ -5,8 +5,8 @@ import { appendOps, appendRaw, forceAppendAfterRemoval } from './internals.js'
 
 test('the creator is the first indexer; indexers add writers and indexers', async (t) => {
   const a = await create(t)
-  const b = await create(t, { key: a.key })
-  const c = await create(t, { key: a.key })
+  const b = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
+  const c = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
   replicate(a, b)
   replicate(a, c)
   t.alike((await a.members()).map((m) => [m.key, m.role, m.addedBy]), [[a.deviceKey, 'indexer', a.deviceKey]])
@@ -28,7 +28,7 @@ test('the creator is the first indexer; indexers add writers and indexers', asyn
 
 test('a writer cannot change membership: refused locally, rejected on every peer if forced', async (t) => {
   const [a, b] = await group(t, ['writer'])
-  const c = await create(t, { key: a.key })
+  const c = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
   replicate(a, c)
   await fails(t, b.addMember(c.deviceKey), 'NOT_AUTHORISED', 'a writer added a member')
   const seq = await appendOps(b, [{ t: 'member.add', d: { key: c.deviceKey, role: 'indexer' } }])
@@ -65,7 +65,7 @@ test('malformed blocks from the network are recorded as rejected, never thrown',
 
 test('removal: later appends fail locally and forced ones are never applied', async (t) => {
   const [a, b] = await group(t, ['writer'])
-  const c = await create(t, { key: a.key })
+  const c = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
   replicate(a, c)
   const before = await b.append({ type: 'note', data: 'before removal' })
   await until([a], async () => (await a.get(before.id)) !== null)

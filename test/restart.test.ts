@@ -9,14 +9,14 @@ test('close and reopen keeps identity, entries and membership', async (t) => {
   const dirB = await tmp(t)
   let a = new Ledger({ storage: dirA, swarm: false })
   await a.ready()
-  let b = new Ledger({ storage: dirB, swarm: false, key: a.key })
+  let b = new Ledger({ storage: dirB, swarm: false, key: a.key, encryptionKey: a.encryptionKey })
   await b.ready()
   let stop = replicate(a, b)
   await a.addMember(b.deviceKey)
   await until([b], () => b.writable)
   const entries = await Promise.all([1, 2, 3].map((i) => b.append({ type: 'note', data: { i } })))
   await until([a], async () => (await a.get(entries[2].id)) !== null)
-  const ids = { key: a.key, a: a.deviceKey, b: b.deviceKey }
+  const ids = { key: a.key, encryptionKey: a.encryptionKey, a: a.deviceKey, b: b.deviceKey }
   const hash = await a.hash()
   stop()
   await a.close()
@@ -51,7 +51,7 @@ test('a folder holding one ledger refuses another key', async (t) => {
   const dir = (a as unknown as { options: { storage: string } }).options.storage
   const key = a.key
   await a.close()
-  const wrong = new Ledger({ storage: dir, swarm: false, key: other.key })
+  const wrong = new Ledger({ storage: dir, swarm: false, key: other.key, encryptionKey: other.encryptionKey })
   await fails(t, wrong.ready(), 'LEDGER_MISMATCH', 'opened with the wrong key')
   const right = await create(t, { storage: dir, key })
   t.is(right.mode, 'opened')

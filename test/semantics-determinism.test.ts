@@ -20,8 +20,8 @@ for (let run = 1; run <= RUNS; run++) {
     const amount = (max: number): number => 1 + Math.floor(random() * max)
     const quiet = { ackInterval: 1 << 30 }
     const op = await create(t, quiet)
-    const b = await create(t, { ...quiet, key: op.key })
-    const c = await create(t, { ...quiet, key: op.key })
+    const b = await create(t, { ...quiet, key: op.key, encryptionKey: op.encryptionKey })
+    const c = await create(t, { ...quiet, key: op.key, encryptionKey: op.encryptionKey })
     const members = [op, b, c]
     await op.addMember(b.deviceKey)
     // Two indexers: with one and no acks, a fresh observer that meets only a writer never learns
@@ -66,7 +66,7 @@ for (let run = 1; run <= RUNS; run++) {
       }
     }
 
-    const observers = [await create(t, { ...quiet, key: op.key }), await create(t, { ...quiet, key: op.key })]
+    const observers = [await create(t, { ...quiet, key: op.key, encryptionKey: op.encryptionKey }), await create(t, { ...quiet, key: op.key, encryptionKey: op.encryptionKey })]
     await observe(observers, members, random)
     const all: Ledger[] = [...members, ...observers]
     await sync(all)

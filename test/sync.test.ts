@@ -15,8 +15,8 @@ async function converged (ledgers: Ledger[], ids: string[]): Promise<boolean> {
 test('three writers appending concurrently over a swarm converge to one view', async (t) => {
   const net = await testnet(t)
   const a = await create(t, { ...net, swarm: undefined })
-  const b = await create(t, { ...net, swarm: undefined, key: a.key })
-  const c = await create(t, { ...net, swarm: undefined, key: a.key })
+  const b = await create(t, { ...net, swarm: undefined, key: a.key, encryptionKey: a.encryptionKey })
+  const c = await create(t, { ...net, swarm: undefined, key: a.key, encryptionKey: a.encryptionKey })
   await a.addMember(b.deviceKey)
   await a.addMember(c.deviceKey)
   await until([b, c], () => b.writable && c.writable)
@@ -62,7 +62,7 @@ async function link (t: test.Test, net: Awaited<ReturnType<typeof testnet>>, led
 test('partition and heal: both sides keep writing, then agree; watch reports the reorder', async (t) => {
   const net = await testnet(t)
   const a = await create(t)
-  const b = await create(t, { key: a.key })
+  const b = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
   let cut = await link(t, net, [a, b])
   await a.addMember(b.deviceKey)
   await until([b], () => b.writable)

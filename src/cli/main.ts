@@ -10,6 +10,7 @@ import { entryCommands } from './commands/entries.js'
 import { exportCommands } from './commands/export.js'
 import { ledgerCommands } from './commands/ledger.js'
 import { moneyCommands } from './commands/money.js'
+import { networkCommands } from './commands/network.js'
 import { ruleCommands } from './commands/rules.js'
 import { EXIT } from './constants.js'
 import { errorLine, exitCodeOf } from './errors.js'
@@ -19,7 +20,7 @@ export { EXIT, DEFAULT_DATA } from './constants.js'
 
 /** Every command, in the order the help lists them. */
 export const COMMANDS: Command[] = [
-  ...ledgerCommands.slice(0, 1), ...daemonCommands, ...ledgerCommands.slice(1),
+  ...ledgerCommands.slice(0, 1), ...daemonCommands, ...networkCommands, ...ledgerCommands.slice(1),
   ...entryCommands, ...exportCommands, ...moneyCommands, ...assetCommands, ...ruleCommands
 ]
 

@@ -19,6 +19,11 @@ export interface DaemonConfig {
   bootstrap: string[] | null
   dhtHost: string | null
   offline: boolean
+  lan: boolean
+  lanOnly: boolean
+  lanHost: string | null
+  lanPort: number | null
+  peers: string[]
   ackInterval: number
   logLevel: 'debug' | 'info' | 'warn' | 'error'
   cacheSize: number
@@ -32,6 +37,8 @@ interface Option {
   env: string
   kind: 'string' | 'number' | 'boolean' | 'list'
   help: string
+  /** A `--no-x` flag: given, it sets the option (named positively, like its variable) false. */
+  negated?: boolean
 }
 
 /** The options, in the order `--help` lists them. */
@@ -43,6 +50,11 @@ export const OPTIONS: Option[] = [
   { name: 'bootstrap', flag: 'bootstrap', env: 'MESHLEDGER_BOOTSTRAP', kind: 'list', help: 'DHT bootstrap nodes, host:port[,host:port] (default: public DHT)' },
   { name: 'dhtHost', flag: 'dht-host', env: 'MESHLEDGER_DHT_HOST', kind: 'string', help: 'address the DHT binds (127.0.0.1 for one-machine tests)' },
   { name: 'offline', flag: 'offline', env: 'MESHLEDGER_OFFLINE', kind: 'boolean', help: 'do not join the swarm' },
+  { name: 'lan', flag: 'no-lan', env: 'MESHLEDGER_LAN', kind: 'boolean', negated: true, help: 'no LAN discovery over mDNS (MESHLEDGER_LAN=false)' },
+  { name: 'lanOnly', flag: 'lan-only', env: 'MESHLEDGER_LAN_ONLY', kind: 'boolean', help: 'no DHT at all: LAN discovery and --peers only' },
+  { name: 'lanHost', flag: 'lan-host', env: 'MESHLEDGER_LAN_HOST', kind: 'string', help: 'address the LAN listener and mDNS use (default: all)' },
+  { name: 'lanPort', flag: 'lan-port', env: 'MESHLEDGER_LAN_PORT', kind: 'number', help: 'LAN listener TCP port (default: any free port)' },
+  { name: 'peers', flag: 'peers', env: 'MESHLEDGER_PEERS', kind: 'list', help: 'known peers to dial: swarm keys and/or host:port' },
   { name: 'ackInterval', flag: 'ack-interval', env: 'MESHLEDGER_ACK_INTERVAL', kind: 'number', help: 'ms between indexer acknowledgements (default 200)' },
   { name: 'logLevel', flag: 'log-level', env: 'MESHLEDGER_LOG_LEVEL', kind: 'string', help: 'debug, info, warn or error (default info)' },
   { name: 'cacheSize', flag: 'cache-size', env: 'MESHLEDGER_CACHE_SIZE', kind: 'number', help: 'cache bound in entries (default 512)' },
@@ -54,14 +66,16 @@ export const OPTIONS: Option[] = [
 export async function resolveConfig (
   flags: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, defaultData: string
 ): Promise<DaemonConfig> {
-  const fromFlagsOrEnv = (o: Option): unknown => flags[o.flag] ?? env[o.env]
+  // A `--no-x` flag given means false; its environment variable and file key are positive.
+  const fromFlagsOrEnv = (o: Option): unknown => o.negated === true ? (flags[o.flag] === true ? false : env[o.env]) : flags[o.flag] ?? env[o.env]
   const dataRaw = fromFlagsOrEnv(OPTIONS[0])
   const data = path.resolve(typeof dataRaw === 'string' ? dataRaw : defaultData)
   const file = await readConfigFile(typeof flags.config === 'string' ? flags.config : path.join(data, 'config.json'), typeof flags.config === 'string')
 
   const values: Record<string, unknown> = {}
   for (const o of OPTIONS) {
-    const raw = fromFlagsOrEnv(o) ?? file[o.name] ?? file[o.flag]
+    const negatedInFile = o.negated === true && file[o.flag] !== undefined ? !(parse(o, file[o.flag]) as boolean) : undefined
+    const raw = fromFlagsOrEnv(o) ?? file[o.name] ?? (o.negated === true ? negatedInFile : file[o.flag])
     if (raw !== undefined) values[o.name] = parse(o, raw)
   }
   const config: DaemonConfig = {
@@ -72,6 +86,11 @@ export async function resolveConfig (
     bootstrap: null,
     dhtHost: null,
     offline: false,
+    lan: true,
+    lanOnly: false,
+    lanHost: null,
+    lanPort: null,
+    peers: [],
     ackInterval: 200,
     logLevel: 'info',
     cacheSize: 512,
@@ -82,6 +101,7 @@ export async function resolveConfig (
   if (!['debug', 'info', 'warn', 'error'].includes(config.logLevel)) throw MeshledgerError.invalidOption('log level is debug, info, warn or error')
   if (!['sync', 'relaxed'].includes(config.durability)) throw MeshledgerError.invalidOption('durability is sync or relaxed')
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw MeshledgerError.invalidOption('port is 0-65535')
+  if (config.lanPort !== null && (!Number.isInteger(config.lanPort) || config.lanPort < 0 || config.lanPort > 65535)) throw MeshledgerError.invalidOption('LAN port is 0-65535')
   return config
 }
 

@@ -70,12 +70,22 @@ export class Daemon extends ReadyResource {
         swarm: this.config.offline ? false : undefined,
         bootstrap: this.config.bootstrap ?? undefined,
         dhtHost: this.config.dhtHost ?? undefined,
+        dht: !this.config.lanOnly,
+        lan: this.config.lan,
+        lanHost: this.config.lanHost ?? undefined,
+        lanPort: this.config.lanPort ?? undefined,
+        peers: this.config.peers,
+        onNetworkEvent: ({ event, ...detail }) => {
+          if (event === 'lan-listening') this.log.info(event, detail)
+          else if (event === 'lan-warning' || event === 'peers-ignored') this.log.warn(event, detail)
+          else this.log.debug(event, detail)
+        },
         ackInterval: this.config.ackInterval,
         cacheSize: this.config.cacheSize,
         durable: this.config.durability === 'sync'
       })
       this.ledger = ledger
-      ledger.on('peer-add', (p) => this.log.info('peer-add', { peer: p.publicKey }))
+      ledger.on('peer-add', (p) => this.log.info('peer-add', { peer: p.publicKey, via: p.via, ...(p.address === undefined ? {} : { address: p.address }) }))
       ledger.on('peer-remove', (p) => this.log.info('peer-remove', { peer: p.publicKey }))
       ledger.on('writable', () => this.log.info('writable'))
       ledger.on('unwritable', () => this.log.warn('unwritable'))

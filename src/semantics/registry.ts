@@ -9,6 +9,7 @@
 import { accountOps } from './accounts.js'
 import { assetOps } from './assets.js'
 import type { OpHandler } from './context.js'
+import { inviteOps } from './invites.js'
 import { membershipOps } from './membership.js'
 import { ruleOps } from './rule-engine.js'
 import { telemetryOps } from './telemetry.js'
@@ -18,11 +19,12 @@ const handlers = new Map<string, OpHandler>(Object.entries({
   ...accountOps,
   ...assetOps,
   ...telemetryOps,
-  ...ruleOps
+  ...ruleOps,
+  ...inviteOps
 }))
 
 /** Prefixes no plain entry may use under the current protocol. */
-const RESERVED = ['member.', 'ledger.', 'account.', 'asset.', 'telemetry.', 'rule.']
+const RESERVED = ['member.', 'ledger.', 'account.', 'asset.', 'telemetry.', 'rule.', 'invite.']
 
 /** The handler of `type` in a block of `protocol`, or null for a plain entry. */
 export function handlerOf (type: string, protocol: number): OpHandler | null {

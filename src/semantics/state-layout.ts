@@ -17,6 +17,7 @@
  * | 0x23   | kind, asset id                        | empty: assets by kind                    |
  * | 0x24   | status, asset id                      | empty: assets by status                  |
  * | 0x25   | event kind                            | policy `{ role }`                        |
+ * | 0x26   | invite id (32)                        | invite `{ publicKey, role, expires, uses, used, ... }` |
  * | 0x40   | rule id                               | rule                                     |
  * | 0x41   | op type, rule id                      | empty: rules by trigger type             |
  * | 0x42   | ts 8, trigger address 44, n 2         | alert                                    |
@@ -38,6 +39,7 @@ const BY_OWNER = 0x22
 const BY_KIND = 0x23
 const BY_STATUS = 0x24
 const POLICY = 0x25
+const INVITE = 0x26
 const RULE = 0x40
 const RULE_BY_TYPE = 0x41
 const ALERT = 0x42
@@ -102,6 +104,7 @@ export const keys = {
   byKind: (kind: string, id: string) => key(BY_KIND, str(kind), Buffer.from(id, 'utf8')),
   byStatus: (status: string, id: string) => key(BY_STATUS, str(status), Buffer.from(id, 'utf8')),
   policy: (kind: string) => key(POLICY, Buffer.from(kind, 'utf8')),
+  invite: (id: Buffer) => key(INVITE, id),
   rule: (id: string) => key(RULE, Buffer.from(id, 'utf8')),
   ruleByType: (type: string, id: string) => key(RULE_BY_TYPE, str(type), Buffer.from(id, 'utf8')),
   alert: (ts: number, trigger: EntryAddress, n: number) => key(ALERT, u64(ts), addressBytes(trigger), u16(n)),
@@ -119,6 +122,7 @@ export const ranges = {
   byKind: (kind: string): Range => prefixRange(key(BY_KIND, str(kind))),
   byStatus: (status: string): Range => prefixRange(key(BY_STATUS, str(status))),
   rules: (): Range => prefixRange(key(RULE)),
+  invites: (): Range => prefixRange(key(INVITE)),
   rulesByType: (type: string): Range => prefixRange(key(RULE_BY_TYPE, str(type))),
   alerts: (since: number, until: number): Range => ({ gte: key(ALERT, u64(since)), lt: key(ALERT, u64(until)) }),
   effects: (trigger: EntryAddress): Range => prefixRange(key(EFFECT, addressBytes(trigger))),

@@ -147,7 +147,7 @@ declare module 'autobase' {
       close?(view: V): Promise<void>
       valueEncoding?: string
       ackInterval?: number
-      encryptionKey?: Buffer
+      encryptionKey?: Buffer | null
       encrypt?: boolean
       fastForward?: boolean
     }
@@ -156,6 +156,7 @@ declare module 'autobase' {
   class Autobase<V = unknown> extends EventEmitter {
     constructor(store: Corestore, bootstrap: Buffer | null, handlers: Autobase.Handlers<V>)
     static getLocalKey(store: Corestore): Promise<Buffer>
+    static isAutobase(core: Hypercore): Promise<boolean>
     readonly key: Buffer
     readonly discoveryKey: Buffer
     readonly local: Hypercore
@@ -169,6 +170,7 @@ declare module 'autobase' {
     readonly opened: boolean
     readonly closed: boolean
     readonly interrupted: unknown
+    readonly encryptionKey: Buffer | null
     ready(): Promise<void>
     close(): Promise<void>
     append(value: Buffer | Buffer[] | null): Promise<number>
@@ -292,4 +294,47 @@ declare module 'brittle' {
     function solo(name: string, fn: (t: Test) => unknown): void
   }
   export = test
+}
+
+declare module 'blind-pairing' {
+  import Hyperswarm from 'hyperswarm'
+
+  namespace BlindPairing {
+    interface MemberRequest {
+      inviteId: Buffer
+      userData: Buffer | null
+      open(publicKey: Buffer): Buffer
+      confirm(opts: { key: Buffer; encryptionKey?: Buffer | null }): void
+      deny(opts?: { status?: number }): void
+    }
+    interface Paired {
+      key: Buffer
+      encryptionKey: Buffer | null
+    }
+    interface Member {
+      flushed(): Promise<void>
+      close(): Promise<void>
+    }
+    interface Candidate {
+      pairing: Promise<Paired | null>
+      paired: Paired | null
+      close(): Promise<void>
+      request: import('node:events').EventEmitter
+    }
+  }
+
+  class BlindPairing {
+    constructor(swarm: Hyperswarm, opts?: { poll?: number })
+    static createInvite(key: Buffer, opts?: { expires?: number }): { id: Buffer; invite: Buffer; publicKey: Buffer; discoveryKey: Buffer; expires: number }
+    static decodeInvite(invite: Buffer): { seed: Buffer; discoveryKey: Buffer; expires: number }
+    addMember(opts: { discoveryKey: Buffer; onadd: (candidate: BlindPairing.MemberRequest) => Promise<void> }): BlindPairing.Member
+    addCandidate(opts: { invite: Buffer; userData: Buffer; onadd: (result: BlindPairing.Paired) => Promise<void> }): BlindPairing.Candidate
+    close(): Promise<void>
+  }
+  export = BlindPairing
+}
+
+declare module 'z32' {
+  export function encode(buf: Uint8Array): string
+  export function decode(text: string): Buffer
 }

@@ -13,7 +13,7 @@ interface Status {
   mode: string
   writable: boolean
   indexer: boolean
-  peers: Array<{ publicKey: string, connectedAt: number, initiator: boolean }>
+  peers: Array<{ publicKey: string, connectedAt: number, initiator: boolean, via?: string, address?: string }>
   appended: { entries: number, blocks: number }
   view: { length: number, signedLength: number }
   writers: Array<{ key: string, length: number, remoteLength: number, lag: number }>
@@ -66,12 +66,16 @@ const status: Command = {
 const peers: Command = {
   name: 'peers',
   usage: '',
-  summary: 'connected peers and per-writer sync progress',
+  summary: 'connected peers (and how: dht, lan, direct) and per-writer sync progress',
   async run (ctx) {
     const client = await ctx.client()
     const p = await client.request<{ peers: Status['peers'], writers: Status['writers'] }>('GET', '/v1/peers')
     if (ctx.json) return printJson(p)
-    printTable(['PEER', 'CONNECTED', 'DIALLED'], p.peers.map((x) => [x.publicKey, iso(x.connectedAt), x.initiator ? 'yes' : 'no']), 'no peers connected')
+    printTable(
+      ['PEER', 'VIA', 'ADDRESS', 'CONNECTED', 'DIALLED'],
+      p.peers.map((x) => [x.publicKey, x.via ?? '-', x.address ?? '-', iso(x.connectedAt), x.initiator ? 'yes' : 'no']),
+      'no peers connected'
+    )
     print('')
     printTable(['WRITER', 'LENGTH', 'REMOTE', 'LAG'], p.writers.map((w) => [w.key, w.length, w.remoteLength, w.lag]), 'no writers')
   }

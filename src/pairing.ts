@@ -1,0 +1,75 @@
+/**
+ * Pairing new devices with blind-pairing, member side. An indexer that is online listens for
+ * candidates on the ledger's discovery key; a candidate's request is answered only for an invite
+ * the ledger knows and that can still admit someone (expiry is enforced here: blind-pairing
+ * encodes it but never checks it). The admission is an `invite.use` op, so apply decides it on
+ * every peer; then the candidate gets the ledger key and the encryption key.
+ */
+import BlindPairing from 'blind-pairing'
+import type Hyperswarm from 'hyperswarm'
+import safetyCatch from 'safety-catch'
+import type { Entry } from './entry.js'
+import type { EntryInput } from './ops.js'
+import { inviteProblem, inviteRecord } from './semantics/invites.js'
+import type Hyperbee from 'hyperbee'
+
+/** blind-pairing's denial statuses. */
+const DENY = { rejected: 1, used: 2, expired: 3 } as const
+
+/** What the member side needs from its ledger. */
+export interface PairingHost {
+  view: Hyperbee
+  key: Buffer
+  discoveryKey: Buffer
+  encryptionKey: Buffer | null
+  isIndexer (): boolean
+  append (input: EntryInput): Promise<Entry>
+  warn (err: unknown): void
+}
+
+/** Internal: answers pairing requests for one ledger. */
+export class PairingMember {
+  private readonly pairing: BlindPairing
+  private readonly host: PairingHost
+
+  constructor (swarm: Hyperswarm, host: PairingHost) {
+    this.host = host
+    this.pairing = new BlindPairing(swarm, { poll: 5000 })
+    this.pairing.addMember({ discoveryKey: host.discoveryKey, onadd: (c) => this.onadd(c).catch((err: unknown) => host.warn(err)) })
+  }
+
+  /** Stop answering. */
+  async close (): Promise<void> {
+    await this.pairing.close()
+  }
+
+  private async onadd (candidate: BlindPairing.MemberRequest): Promise<void> {
+    if (!this.host.isIndexer()) return // only indexers admit; another member may answer
+    const id = candidate.inviteId.toString('hex')
+    const invite = await inviteRecord(this.host.view, id)
+    // An invite the ledger never recorded cannot even be answered: the reply is sealed with the
+    // invite's key. The candidate times out (INVITE_TIMEOUT).
+    if (invite === null) return
+    let userData: Buffer
+    try {
+      userData = candidate.open(Buffer.from(invite.publicKey, 'hex'))
+    } catch {
+      return // not made from this invite: forged
+    }
+    const problem = inviteProblem(invite, Date.now())
+    if (problem !== null || userData === null || userData.length !== 32) {
+      const status = problem?.code === 'INVITE_USED' ? DENY.used : problem?.code === 'INVITE_EXPIRED' ? DENY.expired : DENY.rejected
+      candidate.deny({ status })
+      return
+    }
+    const entry = await this.host.append({ type: 'invite.use', data: { id, key: userData.toString('hex') } }).catch((err: unknown) => {
+      safetyCatch(err)
+      return null
+    })
+    if (entry === null || entry.status === 'rejected') {
+      candidate.deny({ status: entry?.rejection?.code === 'INVITE_USED' ? DENY.used : DENY.rejected })
+      return
+    }
+    candidate.confirm({ key: this.host.key, encryptionKey: this.host.encryptionKey })
+  }
+}
