@@ -11,7 +11,10 @@ import { formatId } from './entry-id.js'
 import { encodeKey } from './keys.js'
 import { PROTOCOL_VERSION, checkOp, decodeBlock, type Refusal, type WireOp } from './ops.js'
 import { applyCache, type ApplyCache, type OpContext } from './semantics/context.js'
-import { roleOf } from './semantics/membership.js'
+import { keyOf } from './semantics/context.js'
+import { memberRecord, roleOf } from './semantics/membership.js'
+import { keys, ranges } from './semantics/state-layout.js'
+import { decodeBlockRecord } from './entry.js'
 import { handlerOf } from './semantics/registry.js'
 import { runRules } from './semantics/rule-engine.js'
 import { streamOf } from './semantics/telemetry.js'
@@ -55,6 +58,13 @@ interface Accepted { offset: number, type: string, ts: number, stream?: string }
 async function applyBlock (
   batch: Hyperbee.Batch, host: Autobase.Host, cache: ApplyCache, genesis: Buffer, writer: Buffer, seq: number, protocol: number, ops: WireOp[]
 ): Promise<void> {
+  const member = await memberRecord(batch, writer)
+  if (member?.quarantined !== undefined && member.removedAt === undefined) {
+    // Quarantined: keep the block as written, for review; release applies it then.
+    await batch.put(blockKey(writer, seq), Buffer.from(JSON.stringify({ held: { by: member.quarantined.by, reason: member.quarantined.reason }, p: protocol, o: ops })))
+    await batch.put(keys.held(writer, seq), EMPTY)
+    return
+  }
   const records: string[] = []
   const accepted: Accepted[] = []
   let role = await roleOf(batch, writer, genesis)
@@ -70,6 +80,7 @@ async function applyBlock (
     if (handler !== null) {
       refusal = await handler.apply(ctx, op.d)
       if (refusal === null && op.t.startsWith('member.')) role = await roleOf(batch, writer, genesis)
+      if (refusal === null && op.t === 'member.release') await releaseHeld(batch, host, cache, genesis, keyOf((op.d as { key: string }).key))
     }
     if (refusal !== null) {
       records.push(rejectedRecord(op, refusal))
@@ -88,6 +99,20 @@ async function applyBlock (
   await putSegments(batch, 'writer', '', writer, seq, accepted)
   for (const [type, list] of groupBy(accepted, (a) => a.type)) await putSegments(batch, 'type', type, writer, seq, list)
   for (const [stream, list] of groupBy(accepted, (a) => a.stream)) await putSegments(batch, 'stream', stream, writer, seq, list)
+}
+
+/** Apply a released device's held blocks, in its log order, as if they arrived now. */
+async function releaseHeld (batch: Hyperbee.Batch, host: Autobase.Host, cache: ApplyCache, genesis: Buffer, writer: Buffer): Promise<void> {
+  const held: Buffer[] = []
+  for await (const node of batch.createReadStream(ranges.held(writer))) held.push(node.key)
+  for (const k of held) {
+    const seq = Number(k.readBigUInt64BE(33))
+    const node = await batch.get(blockKey(writer, seq))
+    await batch.del(k)
+    if (node === null) continue
+    const record = decodeBlockRecord(node.value)
+    await applyBlock(batch, host, cache, genesis, writer, seq, record.p ?? 1, (record.o ?? []) as unknown as WireOp[])
+  }
 }
 
 function groupBy (items: Accepted[], by: (a: Accepted) => string | undefined): Map<string, Accepted[]> {

@@ -10,9 +10,10 @@ import type { RejectionCode } from './ops.js'
  * - `pending`: in its writer's log, not yet in this device's view;
  * - `applied`: in the view, but a reorder may still move or undo it;
  * - `confirmed`: in the view prefix signed by a majority of indexers: it will never change;
- * - `rejected`: applied as a refusal, see `rejection`.
+ * - `rejected`: applied as a refusal, see `rejection`;
+ * - `held`: written by a quarantined device: kept for review, not applied (until released).
  */
-export type EntryStatus = 'pending' | 'applied' | 'confirmed' | 'rejected'
+export type EntryStatus = 'pending' | 'applied' | 'confirmed' | 'rejected' | 'held'
 
 /** Why an entry was rejected; `final` once the rejection is in the signed prefix. */
 export interface Rejection {
@@ -55,6 +56,10 @@ interface StoredOp {
 export interface BlockRecord {
   o?: StoredOp[]
   x?: { code: RejectionCode, reason: string }
+  /** Set while the block is held (its writer is quarantined); `o` then holds the ops as written. */
+  held?: { by: string, reason?: string }
+  /** The block's protocol, kept for held blocks so release applies them as written. */
+  p?: number
 }
 
 /** Parse a block record from the view. */
@@ -74,6 +79,7 @@ export function entryCount (record: BlockRecord): number {
 export function entryOfBlock (
   writer: Buffer, seq: number, offset: number, record: BlockRecord, nodeSeq: number, signedLength: number
 ): Entry | null {
+  if (record.held !== undefined) return heldEntry(writer, seq, offset, record)
   const op: StoredOp | undefined = record.o === undefined ? (offset === 0 ? { x: record.x } : undefined) : record.o[offset]
   if (op === undefined) return null
   const final = nodeSeq < signedLength
@@ -100,4 +106,20 @@ export function entriesOfBlock (writer: Buffer, seq: number, record: BlockRecord
     if (entry !== null) out.push(entry)
   }
   return out
+}
+
+function heldEntry (writer: Buffer, seq: number, offset: number, record: BlockRecord): Entry | null {
+  const op = (record.o as unknown as Array<{ t?: unknown, s?: unknown, d?: unknown }> | undefined)?.[offset]
+  if (op === undefined) return null
+  return {
+    id: formatId(writer, seq, offset),
+    writer: encodeKey<DeviceKey>(writer),
+    seq,
+    offset,
+    type: typeof op.t === 'string' ? op.t : '',
+    version: record.p ?? 0,
+    timestamp: typeof op.s === 'number' ? op.s : 0,
+    data: op.d ?? null,
+    status: 'held'
+  }
 }

@@ -10,7 +10,7 @@ import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { createApply } from './apply.js'
 import { dryRun } from './dry-run.js'
-import { roleOf, type MemberRecord } from './semantics/membership.js'
+import { memberRecord, roleOf, type MemberRecord } from './semantics/membership.js'
 import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry, type EntryStatus } from './entry.js'
 import { formatId, parseId, type EntryAddress } from './entry-id.js'
 import { MeshledgerError } from './errors.js'
@@ -63,6 +63,8 @@ export class LedgerCore extends ReadyResource {
   private _mode: LedgerMode | null = null
   private syncStorage: (() => Promise<void>) | null = null
   private pairing: PairingMember | null = null
+  private quarantined = false
+  private checkingSelf: Promise<void> | null = null
   private keyMissing: MeshledgerError | null = null
   private boot: Hypercore | null = null
 
@@ -247,9 +249,11 @@ export class LedgerCore extends ReadyResource {
     }
     if (!system) {
       // Autobase applies a local block before its append resolves, and a block of plain entries
-      // from a writer is accepted whole; it is final once the view is signed to its end.
+      // from a writer is accepted whole (held, if this device is quarantined); it is final once
+      // the view is signed to its end.
       const core = base.view.core
-      if (core.signedLength >= core.length) entry.status = 'confirmed'
+      if (this.quarantined) entry.status = 'held'
+      else if (core.signedLength >= core.length) entry.status = 'confirmed'
       return entry
     }
     // Membership ops can reject entries: read what apply decided, once per block.
@@ -471,6 +475,12 @@ export class LedgerCore extends ReadyResource {
   }
 
   private updated (): void {
+    const base = this.base
+    if (base !== null && this.checkingSelf === null) {
+      this.checkingSelf = memberRecord(base.view, base.local.key)
+        .then((me) => { this.quarantined = me?.quarantined !== undefined && me.removedAt === undefined }, safetyCatch)
+        .finally(() => { this.checkingSelf = null })
+    }
     this.feed?.poke()
     this.tracker?.refresh().catch(safetyCatch)
     if (this.isIndexer && this.executing === null) {
@@ -489,6 +499,7 @@ export class LedgerCore extends ReadyResource {
   private async teardown (): Promise<void> {
     for (const w of [...this.watchers]) await w.return()
     await this.executing
+    await this.checkingSelf
     await this.feed?.idle()
     const steps: Array<() => Promise<void> | undefined> = [
       () => this.pairing?.close(),

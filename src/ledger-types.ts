@@ -45,6 +45,10 @@ export interface Member {
   addedAt: EntryId
   removedBy?: DeviceKey
   removedAt?: EntryId
+  /** Capabilities granted on top of the role (e.g. `inspector`). */
+  capabilities?: string[]
+  /** Set while the device is quarantined. */
+  quarantined?: { by: DeviceKey, at: EntryId, reason?: string }
 }
 
 /** Counters and gauges of a ledger, cheap to read. */

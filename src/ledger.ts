@@ -7,7 +7,7 @@ import type { Entry } from './entry.js'
 import BlindPairing from 'blind-pairing'
 import z32 from 'z32'
 import { MeshledgerError } from './errors.js'
-import { decodeKey, type KeyInput } from './keys.js'
+import { decodeKey, normalizeKey, type KeyInput } from './keys.js'
 import { LedgerCore } from './ledger-core.js'
 import type { QueryOptions } from './query.js'
 import * as reads from './reads.js'
@@ -125,5 +125,18 @@ export class Ledger extends LedgerCore {
   invites (): AsyncGenerator<reads.InviteInfo> {
     return reads.invites(this.view$())
   }
-}
 
+  /**
+   * Quarantine a member (indexers only): its new entries are held out of the view, kept for
+   * review, neither applied nor lost, until `release` (which applies them, in its log order) or
+   * removal (which keeps them held for good).
+   */
+  async quarantine (key: KeyInput, { reason }: { reason?: string } = {}): Promise<Entry> {
+    return this.append({ type: 'member.quarantine', data: { key: normalizeKey(key, 'member key'), reason } })
+  }
+
+  /** Release a quarantined member: its held entries are applied now, in its log order. */
+  async release (key: KeyInput): Promise<Entry> {
+    return this.append({ type: 'member.release', data: { key: normalizeKey(key, 'member key') } })
+  }
+}

@@ -125,6 +125,15 @@ export function installRoutes (router: Router, ledger: Ledger, metrics: Metrics)
     return { body: { readings: await collect(ledger.readings({ stream, since: num(q, 'since'), until: num(q, 'until'), reverse: q.get('reverse') === 'true' }), limitOf(q)) } }
   })
 
+  router.add('GET', '/v1/invites', async () => ({ body: { invites: await collect(ledger.invites(), MAX_LIMIT) } }))
+  router.add('POST', '/v1/invites', async (req) => {
+    const b = object(await req.body())
+    const invite = await ledger.invite({ role: b.role as never, expires: b.expires as number | undefined, uses: b.uses as number | undefined })
+    metrics.appended()
+    return { status: 201, body: invite }
+  })
+  router.add('DELETE', '/v1/invites/:id', async (req) => append(req, { type: 'invite.revoke', data: { id: req.params.id } }))
+
   router.add('GET', '/v1/rules', async () => ({ body: { rules: await collect(ledger.rules(), MAX_LIMIT) } }))
   router.add('POST', '/v1/rules', async (req) => append(req, { type: 'rule.add', data: await req.body() }))
   router.add('DELETE', '/v1/rules/:id', async (req) => append(req, { type: 'rule.remove', data: { id: req.params.id } }))

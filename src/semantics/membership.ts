@@ -18,6 +18,8 @@ export interface MemberRecord {
   removedAt?: string
   /** Capabilities granted on top of the role, e.g. `inspector`. */
   capabilities?: string[]
+  /** Set while the device is quarantined: its new blocks are held, not applied. */
+  quarantined?: { by: string, at: string, reason?: string }
 }
 
 /** The member record of `key`, or null. */
@@ -131,10 +133,39 @@ function capabilityOp (grant: boolean): OpHandler {
   }
 }
 
+function quarantineOp (hold: boolean): OpHandler {
+  const what = hold ? 'member.quarantine' : 'member.release'
+  return {
+    since: 2,
+    check (data) {
+      const shape = checkMember(data, what, hold ? ['reason'] : [])
+      if (shape !== null) return shape
+      const { reason } = data as { reason?: unknown }
+      return reason === undefined || (typeof reason === 'string' && reason.length <= 256) ? null : refuse('INVALID_ENTRY', 'reason is at most 256 characters')
+    },
+    async apply (ctx, data) {
+      const denied = await requireIndexer(ctx)
+      if (denied !== null) return denied
+      const { key: k, reason } = data as { key: string, reason?: string }
+      const key = keyOf(k)
+      const current = await memberRecord(ctx.batch, key)
+      if (current === null || current.removedAt !== undefined) return refuse('UNKNOWN_MEMBER', 'the device is not a member')
+      if (hold === (current.quarantined !== undefined)) return refuse('INVALID_ENTRY', hold ? 'the device is already quarantined' : 'the device is not quarantined')
+      const record: MemberRecord = { ...current }
+      if (hold) record.quarantined = { by: encodeKey(ctx.writer), at: ctx.id, reason }
+      else delete record.quarantined
+      await putJson(ctx.batch, memberKey(key), record)
+      return null
+    }
+  }
+}
+
 /** The membership handlers, by op type. */
 export const membershipOps: Record<string, OpHandler> = {
   'member.add': add,
   'member.remove': remove,
   'member.grant': capabilityOp(true),
-  'member.revoke': capabilityOp(false)
+  'member.revoke': capabilityOp(false),
+  'member.quarantine': quarantineOp(true),
+  'member.release': quarantineOp(false)
 }

@@ -17,6 +17,7 @@
  * | 0x23   | kind, asset id                        | empty: assets by kind                    |
  * | 0x24   | status, asset id                      | empty: assets by status                  |
  * | 0x25   | event kind                            | policy `{ role }`                        |
+ * | 0x27   | writer 32, seq 8                      | empty: a held block of a quarantined writer |
  * | 0x26   | invite id (32)                        | invite `{ publicKey, role, expires, uses, used, ... }` |
  * | 0x40   | rule id                               | rule                                     |
  * | 0x41   | op type, rule id                      | empty: rules by trigger type             |
@@ -40,6 +41,7 @@ const BY_KIND = 0x23
 const BY_STATUS = 0x24
 const POLICY = 0x25
 const INVITE = 0x26
+const HELD = 0x27
 const RULE = 0x40
 const RULE_BY_TYPE = 0x41
 const ALERT = 0x42
@@ -105,6 +107,7 @@ export const keys = {
   byStatus: (status: string, id: string) => key(BY_STATUS, str(status), Buffer.from(id, 'utf8')),
   policy: (kind: string) => key(POLICY, Buffer.from(kind, 'utf8')),
   invite: (id: Buffer) => key(INVITE, id),
+  held: (writer: Buffer, seq: number) => key(HELD, writer, u64(seq)),
   rule: (id: string) => key(RULE, Buffer.from(id, 'utf8')),
   ruleByType: (type: string, id: string) => key(RULE_BY_TYPE, str(type), Buffer.from(id, 'utf8')),
   alert: (ts: number, trigger: EntryAddress, n: number) => key(ALERT, u64(ts), addressBytes(trigger), u16(n)),
@@ -123,6 +126,7 @@ export const ranges = {
   byStatus: (status: string): Range => prefixRange(key(BY_STATUS, str(status))),
   rules: (): Range => prefixRange(key(RULE)),
   invites: (): Range => prefixRange(key(INVITE)),
+  held: (writer: Buffer): Range => prefixRange(key(HELD, writer)),
   rulesByType: (type: string): Range => prefixRange(key(RULE_BY_TYPE, str(type))),
   alerts: (since: number, until: number): Range => ({ gte: key(ALERT, u64(since)), lt: key(ALERT, u64(until)) }),
   effects: (trigger: EntryAddress): Range => prefixRange(key(EFFECT, addressBytes(trigger))),
