@@ -99,3 +99,31 @@ test('the last indexer cannot be removed or demoted: refused locally, rejected i
   t.is(await a.roleOf(a.deviceKey), 'indexer')
   t.ok(a.writable)
 })
+
+test('two indexers removing each other while apart: one removal stands, the same everywhere', async (t) => {
+  const a = await create(t)
+  const b = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
+  const c = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
+  const links = [replicate(a, b), replicate(a, c)]
+  await a.addMember(b.deviceKey, { role: 'indexer' })
+  await a.addMember(c.deviceKey, { role: 'indexer' })
+  await until([a, b, c], async () => b.isIndexer && c.isIndexer && (await c.members()).length === 3 && (await b.members()).length === 3)
+  for (const cut of links) cut() // apart: each sees only itself
+  await a.removeMember(c.deviceKey)
+  await c.removeMember(a.deviceKey)
+  t.is((await a.members()).some((m) => m.key === c.deviceKey), false, 'a removed c, as far as a knows')
+  t.is((await c.members()).some((m) => m.key === a.deviceKey), false, 'c removed a, as far as c knows')
+
+  replicate(a, b)
+  replicate(b, c)
+  await until([a, b, c], async () => {
+    await Promise.all([a, b, c].map((l) => l.update().catch(() => {})))
+    const hashes = await Promise.all([a, b, c].map((l) => l.hash()))
+    const members = await Promise.all([a, b, c].map(async (l) => (await l.members()).map((m) => m.key).sort().join()))
+    return hashes.every((h) => h === hashes[0]) && members.every((m) => m === members[0])
+  })
+  const members = (await b.members()).map((m) => m.key)
+  t.ok(members.includes(b.deviceKey))
+  t.is(members.includes(a.deviceKey) && members.includes(c.deviceKey), false, 'they did not both survive')
+  t.is(!members.includes(a.deviceKey) && !members.includes(c.deviceKey), false, 'the first removal in the ledger order stands; the other is refused (its writer was no longer an indexer)')
+})
