@@ -1,4 +1,6 @@
+import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { promisify } from 'node:util'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'brittle'
@@ -6,6 +8,9 @@ import BlindPairing from 'blind-pairing'
 import z32 from 'z32'
 import { decodeKey, join, Ledger, type MeshledgerError } from '../src/index.js'
 import { create, fails, testnet, tmp, until } from './helpers.js'
+import { BIN } from './daemon-helpers.js'
+
+const run = promisify(execFile)
 
 async function list<T> (it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []
@@ -82,4 +87,22 @@ test('a stranger with the ledger key but no encryption key reads nothing and is 
     if (text !== null && text.includes('PLAINTEXT-MARKER-42')) found = true
   }
   t.absent(found, 'nothing readable on disk')
+})
+
+test('the command: meshledger invite on a daemon, meshledger join on a new folder', async (t) => {
+  const net = await testnet(t)
+  const boot = net.bootstrap?.map((b) => typeof b === 'string' ? b : `${b.host}:${b.port}`).join(',') ?? ''
+  const dirA = await tmp(t)
+  const child = spawn(process.execPath, [BIN, 'daemon', '--data', dirA, '--port', '0', '--bootstrap', boot, '--dht-host', '127.0.0.1', '--no-lan'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  t.teardown(async () => { child.kill('SIGTERM'); await once(child, 'exit') })
+  await new Promise<void>((resolve) => child.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('"ready"')) resolve() }))
+  const invite = JSON.parse((await run(process.execPath, [BIN, 'invite', '--data', dirA, '--json'])).stdout) as { code: string }
+  const dirB = await tmp(t)
+  const joined = JSON.parse((await run(process.execPath, [BIN, 'join', invite.code, '--data', dirB, '--bootstrap', boot, '--dht-host', '127.0.0.1', '--json'])).stdout) as { ledger: string, device: string }
+  const status = JSON.parse((await run(process.execPath, [BIN, 'status', '--data', dirA, '--json'])).stdout) as { ledger: string }
+  t.is(joined.ledger, status.ledger, 'the new folder holds the same ledger')
+  const members = JSON.parse((await run(process.execPath, [BIN, 'members', '--data', dirA, '--json'])).stdout) as { members: Array<{ key: string, role: string }> }
+  t.is(members.members.find((m) => m.key === joined.device)?.role, 'writer', 'admitted as a writer')
+  const again = await run(process.execPath, [BIN, 'join', invite.code, '--data', await tmp(t), '--bootstrap', boot, '--dht-host', '127.0.0.1', '--timeout', '15000']).then(() => 0, (err: { code: number }) => err.code)
+  t.is(again, 4, 'a used invite: rejected input')
 })

@@ -12,6 +12,7 @@ import { ledgerCommands } from './commands/ledger.js'
 import { moneyCommands } from './commands/money.js'
 import { networkCommands } from './commands/network.js'
 import { ruleCommands } from './commands/rules.js'
+import { trustCommands } from './commands/trust.js'
 import { EXIT } from './constants.js'
 import { errorLine, exitCodeOf } from './errors.js'
 import { commandHelp, groupHelp, mainHelp, optionsOf } from './help.js'
@@ -21,7 +22,7 @@ export { EXIT, DEFAULT_DATA } from './constants.js'
 /** Every command, in the order the help lists them. */
 export const COMMANDS: Command[] = [
   ...ledgerCommands.slice(0, 1), ...daemonCommands, ...networkCommands, ...ledgerCommands.slice(1),
-  ...entryCommands, ...exportCommands, ...moneyCommands, ...assetCommands, ...ruleCommands
+  ...trustCommands, ...entryCommands, ...exportCommands, ...moneyCommands, ...assetCommands, ...ruleCommands
 ]
 
 /** Words that start a two-word command (`asset register`). */

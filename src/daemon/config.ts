@@ -16,6 +16,7 @@ export interface DaemonConfig {
   host: string
   port: number
   key: string | null
+  encryptionKey: string | null
   bootstrap: string[] | null
   dhtHost: string | null
   offline: boolean
@@ -47,6 +48,7 @@ export const OPTIONS: Option[] = [
   { name: 'host', flag: 'host', env: 'MESHLEDGER_HOST', kind: 'string', help: 'HTTP API address (default 127.0.0.1)' },
   { name: 'port', flag: 'port', env: 'MESHLEDGER_PORT', kind: 'number', help: `HTTP API port (default ${DEFAULT_PORT}; 0 picks a free one)` },
   { name: 'key', flag: 'key', env: 'MESHLEDGER_KEY', kind: 'string', help: 'join the ledger with this key (z32 or hex) on first start' },
+  { name: 'encryptionKey', flag: 'encryption-key', env: 'MESHLEDGER_ENCRYPTION_KEY', kind: 'string', help: 'its encryption key, with --key (meshledger join sets both up)' },
   { name: 'bootstrap', flag: 'bootstrap', env: 'MESHLEDGER_BOOTSTRAP', kind: 'list', help: 'DHT bootstrap nodes, host:port[,host:port] (default: public DHT)' },
   { name: 'dhtHost', flag: 'dht-host', env: 'MESHLEDGER_DHT_HOST', kind: 'string', help: 'address the DHT binds (127.0.0.1 for one-machine tests)' },
   { name: 'offline', flag: 'offline', env: 'MESHLEDGER_OFFLINE', kind: 'boolean', help: 'do not join the swarm' },
@@ -83,6 +85,7 @@ export async function resolveConfig (
     host: '127.0.0.1',
     port: DEFAULT_PORT,
     key: null,
+    encryptionKey: null,
     bootstrap: null,
     dhtHost: null,
     offline: false,

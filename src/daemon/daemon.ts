@@ -67,6 +67,7 @@ export class Daemon extends ReadyResource {
       const ledger = new Ledger({
         storage: files.store,
         key: this.config.key,
+        encryptionKey: this.config.encryptionKey,
         swarm: this.config.offline ? false : undefined,
         bootstrap: this.config.bootstrap ?? undefined,
         dhtHost: this.config.dhtHost ?? undefined,

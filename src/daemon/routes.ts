@@ -65,6 +65,7 @@ export function installRoutes (router: Router, ledger: Ledger, metrics: Metrics)
       mode: ledger.mode,
       writable: ledger.writable,
       indexer: ledger.isIndexer,
+      hash: await ledger.hash(),
       ...ledger.stats,
       peers: ledger.peers()
     }

@@ -93,7 +93,7 @@ const members: Command = {
     const removed = ctx.flags.all === true
     printTable(
       ['KEY', 'ROLE', 'ADDED BY', ...(removed ? ['REMOVED BY'] : [])],
-      m.members.map((x) => [x.key, x.role, x.addedBy === x.key ? '(itself)' : clip(x.addedBy ?? '-', 12), ...(removed ? [x.removedBy === undefined ? '-' : clip(x.removedBy, 12)] : [])]),
+      m.members.map((x) => [x.key, x.quarantined !== undefined ? `${x.role ?? ''} (quarantined)` : x.role, x.addedBy === x.key ? '(itself)' : clip(x.addedBy ?? '-', 12), ...(removed ? [x.removedBy === undefined ? '-' : clip(x.removedBy, 12)] : [])]),
       'no members'
     )
   }

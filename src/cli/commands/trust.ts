@@ -1,0 +1,114 @@
+/**
+ * Who may join: `invite`, `invites`, `revoke-invite`, `join`, `quarantine`, `release`.
+ */
+import path from 'node:path'
+import { resolveConfig } from '../../daemon/config.js'
+import { join } from '../../join.js'
+import { normalizeKey } from '../../keys.js'
+import { number } from '../args.js'
+import { write, type Command } from '../command.js'
+import { DEFAULT_DATA } from '../constants.js'
+import { UsageError } from '../errors.js'
+import { clip, iso, print, printFields, printJson, printTable } from '../output.js'
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** `90s`, `30m`, `1h`, `7d` or plain ms. */
+function duration (text: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim())
+  if (m === null) throw new UsageError(`--expires takes a duration like 30m, 1h or 7d, not ${text}`)
+  return Number(m[1]) * UNITS[m[2] ?? 'ms']
+}
+
+interface InviteInfo { id: string, role: string, expires: number, uses: number, used: number, revokedBy?: string, admitted?: string[] }
+
+const invite: Command = {
+  name: 'invite',
+  usage: '',
+  summary: 'invite a device: prints a code to use with meshledger join (indexers only)',
+  description: 'The ledger records the invite (not its secret); any online indexer admits the device that\nuses the code. Single-use and valid for an hour unless told otherwise.',
+  options: {
+    role: { type: 'string', value: 'ROLE', help: 'writer (default), indexer or reader' },
+    expires: { type: 'string', value: 'DURATION', help: 'how long it is valid: 30m, 1h (default), 7d' },
+    uses: { type: 'string', value: 'N', help: 'how many devices it admits (default 1)' }
+  },
+  async run (ctx) {
+    const role = typeof ctx.flags.role === 'string' ? ctx.flags.role : 'writer'
+    if (!['writer', 'indexer', 'reader'].includes(role)) throw new UsageError('--role is writer, indexer or reader')
+    const body = {
+      role,
+      expires: typeof ctx.flags.expires === 'string' ? duration(ctx.flags.expires) : undefined,
+      uses: typeof ctx.flags.uses === 'string' ? number(ctx.flags.uses, '--uses') : undefined
+    }
+    const client = await ctx.client()
+    const result = await client.request<{ code: string, id: string, expires: number, role: string }>('POST', '/v1/invites', { body })
+    if (ctx.json) return printJson(result)
+    printFields([['invite', result.code], ['role', result.role], ['expires', iso(result.expires)], ['id', result.id]])
+    print('\nOn the new device: meshledger join <invite> --data DIR')
+  }
+}
+
+const invites: Command = {
+  name: 'invites',
+  usage: '',
+  summary: 'invites on the ledger, their uses and whom they admitted',
+  async run (ctx) {
+    const client = await ctx.client()
+    const { invites: list } = await client.request<{ invites: InviteInfo[] }>('GET', '/v1/invites')
+    if (ctx.json) return printJson({ invites: list })
+    printTable(['ID', 'ROLE', 'USED', 'EXPIRES', 'STATE'], list.map((i) => [
+      clip(i.id, 16), i.role, `${i.used}/${i.uses}`, iso(i.expires),
+      i.revokedBy !== undefined ? 'revoked' : i.used >= i.uses ? 'used' : i.expires !== 0 && i.expires <= Date.now() ? 'expired' : 'open'
+    ]), 'no invites')
+  }
+}
+
+const revokeInvite: Command = {
+  name: 'revoke-invite',
+  usage: '<id>',
+  summary: 'end an invite before it expires or is used up (indexers only)',
+  write: true,
+  run: async (ctx) => write(ctx, 'DELETE', `/v1/invites/${encodeURIComponent(ctx.args[0])}`)
+}
+
+const joinCommand: Command = {
+  name: 'join',
+  usage: '<invite>',
+  summary: 'join a ledger with an invite code from meshledger invite',
+  description: 'Pairs with an online indexer of the ledger (over the DHT: give --bootstrap for a network of\nyour own), receives the ledger and encryption keys, and sets up the data folder. Start the\ndaemon on the folder afterwards.',
+  options: {
+    bootstrap: { type: 'string', value: 'LIST', help: 'DHT bootstrap nodes, host:port[,host:port]' },
+    'dht-host': { type: 'string', value: 'IP', help: 'address the DHT binds' },
+    timeout: { type: 'string', value: 'MS', help: 'how long to wait for an indexer (default 30000)' }
+  },
+  async run (ctx) {
+    const config = await resolveConfig({ data: ctx.data, bootstrap: ctx.flags.bootstrap as string | undefined, 'dht-host': ctx.flags['dht-host'] as string | undefined }, process.env, DEFAULT_DATA)
+    const ledger = await join(ctx.args[0], {
+      storage: path.join(config.data, 'store'),
+      bootstrap: config.bootstrap ?? undefined,
+      dhtHost: config.dhtHost ?? undefined,
+      timeout: typeof ctx.flags.timeout === 'string' ? number(ctx.flags.timeout, '--timeout') : undefined
+    })
+    const out = { ledger: ledger.key, device: ledger.deviceKey, data: config.data }
+    await ledger.close()
+    if (ctx.json) return printJson(out)
+    printFields([['joined', out.ledger], ['device', out.device], ['data', out.data]])
+  }
+}
+
+function quarantineCommand (hold: boolean): Command {
+  return {
+    name: hold ? 'quarantine' : 'release',
+    usage: '<key>',
+    summary: hold ? 'hold a device\'s new entries for review (indexers only)' : 'apply a quarantined device\'s held entries and lift the quarantine',
+    options: hold ? { reason: { type: 'string', value: 'TEXT', help: 'why, for the record' } } : {},
+    write: true,
+    run: async (ctx) => write(ctx, 'POST', '/v1/entries', {
+      type: hold ? 'member.quarantine' : 'member.release',
+      data: { key: normalizeKey(ctx.args[0], 'device key'), reason: hold ? ctx.flags.reason : undefined }
+    })
+  }
+}
+
+/** The trust commands. */
+export const trustCommands: Command[] = [invite, invites, revokeInvite, joinCommand, quarantineCommand(true), quarantineCommand(false)]
