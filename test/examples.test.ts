@@ -37,3 +37,9 @@ test('examples/vehicle-history: a failed inspection grounds the vehicle, a pass 
   t.ok(out.includes('vehicle status: grounded'))
   t.ok(out.includes('vehicle status: active'))
 })
+
+test('examples/vehicles-offline: trucks part, write alone, meet again and agree', async (t) => {
+  const { code, out } = await run('vehicles-offline')
+  t.is(code, 0)
+  t.ok(out.includes('all three agree: yes'))
+})
