@@ -155,6 +155,7 @@ export async function openRawBase (dir: string): Promise<{ base: Autobase<Hyperb
   const store = new Corestore(dir)
   const base = new Autobase<Hyperbee>(store, null, {
     valueEncoding: 'binary',
+    encrypt: true, // meshledger ledgers are encrypted by default: compare the same work
     open: (viewStore) => new Hyperbee(viewStore.get('view'), { keyEncoding: 'binary', valueEncoding: 'binary' }),
     apply: async (nodes, view) => {
       const batch = view.batch({ update: false })

@@ -67,7 +67,7 @@ async function applyBlock (
   }
   const records: string[] = []
   const accepted: Accepted[] = []
-  let role = await roleOf(batch, writer, genesis)
+  let role = member === null ? (writer.equals(genesis) ? 'indexer' : null) : member.removedAt === undefined ? member.role : null
   for (let offset = 0; offset < ops.length; offset++) {
     const op = ops[offset]
     const checked = checkOp(op, protocol)

@@ -178,7 +178,7 @@ export class LedgerCore extends ReadyResource {
 
       this.feed = new ViewFeed(base.view)
       // Autobase can leave a writer idle whose new blocks arrived through another session: tell it.
-      this.tracker = new WriterTracker(store, base.view, (key, length) => base.hintWakeup({ key, length }))
+      this.tracker = new WriterTracker(store, base.view, (key, length) => { if (!key.equals(base.local.key)) base.hintWakeup({ key, length }) })
       await this.tracker.refresh()
       if (this._mode === 'created' && base.local.length === 0) {
         // The genesis op: the creator records itself as the first indexer.
