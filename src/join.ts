@@ -40,9 +40,11 @@ export async function join (code: string, options: JoinOptions): Promise<Ledger>
     throw new MeshledgerError('INVALID_INVITE', 'that is not an invite code')
   }
   const { store } = await openStore(options.storage, 64)
-  let deviceKey: Buffer
+  let userData: Buffer
   try {
-    deviceKey = await Autobase.getLocalKey(store)
+    // The device key, and the swarm key its ledger will connect with (so it can be refused later).
+    const swarmKey = (await store.createKeyPair('hyperswarm')).publicKey
+    userData = Buffer.concat([await Autobase.getLocalKey(store), swarmKey])
   } finally {
     await store.close()
   }
@@ -52,7 +54,7 @@ export async function join (code: string, options: JoinOptions): Promise<Ledger>
   const pairing = new BlindPairing(swarm, { poll: 1000 })
   let timer: NodeJS.Timeout | undefined
   try {
-    const candidate = pairing.addCandidate({ invite, userData: deviceKey, onadd: async () => {} })
+    const candidate = pairing.addCandidate({ invite, userData, onadd: async () => {} })
     const rejected = new Promise<never>((_resolve, reject) => {
       candidate.request.once('rejected', (err: { code?: string }) => {
         reject(new MeshledgerError('INVITE_REJECTED', CODES[err.code ?? ''] ?? 'the invite was refused'))

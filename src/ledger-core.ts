@@ -178,7 +178,7 @@ export class LedgerCore extends ReadyResource {
 
       this.feed = new ViewFeed(base.view)
       // Autobase can leave a writer idle whose new blocks arrived through another session: tell it.
-      this.tracker = new WriterTracker(store, base.view, (key, length) => { if (!key.equals(base.local.key)) base.hintWakeup({ key, length }) })
+      this.tracker = new WriterTracker(store, base.view, (key, length) => { if (!key.equals(base.local.key)) base.hintWakeup({ key, length }) }, () => this.network?.enforce())
       await this.tracker.refresh()
       if (this._mode === 'created' && base.local.length === 0) {
         // The genesis op: the creator records itself as the first indexer.
@@ -186,7 +186,12 @@ export class LedgerCore extends ReadyResource {
       }
 
       if (this.options.swarm !== false) {
-        this.network = new Network(store, base.discoveryKey, { ...this.options, swarm: this.options.swarm })
+        this.network = new Network(store, base.discoveryKey, {
+          ...this.options,
+          swarm: this.options.swarm,
+          refuse: (key) => this.tracker?.refused.has(key.toString('hex')) === true
+        })
+        this.network.on('peer-refused', (p: PeerInfo) => this.emit('peer-refused', p))
         this.network.on('peer-add', (p: PeerInfo) => this.emit('peer-add', p))
         this.network.on('peer-remove', (p: PeerInfo) => this.emit('peer-remove', p))
         await this.network.open()

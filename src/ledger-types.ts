@@ -68,6 +68,8 @@ export interface LedgerEvents {
   /** A peer connected or left. */
   'peer-add': [PeerInfo]
   'peer-remove': [PeerInfo]
+  /** A removed member's device tried to connect (or was connected) and was turned away. */
+  'peer-refused': [PeerInfo]
   /** This device became (or stopped being) able to write. */
   writable: []
   unwritable: []

@@ -42,6 +42,8 @@ export interface NetworkEvent {
 
 /** How a ledger reaches peers. */
 export interface NetworkOptions {
+  /** Internal: swarm keys to turn away (removed members). */
+  refuse?: (remotePublicKey: Buffer) => boolean
   /** Use this swarm instead of creating one; the ledger joins its topic but never destroys it. */
   swarm?: Hyperswarm
   /** DHT bootstrap nodes for a swarm the ledger creates (default: the public DHT). */
@@ -185,7 +187,8 @@ export class Network extends EventEmitter {
           bootstrap: this.options.bootstrap as Array<{ host: string, port: number }> | undefined,
           host: this.options.dhtHost
         })
-        this.swarm = new Hyperswarm({ dht, keyPair: this.keyPair })
+        // Refused devices (removed members) are turned away before the handshake completes.
+        this.swarm = new Hyperswarm({ dht, keyPair: this.keyPair, firewall: (key) => this.refuses(key) })
         this.owned = true
       }
       this.swarm.on('connection', this.onconnection)
@@ -262,7 +265,28 @@ export class Network extends EventEmitter {
     conn.once('close', () => this.removed(conn, peer))
   }
 
+  /** Drop connections to peers that are refused now (a member was just removed). */
+  enforce (): void {
+    for (const [conn, peer] of this.connected) {
+      if (this.refuses(decodeKey(peer.publicKey))) this.refuse(conn, peer)
+    }
+  }
+
+  private refuses (key: Buffer): boolean {
+    return this.options.refuse?.(key) === true
+  }
+
+  private refuse (conn: object, peer: PeerInfo): void {
+    this.connected.delete(conn)
+    ;(conn as { destroy (): void }).destroy()
+    this.emit('peer-refused', peer)
+  }
+
   private added (conn: object, peer: PeerInfo): void {
+    if (this.refuses(decodeKey(peer.publicKey))) {
+      this.refuse(conn, peer)
+      return
+    }
     this.connected.set(conn, peer)
     this.emit('peer-add', peer)
   }

@@ -57,12 +57,15 @@ export class PairingMember {
       return // not made from this invite: forged
     }
     const problem = inviteProblem(invite, Date.now())
-    if (problem !== null || userData === null || userData.length !== 32) {
+    if (problem !== null || userData === null || (userData.length !== 32 && userData.length !== 64)) {
       const status = problem?.code === 'INVITE_USED' ? DENY.used : problem?.code === 'INVITE_EXPIRED' ? DENY.expired : DENY.rejected
       candidate.deny({ status })
       return
     }
-    const entry = await this.host.append({ type: 'invite.use', data: { id, key: userData.toString('hex') } }).catch((err: unknown) => {
+    // userData: the device key, then (newer candidates) its swarm key.
+    const data: Record<string, string> = { id, key: userData.subarray(0, 32).toString('hex') }
+    if (userData.length === 64) data.swarmKey = userData.subarray(32).toString('hex')
+    const entry = await this.host.append({ type: 'invite.use', data }).catch((err: unknown) => {
       safetyCatch(err)
       return null
     })

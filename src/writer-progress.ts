@@ -26,16 +26,23 @@ export class WriterTracker {
   private readonly store: Corestore
   private readonly view: Hyperbee
   private readonly grew: (key: Buffer, length: number) => void
+  private readonly onrefused: () => void
   private readonly cores = new Map<string, Hypercore>()
   private refreshing: Promise<void> | null = null
+  /** Swarm keys (hex) of removed members, as of the last refresh. */
+  refused = new Set<string>()
   private again = false
   private closed = false
 
-  /** `grew` hears of every member log that gets longer here. */
-  constructor (store: Corestore, view: Hyperbee, grew: (key: Buffer, length: number) => void) {
+  /**
+   * `grew` hears of every member log that gets longer here; `onrefused` of every change in the
+   * set of removed members' swarm keys.
+   */
+  constructor (store: Corestore, view: Hyperbee, grew: (key: Buffer, length: number) => void, onrefused: () => void = () => {}) {
     this.store = store
     this.view = view
     this.grew = grew
+    this.onrefused = onrefused
   }
 
   /** Report every member log to `grew` now, with length -1: "look at it, whatever you think it holds". */
@@ -86,8 +93,11 @@ export class WriterTracker {
   }
 
   private async scan (): Promise<void> {
+    const refused = new Set<string>()
     for await (const node of this.view.createReadStream(memberRange())) {
       if (this.closed) return
+      const record = JSON.parse(node.value.toString()) as { removedAt?: string, swarmKey?: string }
+      if (record.removedAt !== undefined && record.swarmKey !== undefined) refused.add(record.swarmKey)
       const key = node.key.subarray(1)
       const id = key.toString('hex')
       if (this.cores.has(id)) continue
@@ -99,5 +109,8 @@ export class WriterTracker {
       core.download({ start: 0, end: -1 })
       core.on('append', () => this.grew(core.key, core.length))
     }
+    const changed = refused.size !== this.refused.size || [...refused].some((k) => !this.refused.has(k))
+    this.refused = refused
+    if (changed) this.onrefused()
   }
 }

@@ -106,3 +106,19 @@ test('the command: meshledger invite on a daemon, meshledger join on a new folde
   const again = await run(process.execPath, [BIN, 'join', invite.code, '--data', await tmp(t), '--bootstrap', boot, '--dht-host', '127.0.0.1', '--timeout', '15000']).then(() => 0, (err: { code: number }) => err.code)
   t.is(again, 4, 'a used invite: rejected input')
 })
+
+test('a removed device is turned away by its peers\' swarms', async (t) => {
+  const net = await testnet(t)
+  const a = await create(t, { ...net, swarm: undefined })
+  const b = await joined(t, (await a.invite()).code, net)
+  await until([a], async () => (await a.members()).length === 2)
+  const bSwarm = b.swarm?.keyPair.publicKey.toString('hex') ?? ''
+  const member = (await a.members()).find((m) => m.key === b.deviceKey) as { swarmKey?: string } | undefined
+  t.is(member?.swarmKey, bSwarm, 'the invite recorded the device\'s swarm key')
+  const refused = once(a, 'peer-refused')
+  await a.removeMember(b.deviceKey)
+  const [peer] = await refused as [{ publicKey: string }]
+  t.is(decodeKey(peer.publicKey).toString('hex'), bSwarm, 'the connection to the removed device is dropped and refused')
+  await until([a], () => !a.peers().some((p) => decodeKey(p.publicKey).toString('hex') === bSwarm))
+  t.pass('no longer a peer')
+})

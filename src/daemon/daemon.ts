@@ -88,6 +88,7 @@ export class Daemon extends ReadyResource {
       this.ledger = ledger
       ledger.on('peer-add', (p) => this.log.info('peer-add', { peer: p.publicKey, via: p.via, ...(p.address === undefined ? {} : { address: p.address }) }))
       ledger.on('peer-remove', (p) => this.log.info('peer-remove', { peer: p.publicKey }))
+      ledger.on('peer-refused', (p) => this.log.warn('peer-refused', { peer: p.publicKey, via: p.via, reason: 'removed member' }))
       ledger.on('writable', () => this.log.info('writable'))
       ledger.on('unwritable', () => this.log.warn('unwritable'))
       ledger.on('upgrade-required', (err) => this.log.error('upgrade-required', { error: err.message }))

@@ -9,7 +9,8 @@ import type Hyperbee from 'hyperbee'
 import { encodeKey } from '../keys.js'
 import type { Refusal } from '../ops.js'
 import { getJson, isKey, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler } from './context.js'
-import { membershipOps, roleOf } from './membership.js'
+import { memberRecord, membershipOps, roleOf } from './membership.js'
+import { memberKey } from '../view-layout.js'
 import { keys } from './state-layout.js'
 
 /** What an invite admits a device as. */
@@ -76,20 +77,26 @@ const use: OpHandler = {
   since: 2,
   check (data) {
     if (!isObject(data)) return refuse('INVALID_ENTRY', 'invite.use data is { id, key }')
-    return onlyFields(data, ['id', 'key'], 'invite.use') ??
+    return onlyFields(data, ['id', 'key', 'swarmKey'], 'invite.use') ??
       (typeof data.id === 'string' && HEX32.test(data.id) ? null : refuse('INVALID_ENTRY', 'id is 32 bytes of hex')) ??
-      (isKey(data.key) ? null : refuse('INVALID_ENTRY', 'key is the new device key'))
+      (isKey(data.key) ? null : refuse('INVALID_ENTRY', 'key is the new device key')) ??
+      (data.swarmKey === undefined || (typeof data.swarmKey === 'string' && HEX32.test(data.swarmKey)) ? null : refuse('INVALID_ENTRY', 'swarmKey is 32 bytes of hex'))
   },
   async apply (ctx, data) {
     const denied = await requireIndexer(ctx)
     if (denied !== null) return denied
-    const d = data as { id: string, key: string }
+    const d = data as { id: string, key: string, swarmKey?: string }
     const invite = await inviteRecord(ctx.batch, d.id)
     const problem = inviteProblem(invite, ctx.ts)
     if (problem !== null || invite === null) return problem
     if (invite.role !== 'reader') {
       const added = await membershipOps['member.add'].apply(ctx, { key: d.key, role: invite.role })
       if (added !== null) return added
+      // The device's swarm key, so peers can turn it away if it is ever removed.
+      if (d.swarmKey !== undefined) {
+        const record = await memberRecord(ctx.batch, keyOf(d.key))
+        if (record !== null) await putJson(ctx.batch, memberKey(keyOf(d.key)), { ...record, swarmKey: d.swarmKey })
+      }
     }
     const admitted = [...(invite.admitted ?? []), encodeKey(keyOf(d.key))]
     await putJson(ctx.batch, keys.invite(Buffer.from(d.id, 'hex')), { ...invite, used: invite.used + 1, admitted })

@@ -18,6 +18,8 @@ export interface MemberRecord {
   removedAt?: string
   /** Capabilities granted on top of the role, e.g. `inspector`. */
   capabilities?: string[]
+  /** The device's swarm (Noise) key, when it joined by invite: removed devices are refused by it. */
+  swarmKey?: string
   /** Set while the device is quarantined: its new blocks are held, not applied. */
   quarantined?: { by: string, at: string, reason?: string }
 }
