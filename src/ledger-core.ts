@@ -159,6 +159,10 @@ export class LedgerCore extends ReadyResource {
       const encryptionKey = this.options.encryptionKey == null ? null : decodeKey(this.options.encryptionKey, 'encryptionKey')
       const base: Autobase<Hyperbee> = new Autobase<Hyperbee>(store, existing ?? wanted, {
         valueEncoding: 'binary',
+        // Off by default: with fast-forward a replica fed one device at a time could stall for good
+        // with a single indexer (it never woke the writers whose newest blocks no indexer node
+        // referenced yet). Reproduced in the semantics property test; off, every seed converged.
+        fastForward: this.options.fastForward === true,
         // New ledgers are encrypted unless asked not to be; joiners bring the key (autobase keeps it).
         encrypt: this._mode === 'created' && this.options.encrypt !== false,
         encryptionKey,

@@ -12,6 +12,12 @@ import type { WriterProgress } from './writer-progress.js'
 export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {
   /** Folder holding this device's data. One ledger per folder; one process per folder. */
   storage: string
+  /**
+   * Let a fresh replica jump to the indexers' signed state instead of applying the whole history
+   * (Autobase fast-forward). Default false: with it, a replica that meets a single-indexer fleet
+   * one device at a time was seen to stall for good.
+   */
+  fastForward?: boolean
   /** Create the ledger encrypted (default true): nothing readable reaches disk or untrusted peers. */
   encrypt?: boolean
   /** The encryption key of a ledger being joined (invites hand it over; kept after the first open). */

@@ -24,9 +24,9 @@ for (let run = 1; run <= RUNS; run++) {
     const c = await create(t, { ...quiet, key: op.key, encryptionKey: op.encryptionKey })
     const members = [op, b, c]
     await op.addMember(b.deviceKey)
-    // Two indexers: with one and no acks, a fresh observer that meets only a writer never learns
-    // that writer's newest blocks (autobase wakes writers up from indexer heads; see the README).
-    await op.addMember(c.deviceKey, { role: 'indexer' })
+    // One indexer on odd seeds, two on even ones: a single-indexer fleet met one device at a time
+    // is the case that stalled with Autobase fast-forward on (now off by default).
+    await op.addMember(c.deviceKey, { role: run % 2 === 0 ? 'indexer' : 'writer' })
     await op.append({ type: 'account.open', data: { account: 'fleet', holders: [b.deviceKey, c.deviceKey] } })
     await op.addRule({ id: 'toll', when: { type: 'asset.event', kind: 'toll' }, then: [{ do: 'transfer', from: '$owner', to: '$writer', amount: 2 }] })
     await op.addRule({ id: 'hot', when: { type: 'telemetry.record', where: { field: 'value', op: 'gt', value: 8 } }, then: [{ do: 'asset.flag', reason: 'hot' }, { do: 'alert', message: 'hot' }] })
