@@ -83,7 +83,7 @@ async function applyBlock (
       if (refusal === null && op.t === 'member.release') await releaseHeld(batch, host, cache, genesis, keyOf((op.d as { key: string }).key))
     }
     if (refusal !== null) {
-      records.push(rejectedRecord(op, refusal))
+      records.push(rejectedRecord(op, refusal, protocol))
       await batch.put(rejectedKey(writer, seq, offset), EMPTY)
       continue
     }
@@ -142,12 +142,12 @@ async function putSegments (
   }
 }
 
-function rejectedRecord (op: WireOp, refusal: Refusal): string {
+function rejectedRecord (op: WireOp, refusal: Refusal, protocol: number): string {
   // Keep what can be kept for review; never store data refused for its size or shape.
   const record: Record<string, unknown> = { x: { code: refusal.code, reason: refusal.reason } }
   if (typeof op === 'object' && op !== null) {
     if (typeof op.t === 'string') record.t = op.t.slice(0, 64)
-    record.v = PROTOCOL_VERSION
+    record.v = protocol // the block's, never this code's: peers on other versions must agree
     if (Number.isSafeInteger(op.s)) record.ts = op.s
     if (refusal.code !== 'ENTRY_TOO_LARGE' && refusal.code !== 'INVALID_ENTRY') record.d = op.d
   }

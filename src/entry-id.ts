@@ -18,9 +18,6 @@ export interface EntryAddress {
   offset: number
 }
 
-/** Byte length of an address in binary form: writer (32) + seq (8) + offset (4). */
-export const ADDRESS_BYTES = 44
-
 const ID_PATTERN = /^([a-zA-Z0-9]{52}|[0-9a-fA-F]{64})\.(\d{1,15})\.(\d{1,6})$/
 
 /** Format an address as an id. */
@@ -42,20 +39,4 @@ export function parseId (id: string): EntryAddress {
   const offset = Number(m[3])
   if (!Number.isSafeInteger(seq)) throw MeshledgerError.invalidId('seq out of range')
   return { writer, seq, offset }
-}
-
-/** Write an address into `buf` at `at` (big-endian, so byte order is log order). */
-export function writeAddress (buf: Buffer, at: number, writer: Buffer, seq: number, offset: number): void {
-  writer.copy(buf, at)
-  buf.writeBigUInt64BE(BigInt(seq), at + 32)
-  buf.writeUInt32BE(offset, at + 40)
-}
-
-/** Read an address written by {@link writeAddress}. */
-export function readAddress (buf: Buffer, at: number): EntryAddress {
-  return {
-    writer: buf.subarray(at, at + 32),
-    seq: Number(buf.readBigUInt64BE(at + 32)),
-    offset: buf.readUInt32BE(at + 40)
-  }
 }

@@ -10,7 +10,7 @@ import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { createApply } from './apply.js'
 import { dryRun } from './dry-run.js'
-import { memberRecord, roleOf, type MemberRecord } from './semantics/membership.js'
+import { roleOf, type MemberRecord } from './semantics/membership.js'
 import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry, type EntryStatus } from './entry.js'
 import { formatId, parseId, type EntryAddress } from './entry-id.js'
 import { MeshledgerError } from './errors.js'
@@ -22,7 +22,7 @@ import { queryEntries, type QueryOptions } from './query.js'
 import { pendingRules } from './reads.js'
 import type { LedgerMode, LedgerOptions, LedgerStats, Member } from './ledger-types.js'
 import { PairingMember } from './pairing.js'
-import { openStore, storedLedgerKey } from './storage.js'
+import { openStore, storedLedgerKey, type WalSync } from './storage.js'
 import { ViewFeed } from './view-feed.js'
 import { blockKey, memberRange } from './view-layout.js'
 import { Watcher, type WatchFilter } from './watcher.js'
@@ -61,10 +61,8 @@ export class LedgerCore extends ReadyResource {
   private readonly blockReads = new Map<number, Promise<{ record: BlockRecord, nodeSeq: number } | null>>()
   private interruption: MeshledgerError | null = null
   private _mode: LedgerMode | null = null
-  private syncStorage: (() => Promise<void>) | null = null
+  private wal: WalSync | null = null
   private pairing: PairingMember | null = null
-  private quarantined = false
-  private checkingSelf: Promise<void> | null = null
   private keyMissing: MeshledgerError | null = null
   private boot: Hypercore | null = null
 
@@ -144,9 +142,9 @@ export class LedgerCore extends ReadyResource {
 
   protected override async _open (): Promise<void> {
     const { storage, key = null, ackInterval = DEFAULT_ACK_INTERVAL, cacheSize = DEFAULT_CACHE_SIZE } = this.options
-    const { store, sync } = await openStore(storage, cacheSize)
+    const { store, wal } = await openStore(storage, cacheSize)
     this.store = store
-    this.syncStorage = this.options.durable === true ? sync : null
+    this.wal = this.options.durable === true ? wal : null
 
     try {
       const existing = await storedLedgerKey(store)
@@ -181,8 +179,7 @@ export class LedgerCore extends ReadyResource {
       await base.ready()
 
       this.feed = new ViewFeed(base.view)
-      // Autobase can leave a writer idle whose new blocks arrived through another session: tell it.
-      this.tracker = new WriterTracker(store, base.view, (key, length) => { if (!key.equals(base.local.key)) base.hintWakeup({ key, length }) }, () => this.network?.enforce())
+      this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce())
       await this.tracker.refresh()
       if (this._mode === 'created' && base.local.length === 0) {
         // The genesis op: the creator records itself as the first indexer.
@@ -261,7 +258,7 @@ export class LedgerCore extends ReadyResource {
       // from a writer is accepted whole (held, if this device is quarantined); it is final once
       // the view is signed to its end.
       const core = base.view.core
-      if (this.quarantined) entry.status = 'held'
+      if (this.tracker?.quarantined === true) entry.status = 'held'
       else if (core.signedLength >= core.length) entry.status = 'confirmed'
       return entry
     }
@@ -312,9 +309,12 @@ export class LedgerCore extends ReadyResource {
     const base = this.opened$()
     const addr = parseId(id)
     let expired = false
-    const timer = timeout > 0
-      ? setTimeout(() => { expired = true; this.emit('confirm-timeout') }, timeout)
-      : setInterval(() => {}, 1 << 30) // keep the process alive: autobase's ack timer is unref'd
+    let timer: NodeJS.Timeout | undefined
+    const expiry = new Promise<void>((resolve) => {
+      timer = timeout > 0
+        ? setTimeout(() => { expired = true; resolve() }, timeout)
+        : setInterval(() => {}, 1 << 30) // keep the process alive: autobase's ack timer is unref'd
+    })
     try {
       while (true) {
         const entry = await this.read(base, addr)
@@ -324,7 +324,7 @@ export class LedgerCore extends ReadyResource {
         }
         if (this.closing !== null) throw MeshledgerError.ledgerClosed()
         if (expired) throw MeshledgerError.timeout(`${id} was not confirmed within ${timeout} ms`)
-        await this.nextChange(base)
+        await this.nextChange(base, expiry)
       }
     } finally {
       clearTimeout(timer)
@@ -387,7 +387,6 @@ export class LedgerCore extends ReadyResource {
   async update (): Promise<void> {
     const base = this.opened$()
     if (this.keyMissing !== null) throw this.keyMissing
-    this.tracker?.hintAll()
     await base.update()
     await this.tracker?.refresh()
   }
@@ -424,7 +423,7 @@ export class LedgerCore extends ReadyResource {
     if (this.interruption !== null) throw this.interruption
     const length = await base.append(block)
     // Durable mode: the group commit ends in one WAL fsync, before any caller hears back.
-    if (this.syncStorage !== null) await this.syncStorage()
+    if (this.wal !== null) await this.wal.sync()
     return length - 1
   }
 
@@ -467,29 +466,23 @@ export class LedgerCore extends ReadyResource {
     listener()
   }
 
-  private nextChange (base: Autobase<Hyperbee>): Promise<void> {
+  /** Resolves at the next view change, on close, or when `stop` resolves. */
+  private nextChange (base: Autobase<Hyperbee>, stop: Promise<void>): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         base.off('update', done)
         base.view.core.off('append', done)
         this.off('close', done)
-        this.off('confirm-timeout', done)
         resolve()
       }
       base.on('update', done)
       base.view.core.on('append', done)
       this.on('close', done)
-      this.on('confirm-timeout', done)
+      stop.then(done, done)
     })
   }
 
   private updated (): void {
-    const base = this.base
-    if (base !== null && this.checkingSelf === null) {
-      this.checkingSelf = memberRecord(base.view, base.local.key)
-        .then((me) => { this.quarantined = me?.quarantined !== undefined && me.removedAt === undefined }, safetyCatch)
-        .finally(() => { this.checkingSelf = null })
-    }
     this.feed?.poke()
     this.tracker?.refresh().catch(safetyCatch)
     if (this.isIndexer && this.executing === null) {
@@ -508,7 +501,6 @@ export class LedgerCore extends ReadyResource {
   private async teardown (): Promise<void> {
     for (const w of [...this.watchers]) await w.return()
     await this.executing
-    await this.checkingSelf
     await this.feed?.idle()
     const steps: Array<() => Promise<void> | undefined> = [
       () => this.pairing?.close(),
@@ -517,6 +509,7 @@ export class LedgerCore extends ReadyResource {
       () => this.tracker?.close(),
       () => this.boot?.close(),
       () => this.base?.close(),
+      () => this.wal?.close(),
       () => this.store?.close()
     ]
     let first: unknown = null

@@ -1,7 +1,7 @@
 /**
  * A device's storage folder: one Corestore on RocksDB with bounded memory, locked to one process.
  */
-import { open } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import Corestore from 'corestore'
 import HypercoreStorage from 'hypercore-storage'
@@ -14,12 +14,8 @@ const WRITE_BUFFER_BYTES = 8 * 1024 * 1024
 /** An open store, and a way to make everything written so far survive a power cut. */
 export interface OpenStore {
   store: Corestore
-  /**
-   * fsync RocksDB's write-ahead log. Every write reaches the WAL before it is acknowledged, and
-   * the WAL lives in the OS page cache until synced: a crashed process loses nothing, a power
-   * cut loses what was not synced. One sync per group commit makes acknowledged entries durable.
-   */
-  sync (): Promise<void>
+  /** See {@link WalSync}. */
+  wal: WalSync
 }
 
 /**
@@ -38,17 +34,41 @@ export async function openStore (folder: string, cacheSize: number): Promise<Ope
     }
     throw err
   }
-  return { store, sync: async () => { await syncWal(storage, folder) } }
+  return { store, wal: new WalSync(storage, folder) }
 }
 
-async function syncWal (storage: HypercoreStorage, folder: string): Promise<void> {
-  const wal = await storage.rocks.currentWalFile()
-  // RocksDB reports the WAL by its name under the database folder ('/000004.log').
-  const file = await open(path.join(folder, 'db', path.basename(wal.path)), 'r')
-  try {
-    await file.sync()
-  } finally {
-    await file.close()
+/**
+ * fsync of RocksDB's write-ahead log. Every write reaches the WAL before it is acknowledged, and
+ * the WAL lives in the OS page cache until synced: a crashed process loses nothing, a power cut
+ * loses what was not synced. One sync per group commit makes acknowledged entries durable. The
+ * WAL file stays open between syncs and is reopened when RocksDB moves to a new one.
+ */
+export class WalSync {
+  private readonly storage: HypercoreStorage
+  private readonly folder: string
+  private file: { name: string, handle: FileHandle } | null = null
+
+  constructor (storage: HypercoreStorage, folder: string) {
+    this.storage = storage
+    this.folder = folder
+  }
+
+  /** Make everything written so far durable. */
+  async sync (): Promise<void> {
+    // RocksDB reports the WAL by its name under the database folder ('/000004.log').
+    const name = path.basename((await this.storage.rocks.currentWalFile()).path)
+    if (this.file?.name !== name) {
+      await this.close()
+      this.file = { name, handle: await open(path.join(this.folder, 'db', name), 'r') }
+    }
+    await this.file.handle.sync()
+  }
+
+  /** Close the open WAL file, if any. */
+  async close (): Promise<void> {
+    const file = this.file
+    this.file = null
+    await file?.handle.close()
   }
 }
 

@@ -129,11 +129,6 @@ export function rejectedKey (writer: Buffer, seq: number, offset: number): Buffe
   return key
 }
 
-/** Every rejected-entry marker. */
-export function rejectedRange (): KeyRange {
-  return { gte: Buffer.from([REJECTED]), lt: Buffer.from([REJECTED + 1]) }
-}
-
 /** Key of a member record. */
 export function memberKey (key: Buffer): Buffer {
   return Buffer.concat([Buffer.from([MEMBER]), key])

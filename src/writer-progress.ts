@@ -8,6 +8,7 @@ import type Hypercore from 'hypercore'
 import type Hyperbee from 'hyperbee'
 import safetyCatch from 'safety-catch'
 import { encodeKey, type DeviceKey } from './keys.js'
+import type { MemberRecord } from './semantics/membership.js'
 import { memberRange } from './view-layout.js'
 
 /** Sync progress of one writer's log. */
@@ -25,29 +26,26 @@ export interface WriterProgress {
 export class WriterTracker {
   private readonly store: Corestore
   private readonly view: Hyperbee
-  private readonly grew: (key: Buffer, length: number) => void
+  private readonly self: Buffer
   private readonly onrefused: () => void
   private readonly cores = new Map<string, Hypercore>()
   private refreshing: Promise<void> | null = null
   /** Swarm keys (hex) of removed members, as of the last refresh. */
   refused = new Set<string>()
+  /** Whether this device is quarantined, as of the last refresh. */
+  quarantined = false
   private again = false
   private closed = false
 
   /**
-   * `grew` hears of every member log that gets longer here; `onrefused` of every change in the
-   * set of removed members' swarm keys.
+   * `self` is this device's key (its own quarantine is read from the same scan); `onrefused`
+   * hears of every change in the set of removed members' swarm keys.
    */
-  constructor (store: Corestore, view: Hyperbee, grew: (key: Buffer, length: number) => void, onrefused: () => void = () => {}) {
+  constructor (store: Corestore, view: Hyperbee, self: Buffer, onrefused: () => void) {
     this.store = store
     this.view = view
-    this.grew = grew
+    this.self = self
     this.onrefused = onrefused
-  }
-
-  /** Report every member log to `grew` now, with length -1: "look at it, whatever you think it holds". */
-  hintAll (): void {
-    for (const core of this.cores.values()) if (core.opened && !core.closed) this.grew(core.key, -1)
   }
 
   /** The local session on a member's log, if it is a known member. */
@@ -94,11 +92,13 @@ export class WriterTracker {
 
   private async scan (): Promise<void> {
     const refused = new Set<string>()
+    let quarantined = false
     for await (const node of this.view.createReadStream(memberRange())) {
       if (this.closed) return
-      const record = JSON.parse(node.value.toString()) as { removedAt?: string, swarmKey?: string }
+      const record = JSON.parse(node.value.toString()) as MemberRecord
       if (record.removedAt !== undefined && record.swarmKey !== undefined) refused.add(record.swarmKey)
       const key = node.key.subarray(1)
+      if (key.equals(this.self)) quarantined = record.quarantined !== undefined && record.removedAt === undefined
       const id = key.toString('hex')
       if (this.cores.has(id)) continue
       const core = this.store.get({ key }) // active: replicated with every peer, whatever autobase is doing
@@ -107,8 +107,8 @@ export class WriterTracker {
       // A ledger device keeps every member's whole log (audits and proofs need them), and a live
       // download also re-requests blocks whose request died with a dropped connection.
       core.download({ start: 0, end: -1 })
-      core.on('append', () => this.grew(core.key, core.length))
     }
+    this.quarantined = quarantined
     const changed = refused.size !== this.refused.size || [...refused].some((k) => !this.refused.has(k))
     this.refused = refused
     if (changed) this.onrefused()

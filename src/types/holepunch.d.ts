@@ -180,7 +180,6 @@ declare module 'autobase' {
     heads(): Array<{ key: Buffer; length: number }>
     replicate(isInitiatorOrStream: boolean | unknown, opts?: Record<string, unknown>): NodeJS.ReadWriteStream
     waitForWritable(): Promise<void>
-    hintWakeup(hints: { key: Buffer; length: number } | Array<{ key: Buffer; length: number }>): void
   }
   export = Autobase
 }
