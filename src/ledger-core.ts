@@ -28,7 +28,7 @@ import { blockKey, memberRange } from './view-layout.js'
 import { Watcher, type WatchFilter } from './watcher.js'
 import { WriterTracker } from './writer-progress.js'
 
-/** Default ack interval: confirms a write in under a second with three indexers on a LAN. */
+/** Default ack interval (ms): how soon indexers acknowledge new data so it can become final. */
 export const DEFAULT_ACK_INTERVAL = 200
 
 /**
