@@ -77,6 +77,9 @@ test('removal: later appends fail locally and forced ones are never applied', as
   const marker = await a.append({ type: 'note', data: 'after the forced block' })
   await until([c], async () => (await c.get(marker.id)) !== null)
   await until([a, c], async () => (await a.hash()) === (await c.hash()))
+  // The forced block did reach a (the writer's log is fully replicated): it is there, not applied.
+  await until([a], async () => { await a.update(); return (a.stats.writers.find((w) => w.key === b.deviceKey)?.length ?? 0) > seq })
+  t.pass('the forced block is in b\'s log on a')
   t.is((await a.get(before.id))?.status === 'rejected', false, 'entries before removal stay')
   t.is((await c.get(before.id))?.status === 'rejected', false)
   for (const peer of [a, c]) {

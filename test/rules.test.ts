@@ -122,5 +122,8 @@ test('a rule marked confirmed acts only once its trigger is final', async (t) =>
   await until([op], async () => ((await op.asset('tank'))?.flags.length ?? 0) === 1)
   const flag = (await op.asset('tank'))?.flags[0]
   t.is(flag?.rule, 'final-flag')
-  t.is(flag?.trigger, reading.id, 'the effect names the trigger, executed after it was final')
+  t.is(flag?.trigger, reading.id, 'the effect names the trigger')
+  const executed = []
+  for await (const e of op.query({ type: 'rule.execute' })) executed.push(e.data)
+  t.alike(executed, [{ rule: 'final-flag', trigger: reading.id }], 'it ran through rule.execute, appended once the trigger was final')
 })
