@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'INVITE_REJECTED'
   | 'INVITE_TIMEOUT'
   | 'ENCRYPTION_KEY_REQUIRED'
+  | 'INVALID_RECEIPT'
+  | 'NOT_PROVABLE'
 
 /** An error with a stable `code`, raised for bad input, bad state or refused operations. */
 export class MeshledgerError extends Error {
@@ -49,6 +51,16 @@ export class MeshledgerError extends Error {
 
   static invalidKey (message: string): MeshledgerError {
     return new MeshledgerError('INVALID_KEY', message)
+  }
+
+  /** A receipt that does not prove what it claims (altered, wrong key, another ledger). */
+  static invalidReceipt (message: string): MeshledgerError {
+    return new MeshledgerError('INVALID_RECEIPT', message)
+  }
+
+  /** An entry no receipt can be made for (rejected, held, or its block is not held here). */
+  static notProvable (message: string): MeshledgerError {
+    return new MeshledgerError('NOT_PROVABLE', message)
   }
 
   static invalidId (message: string): MeshledgerError {

@@ -4,6 +4,7 @@
  * once per batch, not once per entry. Each caller awaits only its own position.
  */
 import { MAX_BATCH_ENTRIES, MAX_BLOCK_BYTES, encodeBlock, isSystemType, type WireOp } from './ops.js'
+import type { Sealer } from './seal.js'
 
 /** Where a committed op landed: its block in the writer's log and its place in that block. */
 export interface Committed {
@@ -28,6 +29,7 @@ interface Waiting {
 /** Batches ops into blocks, one block in flight at a time. */
 export class GroupCommit {
   private readonly write: WriteBlock
+  private readonly sealer: () => Sealer | undefined
   private queue: Waiting[] = []
   private flushing: Promise<void> | null = null
 
@@ -36,8 +38,10 @@ export class GroupCommit {
   /** Ops written so far. */
   ops = 0
 
-  constructor (write: WriteBlock) {
+  /** `sealer` gives the writer's sealer once its key pair is known (blocks are sealed from then on). */
+  constructor (write: WriteBlock, sealer: () => Sealer | undefined = () => undefined) {
     this.write = write
+    this.sealer = sealer
   }
 
   /** Number of ops waiting for the next block. */
@@ -79,7 +83,7 @@ export class GroupCommit {
     }
     const batch = this.queue.splice(0, count)
     try {
-      const block = encodeBlock(batch.map((w) => w.op))
+      const block = encodeBlock(batch.map((w) => w.op), this.sealer())
       const seq = await this.write(block.bytes)
       this.blocks++
       this.ops += batch.length

@@ -15,6 +15,9 @@ import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry, type Ent
 import { formatId, parseId, type EntryAddress } from './entry-id.js'
 import { MeshledgerError } from './errors.js'
 import { GroupCommit } from './group-commit.js'
+import { createSealer, type Sealer } from './seal.js'
+import { makeReceipt, type ProofOptions } from './proof.js'
+import type { Receipt } from './receipt.js'
 import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput, type LedgerKey } from './keys.js'
 import { Network, type NetworkOptions, type PeerInfo } from './network.js'
 import { checkOp, isSystemType, type EntryInput, type Role, type WireOp } from './ops.js'
@@ -65,6 +68,7 @@ export class LedgerCore extends ReadyResource {
   private pairing: PairingMember | null = null
   private keyMissing: MeshledgerError | null = null
   private boot: Hypercore | null = null
+  private sealer: Sealer | undefined = undefined
 
   constructor (options: LedgerOptions) {
     super()
@@ -76,7 +80,7 @@ export class LedgerCore extends ReadyResource {
     }
     if (options.key !== undefined && options.key !== null) decodeKey(options.key, 'key')
     this.options = options
-    this.commits = new GroupCommit((block) => this.writeBlock(block))
+    this.commits = new GroupCommit((block) => this.writeBlock(block), () => this.sealer)
   }
 
   /** The ledger's key (z32): share it so other devices can replicate. */
@@ -177,6 +181,8 @@ export class LedgerCore extends ReadyResource {
       base.on('warning', (w: unknown) => this.emit('warning', w))
       base.on('error', (err: unknown) => this.emit('warning', err))
       await base.ready()
+      const secretKey = base.local.keyPair?.secretKey ?? null
+      if (secretKey !== null) this.sealer = createSealer(base.key, base.local.key, secretKey)
 
       this.feed = new ViewFeed(base.view)
       this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce())
@@ -272,6 +278,16 @@ export class LedgerCore extends ReadyResource {
     const block = await read
     if (block === null) return { ...entry, status: 'pending' }
     return entryOfBlock(base.local.key, seq, offset, block.record, block.nodeSeq, base.view.core.signedLength) ?? entry
+  }
+
+  /**
+   * A receipt for entry `id`: a self-contained JSON proof anyone can check offline with
+   * `verifyReceipt()`, without the ledger's encryption key (see receipt.ts for what it proves).
+   * `NOT_PROVABLE` for rejected or held entries.
+   */
+  async proof (id: string, opts: ProofOptions = {}): Promise<Receipt> {
+    const base = this.usable$()
+    return makeReceipt({ store: this.store as Corestore, base }, id, opts)
   }
 
   /** Make `key` a member: `writer` (default) or `indexer`. Only indexers may. */

@@ -11,6 +11,7 @@
  * Validation here is pure and shared: the local append path turns a failure into a coded error
  * (nothing appended); apply turns the same failure into a recorded rejection.
  */
+import type { Sealer } from './seal.js'
 import { handlerOf, isReserved, protocolOf } from './semantics/registry.js'
 
 /** The protocol this code understands: 1 = entries and membership; 2 = accounts, assets, telemetry, rules. */
@@ -43,10 +44,11 @@ export interface WireOp {
   d: unknown
 }
 
-/** One block as it travels in a writer's log. */
+/** One block as it travels in a writer's log; `z` is the writer's seal over the ops (see seal.ts). */
 export interface WireBlock {
   p: number
   o: WireOp[]
+  z?: string
 }
 
 /** Why an op was refused: a code and a sentence. */
@@ -114,11 +116,18 @@ export function checkOp (op: WireOp, protocol = PROTOCOL_VERSION): { json: strin
   return { json }
 }
 
-/** Encode a block for the log, stamped with the lowest protocol that gives every op its meaning. */
-export function encodeBlock (ops: WireOp[]): { bytes: Buffer, protocol: number } {
+/**
+ * Encode a block for the log, stamped with the lowest protocol that gives every op its meaning,
+ * and sealed when a sealer is given. Each op is encoded once: the seal signs exactly the JSON
+ * that goes into the block. Apply ignores the seal (older peers never saw one), so sealing does
+ * not change what the ledger says.
+ */
+export function encodeBlock (ops: WireOp[], seal?: Sealer): { bytes: Buffer, protocol: number } {
   let p = 1
   for (const op of ops) p = Math.max(p, protocolOf(op.t))
-  return { bytes: Buffer.from(JSON.stringify({ p, o: ops } satisfies WireBlock)), protocol: p }
+  const entries = ops.map((op) => JSON.stringify({ t: op.t, s: op.s, d: op.d }))
+  const z = seal === undefined ? '' : `,"z":${JSON.stringify(seal(entries))}`
+  return { bytes: Buffer.from(`{"p":${p},"o":[${entries.join(',')}]${z}}`), protocol: p }
 }
 
 /**
@@ -139,7 +148,8 @@ export function decodeBlock (value: Buffer): WireBlock | Refusal {
   if (!Array.isArray(o) || o.length === 0 || o.length > MAX_BATCH_ENTRIES) {
     return refuse('MALFORMED_BLOCK', `block holds 1-${MAX_BATCH_ENTRIES} ops`)
   }
-  return { p: p as number, o: o as WireOp[] }
+  const { z } = block as { z?: unknown }
+  return typeof z === 'string' ? { p: p as number, o: o as WireOp[], z } : { p: p as number, o: o as WireOp[] }
 }
 
 function refuse (code: RejectionCode, reason: string): Refusal {

@@ -12,14 +12,12 @@ declare module 'hypercore' {
       remoteLength: number
       remoteContiguousLength: number
     }
-    interface ProofRequest {
-      block?: { index: number; nodes: number }
-      upgrade?: { start: number; length: number }
-    }
   }
 
   class Hypercore extends EventEmitter {
     constructor(storage: unknown, key?: Buffer | null, opts?: Record<string, unknown>)
+    /** The key a manifest hashes to. */
+    static key(manifest: unknown): Buffer
     readonly key: Buffer
     readonly discoveryKey: Buffer
     readonly length: number
@@ -30,10 +28,18 @@ declare module 'hypercore' {
     readonly opened: boolean
     readonly closed: boolean
     readonly peers: Hypercore.Peer[]
+    /** Present on writable sessions: the signer's key pair. */
+    readonly keyPair: { publicKey: Buffer; secretKey: Buffer | null } | null
+    readonly manifest: import('hypercore/lib/messages.js').Manifest | null
     ready(): Promise<void>
     close(): Promise<void>
     get(index: number, opts?: { wait?: boolean; timeout?: number; valueEncoding?: unknown }): Promise<Buffer | null>
     has(index: number): Promise<boolean>
+    proof(opts: {
+      hash?: { index: number; nodes: number }
+      block?: { index: number; nodes: number }
+      upgrade?: { start: number; length: number }
+    }): Promise<Omit<import('hypercore/lib/messages.js').DataMessage, 'request' | 'manifest'>>
     append(blocks: Buffer | Buffer[]): Promise<{ length: number; byteLength: number }>
     update(opts?: { wait?: boolean }): Promise<boolean>
     treeHash(length?: number): Promise<Buffer>
@@ -157,6 +163,8 @@ declare module 'autobase' {
     constructor(store: Corestore, bootstrap: Buffer | null, handlers: Autobase.Handlers<V>)
     static getLocalKey(store: Corestore): Promise<Buffer>
     static isAutobase(core: Hypercore): Promise<boolean>
+    /** Decode (and decrypt, given the key) one raw block of a writer's log into the value appended. */
+    static decodeValue(value: Buffer, opts: { autobase: Buffer; encryptionKey: Buffer | null; key: Buffer; manifest: unknown; index: number }): Promise<Buffer>
     readonly key: Buffer
     readonly discoveryKey: Buffer
     readonly local: Hypercore

@@ -1,0 +1,85 @@
+/**
+ * Narrow ambient declarations for the hashing, signing and proof-checking parts of hypercore that
+ * receipts use. Proof objects are passed through untouched (`unknown`) except for the fields read.
+ */
+
+declare module 'hypercore-crypto' {
+  const crypto: {
+    hash(data: Buffer | Buffer[]): Buffer
+    sign(message: Buffer, secretKey: Buffer): Buffer
+    verify(message: Buffer, signature: Buffer, publicKey: Buffer): boolean
+  }
+  export = crypto
+}
+
+declare module 'compact-encoding' {
+  namespace c {
+    interface Encoding<T> {
+      preencode(state: unknown, value: T): void
+      encode(state: unknown, value: T): void
+      decode(state: unknown): T
+    }
+  }
+  const c: {
+    encode<T>(encoding: c.Encoding<T>, value: T): Buffer
+    decode<T>(encoding: c.Encoding<T>, buffer: Buffer): T
+  }
+  export = c
+}
+
+declare module 'hypercore/lib/messages.js' {
+  import type c from 'compact-encoding'
+  namespace messages {
+    interface TreeNode { index: number; size: number; hash: Buffer }
+    interface Manifest {
+      version: number
+      quorum: number
+      signers: Array<{ signature: string; namespace: Buffer; publicKey: Buffer }>
+      prologue: { hash: Buffer; length: number } | null
+      [k: string]: unknown
+    }
+    /** A hypercore data message: a Merkle proof, optionally with the block and the manifest. */
+    interface DataMessage {
+      request: number
+      fork: number
+      block: { index: number; value: Buffer; nodes: TreeNode[] } | null
+      hash: { index: number; nodes: TreeNode[] } | null
+      seek: unknown
+      upgrade: { start: number; length: number; nodes: TreeNode[]; additionalNodes: TreeNode[]; signature: Buffer } | null
+      manifest: Manifest | null
+    }
+  }
+  const messages: { wire: { data: c.Encoding<messages.DataMessage> } }
+  export = messages
+}
+
+declare module 'hypercore/lib/merkle-tree.js' {
+  namespace tree {
+    /** The verified result of a proof: its length, roots and signature. */
+    interface TreeBatch {
+      length: number
+      roots: Array<{ index: number; hash: Buffer }>
+      nodes: Array<{ index: number; hash: Buffer }>
+      signature: Buffer | null
+      hash(): Buffer
+    }
+  }
+  const tree: {
+    MerkleTree: {
+      verifyFullyRemote(session: unknown, proof: unknown): tree.TreeBatch
+      /** A stored tree node of a session's core, or null. */
+      get(session: unknown, index: number): Promise<import('hypercore/lib/messages.js').TreeNode | null>
+    }
+  }
+  export = tree
+}
+
+declare module 'hypercore/lib/verifier.js' {
+  class Verifier {
+    constructor(key: Buffer, manifest: unknown, opts?: Record<string, unknown>)
+    verify(batch: unknown, signature: Buffer | null): boolean
+    static isValidManifest(key: Buffer, manifest: unknown): boolean
+    static createManifest(manifest: unknown): unknown
+  }
+  export = Verifier
+}

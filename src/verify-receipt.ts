@@ -1,0 +1,222 @@
+/**
+ * Checking a receipt with no storage and no network: pure computation over the receipt's bytes,
+ * using hypercore's own Merkle and signature checks. Any altered byte, a key that is not the one
+ * the manifest hashes to, or a receipt of another ledger fails with `INVALID_RECEIPT` and a reason.
+ */
+import Autobase from 'autobase'
+import c from 'compact-encoding'
+import Hypercore from 'hypercore'
+import treeModule from 'hypercore/lib/merkle-tree.js'
+import messages from 'hypercore/lib/messages.js'
+import Verifier from 'hypercore/lib/verifier.js'
+import { parseId } from './entry-id.js'
+import { MeshledgerError } from './errors.js'
+import { decodeKey, encodeKey, type KeyInput } from './keys.js'
+import { decodeBlock } from './ops.js'
+import { RECEIPT_FORMAT, type Receipt, type VerifiedReceipt } from './receipt.js'
+import { checkSeal, entryHash, rootOfPath } from './seal.js'
+
+/** Options of {@link verifyReceipt}. */
+export interface VerifyReceiptOptions {
+  /** Require the receipt to be of this ledger. */
+  ledger?: KeyInput
+  /** With it, a receipt that carries its block is also decrypted and checked against the entry. */
+  encryptionKey?: KeyInput
+}
+
+/** A proof checked against its key: what was signed, and the block or leaf it proves. */
+interface CheckedProof {
+  message: messages.DataMessage
+  manifest: messages.Manifest
+  length: number
+}
+
+/**
+ * Check a receipt (the object, or its JSON text) offline. Resolves with what it proves; rejects
+ * with `INVALID_RECEIPT` naming the first thing that does not hold.
+ */
+export async function verifyReceipt (input: unknown, opts: VerifyReceiptOptions = {}): Promise<VerifiedReceipt> {
+  const r = parseReceipt(input)
+  const ledgerKey = key(r.ledger, 'ledger')
+  if (opts.ledger !== undefined && !decodeKey(opts.ledger, 'ledger').equals(ledgerKey)) {
+    throw invalid(`the receipt is of ledger ${r.ledger}, not ${encodeKey(decodeKey(opts.ledger))}`)
+  }
+  let addr
+  try {
+    addr = parseId(r.id)
+  } catch {
+    throw invalid('the entry id is malformed')
+  }
+  const { writer, seq, offset } = addr
+
+  const log = checkProof(writer, r.log, 'writer log')
+  if (log.manifest.signers.length !== 1 || log.manifest.quorum !== 1) throw invalid('the writer log is not signed by one device')
+  if (log.length <= seq) throw invalid(`the writer log proof is signed at length ${log.length}, before block ${seq}`)
+  const proved = log.message.block ?? log.message.hash
+  if (proved === null || proved.index !== (log.message.block !== null ? seq : 2 * seq)) throw invalid(`the writer log proof is not of block ${seq}`)
+
+  const op = parseEntry(r.entry)
+  let sealed = false
+  if (r.seal !== null) {
+    const path = r.seal.path.map((h) => Buffer.from(h, 'base64'))
+    const root = rootOfPath(entryHash(r.entry), offset, r.seal.count, path)
+    if (root === null || path.some((h) => h.byteLength !== 32)) throw invalid('the entry path does not fit its block')
+    if (!checkSeal(ledgerKey, writer, log.manifest.signers[0].publicKey, r.seal.count, root, r.seal.signature)) {
+      throw invalid('the writer\'s seal does not sign this entry for this ledger')
+    }
+    sealed = true
+  }
+  const blockChecked = log.message.block !== null && await checkBlock(log.message.block.value, r, ledgerKey, writer, seq, offset, log.manifest, opts)
+  if (!sealed && !blockChecked) {
+    throw invalid('the entry is not sealed and its block could not be read: give the encryption key and a receipt made with the block')
+  }
+
+  let view: VerifiedReceipt['view'] = null
+  if (r.view !== null) {
+    const viewKey = manifestKey(r.view.proof)
+    const checked = checkProof(viewKey, r.view.proof, 'view')
+    const hash = checked.message.hash
+    if (hash === null || hash.index !== 2 * r.view.index) throw invalid(`the view proof is not of index ${r.view.index}`)
+    if (checked.length <= r.view.index) throw invalid('the view is not signed up to the entry')
+    view = {
+      key: encodeKey(viewKey),
+      index: r.view.index,
+      length: checked.length,
+      quorum: checked.manifest.quorum,
+      signers: checked.manifest.signers.map((s) => s.publicKey.toString('hex'))
+    }
+  }
+
+  return {
+    ledger: r.ledger,
+    id: r.id,
+    writer: encodeKey(writer),
+    seq,
+    offset,
+    type: op.t,
+    timestamp: op.s,
+    data: op.d ?? null,
+    sealed,
+    blockChecked,
+    logLength: log.length,
+    confirmed: view !== null,
+    view,
+    rules: r.rules
+  }
+}
+
+function checkProof (coreKey: Buffer, encoded: string, what: string): CheckedProof {
+  let message: messages.DataMessage
+  try {
+    message = c.decode(messages.wire.data, Buffer.from(encoded, 'base64'))
+  } catch {
+    throw invalid(`the ${what} proof does not decode`)
+  }
+  const { manifest, upgrade } = message
+  if (manifest === null || upgrade === null || upgrade.start !== 0) throw invalid(`the ${what} proof has no manifest or signed length`)
+  let ok = false
+  let length = 0
+  try {
+    if (!Verifier.isValidManifest(coreKey, manifest)) throw invalid(`the ${what} manifest is not the one its key names`)
+    // The signed roots, then the block's path up to one of them (checked apart: hypercore makes
+    // the two proofs apart, as combined proofs fail on cores with a prologue).
+    const session = (): unknown => ({ fork: 0, roots: [], length: 0, signature: null, ancestors: 0, byteLength: 0, prologue: manifest.prologue, storage: null })
+    const signed = treeModule.MerkleTree.verifyFullyRemote(session(), { ...message, block: null, hash: null })
+    const path = treeModule.MerkleTree.verifyFullyRemote(session(), { ...message, upgrade: null })
+    const root = path.nodes[path.nodes.length - 1]
+    ok = new Verifier(coreKey, Verifier.createManifest(manifest)).verify(signed, signed.signature) &&
+      root !== undefined && signed.roots.some((r) => r.index === root.index && r.hash.equals(root.hash))
+    length = signed.length
+  } catch (err) {
+    if (err instanceof MeshledgerError) throw err
+    ok = false
+  }
+  if (!ok) throw invalid(`the ${what} proof is not signed by its key`)
+  return { message, manifest, length }
+}
+
+/** The key a proof's manifest hashes to (the view core's key is not otherwise in the receipt). */
+function manifestKey (encoded: string): Buffer {
+  try {
+    const { manifest } = c.decode(messages.wire.data, Buffer.from(encoded, 'base64'))
+    if (manifest === null) throw new Error('no manifest')
+    return Hypercore.key(manifest)
+  } catch {
+    throw invalid('the view proof does not decode')
+  }
+}
+
+/** Decrypt (or read) the proved block and check the entry is in it, as sealed. */
+async function checkBlock (
+  raw: Buffer, r: Receipt, ledgerKey: Buffer, writer: Buffer, seq: number, offset: number, manifest: messages.Manifest, opts: VerifyReceiptOptions
+): Promise<boolean> {
+  let value: Buffer
+  try {
+    const encryptionKey = opts.encryptionKey === undefined ? null : decodeKey(opts.encryptionKey, 'encryptionKey')
+    value = await Autobase.decodeValue(Buffer.from(raw), { autobase: ledgerKey, encryptionKey, key: writer, manifest, index: seq })
+  } catch {
+    return false
+  }
+  const block = decodeBlock(value)
+  if ('code' in block) return false // encrypted, and no (or the wrong) key
+  const op = block.o[offset]
+  if (op === undefined || JSON.stringify({ t: op.t, s: op.s, d: op.d }) !== r.entry) throw invalid('the block does not hold this entry at its offset')
+  if (r.seal !== null && (block.z !== r.seal.signature || block.o.length !== r.seal.count)) throw invalid('the block\'s seal is not the receipt\'s')
+  return true
+}
+
+function parseReceipt (input: unknown): Receipt {
+  let r: unknown = input
+  if (typeof input === 'string' || Buffer.isBuffer(input)) {
+    try {
+      r = JSON.parse(input.toString())
+    } catch {
+      throw invalid('not JSON')
+    }
+  }
+  if (typeof r !== 'object' || r === null) throw invalid('not an object')
+  const o = r as Record<string, unknown>
+  if (o.format !== RECEIPT_FORMAT) throw invalid(`format is not ${RECEIPT_FORMAT}`)
+  if (typeof o.ledger !== 'string' || typeof o.id !== 'string' || typeof o.entry !== 'string' || typeof o.log !== 'string') {
+    throw invalid('ledger, id, entry and log are strings')
+  }
+  const seal = o.seal as Receipt['seal'] | undefined
+  if (seal !== null && (typeof seal !== 'object' || seal === undefined || !Number.isSafeInteger(seal.count) ||
+    !Array.isArray(seal.path) || !seal.path.every((h) => typeof h === 'string') || typeof seal.signature !== 'string')) {
+    throw invalid('seal is { count, path, signature } or null')
+  }
+  const view = o.view as Receipt['view'] | undefined
+  if (view !== null && (typeof view !== 'object' || view === undefined || !Number.isSafeInteger(view.index) || typeof view.proof !== 'string')) {
+    throw invalid('view is { index, proof } or null')
+  }
+  const rules = o.rules as Receipt['rules'] | undefined
+  if (typeof rules !== 'object' || rules === null || !Number.isSafeInteger(rules.version) || (rules.last !== null && typeof rules.last !== 'string')) {
+    throw invalid('rules is { version, last }')
+  }
+  return o as unknown as Receipt
+}
+
+function parseEntry (entry: string): { t: string, s: number, d?: unknown } {
+  let op: unknown
+  try {
+    op = JSON.parse(entry)
+  } catch {
+    throw invalid('the entry is not JSON')
+  }
+  const { t, s } = (op ?? {}) as { t?: unknown, s?: unknown }
+  if (typeof t !== 'string' || !Number.isSafeInteger(s)) throw invalid('the entry has no type or time')
+  return op as { t: string, s: number, d?: unknown }
+}
+
+function key (value: string, what: string): Buffer {
+  try {
+    return decodeKey(value, what)
+  } catch {
+    throw invalid(`the ${what} key is malformed`)
+  }
+}
+
+function invalid (reason: string): MeshledgerError {
+  return MeshledgerError.invalidReceipt(reason)
+}
+
