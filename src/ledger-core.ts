@@ -287,7 +287,9 @@ export class LedgerCore extends ReadyResource {
    */
   async proof (id: string, opts: ProofOptions = {}): Promise<Receipt> {
     const base = this.usable$()
-    return makeReceipt({ store: this.store as Corestore, base }, id, opts)
+    const keyPair = base.local.keyPair
+    if (keyPair?.secretKey == null) throw MeshledgerError.notProvable('this device has no signing key to issue receipts with')
+    return makeReceipt({ store: this.store as Corestore, base, keyPair: { publicKey: keyPair.publicKey, secretKey: keyPair.secretKey } }, id, opts)
   }
 
   /** Make `key` a member: `writer` (default) or `indexer`. Only indexers may. */

@@ -5,6 +5,7 @@
  */
 import Autobase from 'autobase'
 import c from 'compact-encoding'
+import crypto from 'hypercore-crypto'
 import type Corestore from 'corestore'
 import type Hyperbee from 'hyperbee'
 import type Hypercore from 'hypercore'
@@ -16,7 +17,7 @@ import { MeshledgerError } from './errors.js'
 import { encodeKey, type LedgerKey } from './keys.js'
 import { decodeBlock } from './ops.js'
 import { queryEntries } from './query.js'
-import { RECEIPT_FORMAT, type Receipt } from './receipt.js'
+import { RECEIPT_FORMAT, receiptBody, type Receipt } from './receipt.js'
 import { entryHash, entryPath } from './seal.js'
 import { blockKey } from './view-layout.js'
 
@@ -24,6 +25,8 @@ import { blockKey } from './view-layout.js'
 export interface ProofSource {
   store: Corestore
   base: Autobase<Hyperbee>
+  /** This device's signing key pair: it signs the receipts it issues. */
+  keyPair: { publicKey: Buffer, secretKey: Buffer }
 }
 
 /** Options of `ledger.proof()`. */
@@ -35,7 +38,7 @@ export interface ProofOptions {
 const RULE_TYPES = ['rule.add', 'rule.remove']
 
 /** Build the receipt of entry `id`; `NOT_FOUND` if unknown, `NOT_PROVABLE` if rejected, held or not applied. */
-export async function makeReceipt ({ store, base }: ProofSource, id: string, opts: ProofOptions = {}): Promise<Receipt> {
+export async function makeReceipt ({ store, base, keyPair }: ProofSource, id: string, opts: ProofOptions = {}): Promise<Receipt> {
   const { writer, seq, offset } = parseId(id)
   const view = base.view
   const node = await view.get(blockKey(writer, seq))
@@ -59,7 +62,7 @@ export async function makeReceipt ({ store, base }: ProofSource, id: string, opt
     const withBlock = opts.block === true || !sealed
     const proof = await proveIndex(log, seq, withBlock)
 
-    return {
+    const body: Omit<Receipt, 'issuer'> = {
       format: RECEIPT_FORMAT,
       ledger: encodeKey<LedgerKey>(base.key),
       id: id as EntryId,
@@ -71,6 +74,8 @@ export async function makeReceipt ({ store, base }: ProofSource, id: string, opt
       view: await viewProof(store, base, node.seq),
       rules: await ruleVersion(view, node.seq)
     }
+    const signature = crypto.sign(receiptBody(body), keyPair.secretKey).toString('base64')
+    return { ...body, issuer: { key: keyPair.publicKey.toString('hex'), signature } }
   } finally {
     await log.close()
   }

@@ -10,13 +10,17 @@
  *   writer's log, signed at some length, holds a block at that index;
  * - `view` (confirmed entries): a proof that the indexers' quorum signed a view holding the
  *   block's record at `view.index`;
- * - `rules`: how many rule changes were applied before the entry, and the last one.
+ * - `rules`: how many rule changes were applied before the entry, and the last one;
+ * - `issuer`: the device that made the receipt, and its signature over everything above. The rule
+ *   count is that device's statement (the view that holds it is encrypted); the signature makes any
+ *   change to it, or to any other byte, fail, and names who vouches for it.
  *
  * The Merkle trees of the log and the view cover ciphertext, so without the encryption key the
  * seal is what ties the plaintext entry to its writer; with the key (`verifyReceipt(r, {
  * encryptionKey })`) and a receipt made with `{ block: true }`, the verifier also decrypts the
  * proved block and checks the entry is in it, at its offset.
  */
+import crypto from 'hypercore-crypto'
 import type { EntryId } from './entry-id.js'
 import type { LedgerKey } from './keys.js'
 
@@ -38,6 +42,8 @@ export interface Receipt {
   view: { index: number, proof: string } | null
   /** The rule set in force: rule changes applied before the entry, and the last of them. */
   rules: { version: number, last: EntryId | null }
+  /** The issuing device's signing key (hex) and its signature (base64) over `receiptBody()`. */
+  issuer: { key: string, signature: string }
 }
 
 /** What a receipt proves, once checked by `verifyReceipt`. */
@@ -61,4 +67,12 @@ export interface VerifiedReceipt {
   /** For confirmed entries: the view core, its signers' public keys (hex) and quorum. */
   view: { key: string, index: number, length: number, quorum: number, signers: string[] } | null
   rules: { version: number, last: EntryId | null }
+  /** The signing key (hex) of the device that issued the receipt. */
+  issuer: string
+}
+
+/** The bytes the issuer signs: every field but `issuer`, in a fixed order. */
+export function receiptBody (r: Omit<Receipt, 'issuer'>): Buffer {
+  const { format, ledger, id, entry, seal, log, view, rules } = r
+  return crypto.hash(Buffer.from(JSON.stringify({ format, ledger, id, entry, seal, log, view, rules })))
 }

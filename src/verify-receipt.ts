@@ -6,6 +6,7 @@
 import Autobase from 'autobase'
 import c from 'compact-encoding'
 import Hypercore from 'hypercore'
+import crypto from 'hypercore-crypto'
 import treeModule from 'hypercore/lib/merkle-tree.js'
 import messages from 'hypercore/lib/messages.js'
 import Verifier from 'hypercore/lib/verifier.js'
@@ -13,7 +14,7 @@ import { parseId } from './entry-id.js'
 import { MeshledgerError } from './errors.js'
 import { decodeKey, encodeKey, type KeyInput } from './keys.js'
 import { decodeBlock } from './ops.js'
-import { RECEIPT_FORMAT, type Receipt, type VerifiedReceipt } from './receipt.js'
+import { RECEIPT_FORMAT, receiptBody, type Receipt, type VerifiedReceipt } from './receipt.js'
 import { checkSeal, entryHash, rootOfPath } from './seal.js'
 
 /** Options of {@link verifyReceipt}. */
@@ -48,6 +49,11 @@ export async function verifyReceipt (input: unknown, opts: VerifyReceiptOptions 
     throw invalid('the entry id is malformed')
   }
   const { writer, seq, offset } = addr
+  const issuer = Buffer.from(r.issuer.key, 'hex')
+  const issuerSignature = Buffer.from(r.issuer.signature, 'base64')
+  if (issuer.byteLength !== 32 || issuerSignature.byteLength !== 64 || !crypto.verify(receiptBody(r), issuerSignature, issuer)) {
+    throw invalid('the issuer\'s signature does not cover this receipt')
+  }
 
   const log = checkProof(writer, r.log, 'writer log')
   if (log.manifest.signers.length !== 1 || log.manifest.quorum !== 1) throw invalid('the writer log is not signed by one device')
@@ -101,7 +107,8 @@ export async function verifyReceipt (input: unknown, opts: VerifyReceiptOptions 
     logLength: log.length,
     confirmed: view !== null,
     view,
-    rules: r.rules
+    rules: r.rules,
+    issuer: r.issuer.key
   }
 }
 
@@ -114,6 +121,7 @@ function checkProof (coreKey: Buffer, encoded: string, what: string): CheckedPro
   }
   const { manifest, upgrade } = message
   if (manifest === null || upgrade === null || upgrade.start !== 0) throw invalid(`the ${what} proof has no manifest or signed length`)
+  if (message.request !== 0 || message.seek !== null || (message.block === null) === (message.hash === null)) throw invalid(`the ${what} proof is not of one block`)
   let ok = false
   let length = 0
   try {
@@ -188,6 +196,10 @@ function parseReceipt (input: unknown): Receipt {
   const view = o.view as Receipt['view'] | undefined
   if (view !== null && (typeof view !== 'object' || view === undefined || !Number.isSafeInteger(view.index) || typeof view.proof !== 'string')) {
     throw invalid('view is { index, proof } or null')
+  }
+  const issuer = o.issuer as Receipt['issuer'] | undefined
+  if (typeof issuer !== 'object' || issuer === null || typeof issuer.key !== 'string' || typeof issuer.signature !== 'string') {
+    throw invalid('issuer is { key, signature }')
   }
   const rules = o.rules as Receipt['rules'] | undefined
   if (typeof rules !== 'object' || rules === null || !Number.isSafeInteger(rules.version) || (rules.last !== null && typeof rules.last !== 'string')) {

@@ -95,6 +95,7 @@ export function installRoutes (router: Router, ledger: Ledger, metrics: Metrics)
     if (entry === null) throw MeshledgerError.notFound(`no entry ${req.params.id}`)
     return { body: entry }
   })
+  router.add('GET', '/v1/entries/:id/proof', async (req) => ({ body: await ledger.proof(req.params.id, { block: req.query.get('block') === 'true' }) }))
   router.add('GET', '/v1/entries/:id/status', async (req) => ({ body: { id: req.params.id, status: await ledger.status(req.params.id) } }))
   router.add('GET', '/v1/stream', async (req) => stream(req, ledger))
 
