@@ -114,11 +114,15 @@ export async function verifyReceipt (input: unknown, opts: VerifyReceiptOptions 
 
 function checkProof (coreKey: Buffer, encoded: string, what: string): CheckedProof {
   let message: messages.DataMessage
+  const bytes = Buffer.from(encoded, 'base64')
   try {
-    message = c.decode(messages.wire.data, Buffer.from(encoded, 'base64'))
+    message = c.decode(messages.wire.data, bytes)
   } catch {
     throw invalid(`the ${what} proof does not decode`)
   }
+  // One encoding per proof: bytes the checks below would ignore (trailing data, a patch count
+  // where the manifest allows no patches) must not ride along unnoticed.
+  if (!c.encode(messages.wire.data, message).equals(bytes) || !canonicalSignature(message)) throw invalid(`the ${what} proof is not in canonical form`)
   const { manifest, upgrade } = message
   if (manifest === null || upgrade === null || upgrade.start !== 0) throw invalid(`the ${what} proof has no manifest or signed length`)
   if (message.request !== 0 || message.seek !== null || (message.block === null) === (message.hash === null)) throw invalid(`the ${what} proof is not of one block`)
@@ -133,7 +137,7 @@ function checkProof (coreKey: Buffer, encoded: string, what: string): CheckedPro
     const path = treeModule.MerkleTree.verifyFullyRemote(session(), { ...message, upgrade: null })
     const root = path.nodes[path.nodes.length - 1]
     ok = new Verifier(coreKey, Verifier.createManifest(manifest)).verify(signed, signed.signature) &&
-      root !== undefined && signed.roots.some((r) => r.index === root.index && r.hash.equals(root.hash))
+      root !== undefined && signed.roots.some((r) => r.index === root.index && r.size === root.size && r.hash.equals(root.hash))
     length = signed.length
   } catch (err) {
     if (err instanceof MeshledgerError) throw err
@@ -141,6 +145,16 @@ function checkProof (coreKey: Buffer, encoded: string, what: string): CheckedPro
   }
   if (!ok) throw invalid(`the ${what} proof is not signed by its key`)
   return { message, manifest, length }
+}
+
+function canonicalSignature ({ manifest, upgrade }: messages.DataMessage): boolean {
+  if (manifest === null || upgrade === null || manifest.allowPatch === true) return true
+  try {
+    const { proofs, patch } = c.decode(messages.multiSignature, upgrade.signature)
+    return patch.length === 0 && proofs.every((p) => p.patch === 0)
+  } catch {
+    return false
+  }
 }
 
 /** The key a proof's manifest hashes to (the view core's key is not otherwise in the receipt). */

@@ -6,6 +6,7 @@
 declare module 'hypercore-crypto' {
   const crypto: {
     hash(data: Buffer | Buffer[]): Buffer
+    keyPair(seed?: Buffer): { publicKey: Buffer; secretKey: Buffer }
     sign(message: Buffer, secretKey: Buffer): Buffer
     verify(message: Buffer, signature: Buffer, publicKey: Buffer): boolean
   }
@@ -49,7 +50,10 @@ declare module 'hypercore/lib/messages.js' {
       manifest: Manifest | null
     }
   }
-  const messages: { wire: { data: c.Encoding<messages.DataMessage> } }
+  const messages: {
+    wire: { data: c.Encoding<messages.DataMessage> }
+    multiSignature: c.Encoding<{ proofs: Array<{ signer: number; signature: Buffer; patch: number }>; patch: unknown[] }>
+  }
   export = messages
 }
 
@@ -58,8 +62,8 @@ declare module 'hypercore/lib/merkle-tree.js' {
     /** The verified result of a proof: its length, roots and signature. */
     interface TreeBatch {
       length: number
-      roots: Array<{ index: number; hash: Buffer }>
-      nodes: Array<{ index: number; hash: Buffer }>
+      roots: Array<{ index: number; size: number; hash: Buffer }>
+      nodes: Array<{ index: number; size: number; hash: Buffer }>
       signature: Buffer | null
       hash(): Buffer
     }
