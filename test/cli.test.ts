@@ -219,3 +219,34 @@ function parseCsv (text: string): string[][] {
   if (cell !== '' || row.length > 0) { row.push(cell); rows.push(row) }
   return rows
 }
+
+test('receipts: proof through the daemon, verify-receipt with nothing but the file', async (t) => {
+  const data = await tmp(t)
+  const { url } = await daemon(t, data)
+  const written = await json<{ id: string }>(t, data, ['append', 'inspection', '{"vin":"WVW123","result":"pass"}', '--wait', 'confirmed'])
+  const file = path.join(await tmp(t), 'receipt.json')
+  t.is((await cli(['proof', written.id, '-o', file, '--data', data])).code, 0, 'meshledger proof -o FILE')
+
+  const elsewhere = path.join(await tmp(t), 'no-ledger-here')
+  const checked = await cli(['verify-receipt', file, '--json', '--data', elsewhere])
+  t.is(checked.code, 0, `verify-receipt needs no ledger${checked.code === 0 ? '' : ': ' + checked.stderr}`)
+  const result = JSON.parse(checked.stdout) as { id: string, type: string, confirmed: boolean, data: unknown }
+  t.is(result.id, written.id)
+  t.is(result.confirmed, true)
+  t.alike(result.data, { vin: 'WVW123', result: 'pass' })
+
+  const token = (await readFile(path.join(data, 'api-token'), 'utf8')).trim()
+  const res = await fetch(`${url}/v1/entries/${written.id}/proof`, { headers: { authorization: `Bearer ${token}` } })
+  t.is(res.status, 200, 'GET /v1/entries/:id/proof')
+  const other = path.join(await tmp(t), 'other.json')
+  await writeFile(other, await res.text())
+  t.is((await cli(['verify-receipt', other])).code, 0)
+
+  const altered = (await readFile(file, 'utf8')).replace('WVW123', 'WVW124')
+  await writeFile(file, altered)
+  const refused = await cli(['verify-receipt', file])
+  t.is(refused.code, 4, 'an altered receipt exits 4')
+  t.ok(refused.stderr.includes('INVALID_RECEIPT'), refused.stderr.trim())
+  const wrongLedger = await cli(['verify-receipt', other, '--ledger', written.id.split('.')[0].replace(/^./, (ch) => ch === 'y' ? 'o' : 'y')])
+  t.is(wrongLedger.code, 4, 'a receipt of another ledger than --ledger exits 4')
+})
