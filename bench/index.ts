@@ -15,12 +15,13 @@ import { ingest } from './ingest.js'
 import { latency } from './latency.js'
 import { memory } from './memory.js'
 import { propagation } from './propagation.js'
+import { receipts } from './receipts.js'
 import { semantics } from './semantics.js'
 import { sync } from './sync.js'
 import { peakRss, type Scenario, type Side, type SideResult } from './util.js'
 
 /** Every scenario, in the order they run. */
-export const scenarios: Scenario[] = [ingest, latency, propagation, sync, memory, semantics, daemon]
+export const scenarios: Scenario[] = [ingest, latency, propagation, sync, memory, semantics, receipts, daemon]
 
 /** Longest a child may take to exit by itself after reporting, ms. */
 const EXIT_GRACE_MS = 20_000

@@ -35,6 +35,8 @@ declare module 'hypercore' {
     close(): Promise<void>
     get(index: number, opts?: { wait?: boolean; timeout?: number; valueEncoding?: unknown }): Promise<Buffer | null>
     has(index: number): Promise<boolean>
+    /** Check a proof made by another core with this key, with nothing stored. */
+    verifyFullyRemote(proof: unknown): Promise<unknown>
     proof(opts: {
       hash?: { index: number; nodes: number }
       block?: { index: number; nodes: number }
