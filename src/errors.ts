@@ -127,6 +127,10 @@ export class MeshledgerError extends Error {
     return new MeshledgerError('ENCRYPTION_KEY_REQUIRED', 'the ledger is encrypted and this device was not given its encryption key (join with an invite)')
   }
 
+  static forked (message: string): MeshledgerError {
+    return new MeshledgerError('FORKED', message)
+  }
+
   static upgradeRequired (message: string): MeshledgerError {
     return new MeshledgerError('UPGRADE_REQUIRED', message)
   }

@@ -5,6 +5,7 @@
 
 declare module 'hypercore' {
   import { EventEmitter } from 'node:events'
+  import type { DataMessage, Manifest } from 'hypercore/lib/messages.js'
 
   namespace Hypercore {
     interface Peer {
@@ -30,6 +31,8 @@ declare module 'hypercore' {
     readonly opened: boolean
     readonly closed: boolean
     readonly peers: Hypercore.Peer[]
+    /** Null until known (a replica learns it from its first proof). */
+    readonly manifest: Manifest | null
     ready(): Promise<void>
     close(): Promise<void>
     get(index: number, opts?: { wait?: boolean; timeout?: number; valueEncoding?: unknown }): Promise<Buffer | null>
@@ -41,6 +44,10 @@ declare module 'hypercore' {
     replicate(isInitiator: boolean | unknown, opts?: Record<string, unknown>): NodeJS.ReadWriteStream
     session(opts?: Record<string, unknown>): Hypercore
     getUserData(key: string): Promise<Buffer | null>
+    /** A proof from this core's storage, shaped as a wire `data` message (without `request`). */
+    proof(opts: Hypercore.ProofRequest): Promise<Omit<DataMessage, 'request'>>
+    /** A peer proved that the signer signed another tree at `length`: the core is frozen and closed. */
+    on(event: 'conflict', listener: (length: number, fork: number, proof: DataMessage) => void): this
     on(event: 'append', listener: () => void): this
     on(event: 'truncate', listener: (ancestors: number, forkId: number) => void): this
     on(event: string, listener: (...args: unknown[]) => void): this
@@ -250,6 +257,16 @@ declare module 'hypercore-id-encoding' {
   export function decode(id: string | Buffer): Buffer
   export function normalize(id: string | Buffer): string
   export function isValid(id: unknown): boolean
+}
+
+declare module 'compact-encoding' {
+  export function encode<T>(enc: { encode(state: unknown, value: T): void }, value: T): Buffer
+  export function decode<T>(enc: { decode(state: unknown): T }, buffer: Buffer): T
+}
+
+declare module 'hypercore-crypto' {
+  /** The hash of a tree given its roots. */
+  export function tree(roots: Array<{ index: number; size: number; hash: Buffer }>): Buffer
 }
 
 declare module 'rache' {
