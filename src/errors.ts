@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'ENTRY_REJECTED'
   | 'LEDGER_MISMATCH'
   | 'STORAGE_LOCKED'
+  | 'STORAGE_COPIED'
   | 'LEDGER_CLOSED'
   | 'UPGRADE_REQUIRED'
   | 'TIMEOUT'
@@ -85,6 +86,10 @@ export class MeshledgerError extends Error {
 
   static storageLocked (message: string, cause?: unknown): MeshledgerError {
     return new MeshledgerError('STORAGE_LOCKED', message, { cause })
+  }
+
+  static storageCopied (message: string, cause?: unknown): MeshledgerError {
+    return new MeshledgerError('STORAGE_COPIED', message, { cause })
   }
 
   static ledgerClosed (): MeshledgerError {

@@ -556,6 +556,8 @@ export class LedgerCore extends ReadyResource {
   private opened$ (): Autobase<Hyperbee> {
     if (this.closing !== null) throw MeshledgerError.ledgerClosed()
     if (this.base === null || !this.opened) throw MeshledgerError.invalidOption('call await ledger.ready() first')
+    // Autobase closes itself after a fatal error, this device's log found forked among them.
+    if (this.base.closing !== null) throw this.interruption ?? MeshledgerError.ledgerClosed()
     return this.base
   }
 

@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process'
 import { once } from 'node:events'
 import { cp, rm } from 'node:fs/promises'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import test from 'brittle'
 import Corestore from 'corestore'
 import { encodeEvidence, proveFork, type ForkEvidence } from '../src/fork-evidence.js'
-import { decodeKey, type ForkReport, type Ledger } from '../src/index.js'
+import { decodeKey, Ledger, type ForkReport } from '../src/index.js'
+import { BIN } from './daemon-helpers.js'
 import { create, fails, group, replicate, tmp, until } from './helpers.js'
 import { appendOps, localCore } from './internals.js'
 
@@ -72,6 +75,9 @@ function flip (hex: string, at: number): string {
 test('a device whose folder was copied and written twice is caught, recorded and quarantined everywhere', async (t) => {
   const [a, c] = await group(t, ['writer'])
   const { folder, key } = await closedDevice(t, a)
+  const plain = await tmp(t)
+  await cp(folder, plain, { recursive: true })
+  await fails(t, new Ledger({ storage: plain, swarm: false }).ready(), 'STORAGE_COPIED', 'a plain copy of the folder is refused')
   const copyFolder = await cloneFolder(t, folder)
   const d = await create(t, { storage: folder })
   const copy = await create(t, { storage: copyFolder })
@@ -203,4 +209,19 @@ test('fork evidence checks are pure: no byte change makes a different fork, none
   }
   t.alike(wrong, [], `${variants.length} one-bit changes: each rejected, or proving the very same fork`)
   t.is(same, 4, 'every other byte matters: two unsigned bytes per proof')
+})
+
+test('meshledger forks lists recorded forks, with the evidence in --json', async (t) => {
+  const data = await tmp(t)
+  const a = await create(t, { storage: path.join(data, 'store') })
+  const z = await closedDevice(t, a)
+  const evidence = await forkFromStorage(t, z.folder)
+  const entry = await a.append({ type: 'fork.evidence', data: evidence })
+  await a.close()
+  const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'forks', '--data', data, '--json'])
+  const { forks } = JSON.parse(stdout) as { forks: Array<{ key: string, at: string, evidence: ForkEvidence }> }
+  t.is(forks.length, 1)
+  t.is(forks[0].key, z.key)
+  t.is(forks[0].at, entry.id)
+  t.alike(forks[0].evidence, evidence, 'the evidence, to check again offline')
 })

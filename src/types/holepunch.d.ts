@@ -175,6 +175,8 @@ declare module 'autobase' {
     readonly length: number
     readonly signedLength: number
     readonly opened: boolean
+    /** Set once closing starts (autobase closes itself after a fatal error). */
+    readonly closing: Promise<void> | null
     readonly closed: boolean
     readonly interrupted: unknown
     readonly encryptionKey: Buffer | null
