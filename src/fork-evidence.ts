@@ -103,10 +103,10 @@ function statement (verifier: Verifier, manifest: Manifest, hex: string): (Signe
  * Null for a core without a manifest (Hypercore reports no conflict for those).
  */
 export async function captureFork (core: Hypercore, length: number, remote: DataMessage): Promise<ForkEvidence | null> {
-  const local = core.proof({ upgrade: { start: 0, length } })
   const manifest = core.manifest
   if (manifest === null) return null
-  return encodeEvidence(core.key, manifest, [remote, { ...(await local), request: 0 }])
+  const local = await core.proof({ upgrade: { start: 0, length } })
+  return encodeEvidence(core.key, manifest, [remote, { ...local, request: 0 }])
 }
 
 /** Evidence from a writer's key, its manifest and two upgrade proofs of its log. */

@@ -19,7 +19,7 @@ export interface ForkRecord {
   reportedBy: string
   /** Id of the `fork.evidence` entry. */
   at: string
-  /** The log length at which the two signed histories differ. */
+  /** A length of the device's log at which its two signed histories differ. */
   length: number
   statements: [SignedStatement, SignedStatement]
   /** The evidence itself, to check again offline. */
