@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'ENTRY_REJECTED'
   | 'LEDGER_MISMATCH'
   | 'STORAGE_LOCKED'
+  | 'STORAGE_COPIED'
   | 'LEDGER_CLOSED'
   | 'UPGRADE_REQUIRED'
   | 'TIMEOUT'
@@ -99,6 +100,10 @@ export class MeshledgerError extends Error {
     return new MeshledgerError('STORAGE_LOCKED', message, { cause })
   }
 
+  static storageCopied (message: string, cause?: unknown): MeshledgerError {
+    return new MeshledgerError('STORAGE_COPIED', message, { cause })
+  }
+
   static ledgerClosed (): MeshledgerError {
     return new MeshledgerError('LEDGER_CLOSED', 'the ledger is closed')
   }
@@ -137,6 +142,10 @@ export class MeshledgerError extends Error {
 
   static encryptionKeyRequired (): MeshledgerError {
     return new MeshledgerError('ENCRYPTION_KEY_REQUIRED', 'the ledger is encrypted and this device was not given its encryption key (join with an invite)')
+  }
+
+  static forked (message: string): MeshledgerError {
+    return new MeshledgerError('FORKED', message)
   }
 
   static upgradeRequired (message: string): MeshledgerError {

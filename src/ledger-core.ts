@@ -13,6 +13,7 @@ import { dryRun } from './dry-run.js'
 import { roleOf, type MemberRecord } from './semantics/membership.js'
 import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry, type EntryStatus } from './entry.js'
 import { formatId, parseId, type EntryAddress } from './entry-id.js'
+import type { ForkEvidence } from './fork-evidence.js'
 import { MeshledgerError } from './errors.js'
 import { GroupCommit } from './group-commit.js'
 import { createSealer, type Sealer } from './seal.js'
@@ -23,6 +24,7 @@ import { Network, type NetworkOptions, type PeerInfo } from './network.js'
 import { checkOp, isSystemType, type EntryInput, type Role, type WireOp } from './ops.js'
 import { queryEntries, type QueryOptions } from './query.js'
 import { pendingRules } from './reads.js'
+import { keys } from './semantics/state-layout.js'
 import type { LedgerMode, LedgerOptions, LedgerStats, Member } from './ledger-types.js'
 import { PairingMember } from './pairing.js'
 import { openStore, storedLedgerKey, type WalSync } from './storage.js'
@@ -185,7 +187,9 @@ export class LedgerCore extends ReadyResource {
       if (secretKey !== null) this.sealer = createSealer(base.key, base.local.key, secretKey)
 
       this.feed = new ViewFeed(base.view)
-      this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce())
+      this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => {
+        this.forkDetected(evidence).catch((err: unknown) => { this.emit('warning', err) })
+      })
       await this.tracker.refresh()
       if (this._mode === 'created' && base.local.length === 0) {
         // The genesis op: the creator records itself as the first indexer.
@@ -242,6 +246,9 @@ export class LedgerCore extends ReadyResource {
       throw checked.code === 'ENTRY_TOO_LARGE' ? MeshledgerError.entryTooLarge(checked.reason) : MeshledgerError.invalidEntry(checked.reason)
     }
     if (!base.writable) throw MeshledgerError.notWritable('this device is not a writer of the ledger')
+    // Held for good anyway, and a peer that caught the fork no longer follows this log: another
+    // writer's block that builds on a new block of it would never apply there.
+    if (this.tracker?.forked === true) throw MeshledgerError.forked('this device\'s log is proven forked (see ledger.forks()); remove it and join again from a fresh folder')
     op.d = JSON.parse(checked.json)
     if (isSystemType(op.t)) {
       const refusal = await dryRun(base.view, base.key, base.local.key, base.local.length, op)
@@ -509,6 +516,24 @@ export class LedgerCore extends ReadyResource {
     this.emit('update')
   }
 
+  /**
+   * Hypercore found a member's log forked (and froze it here). Report it on the ledger, where
+   * apply checks it and quarantines the device; if the log is this device's own, this copy of
+   * the device can never write again.
+   */
+  private async forkDetected (capture: Promise<ForkEvidence | null>): Promise<void> {
+    const evidence = await capture
+    const base = this.base
+    if (evidence === null || base === null) return
+    const key = decodeKey(evidence.key)
+    const self = key.equals(base.local.key)
+    if (self) this.interruption = MeshledgerError.forked('this device\'s log was also written by a copy of its data folder; join again from a fresh folder')
+    this.emit('fork', { key: evidence.key as DeviceKey, self, evidence })
+    if (self || this.closing !== null || !base.writable || this.interruption !== null) return
+    if ((await base.view.get(keys.fork(key))) !== null) return
+    await this.commit(base, { type: 'fork.evidence', data: evidence })
+  }
+
   private interrupted (reason: unknown): void {
     const detail = typeof reason === 'object' && reason !== null && 'protocol' in reason ? ` (protocol ${String(reason.protocol)})` : ''
     this.interruption = MeshledgerError.upgradeRequired(`a writer uses a newer meshledger protocol${detail}; upgrade this device`)
@@ -549,6 +574,8 @@ export class LedgerCore extends ReadyResource {
   private opened$ (): Autobase<Hyperbee> {
     if (this.closing !== null) throw MeshledgerError.ledgerClosed()
     if (this.base === null || !this.opened) throw MeshledgerError.invalidOption('call await ledger.ready() first')
+    // Autobase closes itself after a fatal error, this device's log found forked among them.
+    if (this.base.closing !== null) throw this.interruption ?? MeshledgerError.ledgerClosed()
     return this.base
   }
 

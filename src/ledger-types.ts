@@ -3,6 +3,7 @@
  */
 import type { MeshledgerError } from './errors.js'
 import type { EntryId } from './entry-id.js'
+import type { ForkEvidence } from './fork-evidence.js'
 import type { DeviceKey, KeyInput } from './keys.js'
 import type { NetworkOptions, PeerInfo } from './network.js'
 import type { Role } from './ops.js'
@@ -55,6 +56,8 @@ export interface Member {
   capabilities?: string[]
   /** Set while the device is quarantined. */
   quarantined?: { by: DeviceKey, at: EntryId, reason?: string }
+  /** Set once the device is proven to have forked its log (see `ledger.forks()`). */
+  forkedAt?: EntryId
 }
 
 /** Counters and gauges of a ledger, cheap to read. */
@@ -65,6 +68,16 @@ export interface LedgerStats {
   /** Length of the view, and how much of it a quorum of indexers signed. */
   view: { length: number, signedLength: number }
   writers: WriterProgress[]
+}
+
+/** A fork this device detected: Hypercore proved that `key` signed two histories of its log. */
+export interface ForkReport {
+  /** The forked device. */
+  key: DeviceKey
+  /** True when the forked log is this device's own: this copy can no longer write. */
+  self: boolean
+  /** What proves it; appended as `fork.evidence` unless this device cannot write. */
+  evidence: ForkEvidence
 }
 
 /** Events a {@link Ledger} emits. */
@@ -81,6 +94,11 @@ export interface LedgerEvents {
   unwritable: []
   /** This device replicates an encrypted ledger without its key: it can read nothing. */
   'encryption-key-required': [MeshledgerError]
+  /**
+   * A member's log forked. This device stops following that log (Hypercore freezes it) and
+   * reports the evidence on the ledger, which quarantines the device everywhere.
+   */
+  fork: [ForkReport]
   /** A writer used a newer protocol: this device stopped applying and needs newer code. */
   'upgrade-required': [MeshledgerError]
   /** Something went wrong in the background that did not stop the ledger. */

@@ -135,6 +135,15 @@ export class Ledger extends LedgerCore {
     return this.append({ type: 'member.quarantine', data: { key: normalizeKey(key, 'member key'), reason } })
   }
 
+  /**
+   * Forks recorded on the ledger: devices proven to have signed two histories of their log (a
+   * data folder cloned or restored, both copies writing), with the evidence to check offline.
+   * Each such device is quarantined, and cannot be released: remove it.
+   */
+  forks (): AsyncGenerator<reads.Fork> {
+    return reads.forks(this.view$())
+  }
+
   /** Release a quarantined member: its held entries are applied now, in its log order. */
   async release (key: KeyInput): Promise<Entry> {
     return this.append({ type: 'member.release', data: { key: normalizeKey(key, 'member key') } })

@@ -14,8 +14,11 @@
 import type { Sealer } from './seal.js'
 import { handlerOf, isReserved, protocolOf } from './semantics/registry.js'
 
-/** The protocol this code understands: 1 = entries and membership; 2 = accounts, assets, telemetry, rules. */
-export const PROTOCOL_VERSION = 2
+/**
+ * The protocol this code understands: 1 = entries and membership; 2 = accounts, assets,
+ * telemetry, rules, invites, quarantine; 3 = fork evidence.
+ */
+export const PROTOCOL_VERSION = 3
 
 /** Largest JSON encoding of one entry's data, in bytes. */
 export const MAX_ENTRY_BYTES = 64 * 1024
@@ -81,6 +84,8 @@ export type RejectionCode =
   | 'INVITE_REVOKED'
   | 'INVITE_EXPIRED'
   | 'INVITE_USED'
+  | 'INVALID_EVIDENCE'
+  | 'FORKED'
 
 /** True for op types the ledger interprets (or reserves) under `protocol`. */
 export function isSystemType (type: string, protocol = PROTOCOL_VERSION): boolean {

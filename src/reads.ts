@@ -6,12 +6,13 @@ import type Hyperbee from 'hyperbee'
 import { decodeBlockRecord, entryOfBlock, type EntryStatus } from './entry.js'
 import { formatId, parseId } from './entry-id.js'
 import { MeshledgerError } from './errors.js'
-import { decodeKey, type KeyInput } from './keys.js'
+import { decodeKey, encodeKey, type DeviceKey, type KeyInput } from './keys.js'
 import { accountName, balanceOf, type Transfer } from './semantics/accounts.js'
 import type { Asset, AssetStep } from './semantics/assets.js'
 import { getJson } from './semantics/context.js'
 import type { Alert, Effect } from './semantics/rule-engine.js'
 import type { InviteRecord } from './semantics/invites.js'
+import type { ForkRecord } from './semantics/forks.js'
 import type { Rule } from './semantics/rules.js'
 import { decodePending, idAfter, keys, ranges, type Range } from './semantics/state-layout.js'
 import { blockKey } from './view-layout.js'
@@ -156,5 +157,18 @@ export interface InviteInfo extends InviteRecord {
 export async function * invites (view: Hyperbee): AsyncGenerator<InviteInfo> {
   for await (const node of view.createReadStream(ranges.invites())) {
     yield { id: node.key.subarray(1).toString('hex'), ...(JSON.parse(node.value.toString()) as InviteRecord) }
+  }
+}
+
+/** A recorded fork as `ledger.forks()` lists it. */
+export interface Fork extends ForkRecord {
+  /** The device that forked. */
+  key: DeviceKey
+}
+
+/** Every fork recorded on the ledger, by device key. */
+export async function * forks (view: Hyperbee): AsyncGenerator<Fork> {
+  for await (const node of view.createReadStream(ranges.forks())) {
+    yield { key: encodeKey<DeviceKey>(node.key.subarray(1)), ...(JSON.parse(node.value.toString()) as ForkRecord) }
   }
 }

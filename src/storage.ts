@@ -20,7 +20,7 @@ export interface OpenStore {
 
 /**
  * Open the store in `folder` with caches of `cacheSize` entries. A folder another process holds
- * gives `STORAGE_LOCKED`.
+ * gives `STORAGE_LOCKED`; a copied folder gives `STORAGE_COPIED`.
  */
 export async function openStore (folder: string, cacheSize: number): Promise<OpenStore> {
   const storage = new HypercoreStorage(folder, { writeBufferSize: WRITE_BUFFER_BYTES, treeCache: { maxSize: cacheSize } })
@@ -31,6 +31,11 @@ export async function openStore (folder: string, cacheSize: number): Promise<Ope
     await store.close().catch(() => {})
     if (err instanceof Error && /lock/i.test(err.message)) {
       throw MeshledgerError.storageLocked(`${folder} is in use by another process`, err)
+    }
+    if ((err as { code?: unknown }).code === 'DEVICE_FILE') {
+      // Hypercore's storage records the folder's inode and an extended attribute: a copy (a
+      // restored backup, a clone) is refused, since two copies writing would fork the device's log.
+      throw MeshledgerError.storageCopied(`${folder} is a copy of another device's folder; running both would fork its log. Join from a fresh folder instead`, err)
     }
     throw err
   }

@@ -124,7 +124,7 @@ function checkProof (coreKey: Buffer, encoded: string, what: string): CheckedPro
   // where the manifest allows no patches) must not ride along unnoticed.
   if (!c.encode(messages.wire.data, message).equals(bytes) || !canonicalSignature(message)) throw invalid(`the ${what} proof is not in canonical form`)
   const { manifest, upgrade } = message
-  if (manifest === null || upgrade === null || upgrade.start !== 0) throw invalid(`the ${what} proof has no manifest or signed length`)
+  if (manifest == null || upgrade === null || upgrade.start !== 0) throw invalid(`the ${what} proof has no manifest or signed length`)
   if (message.request !== 0 || message.seek !== null || (message.block === null) === (message.hash === null)) throw invalid(`the ${what} proof is not of one block`)
   let ok = false
   let length = 0
@@ -148,7 +148,7 @@ function checkProof (coreKey: Buffer, encoded: string, what: string): CheckedPro
 }
 
 function canonicalSignature ({ manifest, upgrade }: messages.DataMessage): boolean {
-  if (manifest === null || upgrade === null || manifest.allowPatch === true) return true
+  if (manifest == null || upgrade === null || manifest.allowPatch === true) return true
   try {
     const { proofs, patch } = c.decode(messages.multiSignature, upgrade.signature)
     return patch.length === 0 && proofs.every((p) => p.patch === 0)
@@ -161,7 +161,7 @@ function canonicalSignature ({ manifest, upgrade }: messages.DataMessage): boole
 function manifestKey (encoded: string): Buffer {
   try {
     const { manifest } = c.decode(messages.wire.data, Buffer.from(encoded, 'base64'))
-    if (manifest === null) throw new Error('no manifest')
+    if (manifest == null) throw new Error('no manifest')
     return Hypercore.key(manifest)
   } catch {
     throw invalid('the view proof does not decode')

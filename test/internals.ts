@@ -2,10 +2,12 @@
  * Reaching past the public API to act like a faulty or malicious device: write raw blocks into a
  * device's own log, skipping local validation.
  */
+import type Hypercore from 'hypercore'
 import type { Ledger } from '../src/index.js'
 import { encodeBlock } from '../src/ops.js'
 
 interface RawBase {
+  local: Hypercore
   append (value: Buffer): Promise<number>
   heads (): Array<{ key: Buffer, length: number }>
   length: number
@@ -44,4 +46,9 @@ export function history (ledger: Ledger): string {
   const base = rawBase(ledger)
   const heads = base.heads().map((h) => `${h.key.toString('hex')}:${h.length}`).sort()
   return `${base.length}|${heads.join(',')}`
+}
+
+/** A device's own log (its Autobase local writer core). */
+export function localCore (ledger: Ledger): Hypercore {
+  return rawBase(ledger).local
 }

@@ -62,3 +62,15 @@ test('watch filters by type and writer', async (t) => {
   await done
   t.alike(got, [1, 2])
 })
+
+test('fork.* means what protocol 3 says only in protocol-3 blocks: before, a plain entry', async (t) => {
+  const a = await create(t)
+  t.is(encodeBlock([{ t: 'fork.evidence', s: 1, d: {} }, { t: 'note', s: 1, d: 1 }]).protocol, 3, 'a block with fork evidence is stamped 3')
+  t.is(encodeBlock([{ t: 'note', s: 1, d: 1 }]).protocol, 1, 'a block of plain entries stays readable by every version')
+  // What a protocol-2 device may have written, when fork. was no one's prefix.
+  const seq = await appendRaw(a, Buffer.from(JSON.stringify({ p: 2, o: [{ t: 'fork.evidence', s: 1, d: { any: 'thing' } }] })))
+  const entry = await a.get(`${a.deviceKey}.${seq}.0`)
+  t.ok(entry !== null && entry.status !== 'rejected', 'applied as a plain entry')
+  t.alike(entry?.data, { any: 'thing' })
+  await fails(t, a.append({ type: 'fork.other', data: 1 }), 'INVALID_ENTRY', 'the prefix is reserved from protocol 3')
+})

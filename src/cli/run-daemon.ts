@@ -2,6 +2,7 @@
  * `meshledger daemon`: resolve the configuration, start the daemon, print what a person needs
  * next, and stop cleanly on SIGINT/SIGTERM (finish in-flight appends, flush, close storage).
  */
+import { format } from 'node:util'
 import { resolveConfig, type DaemonConfig } from '../daemon/config.js'
 import { Daemon } from '../daemon/daemon.js'
 import { Logger } from '../daemon/logger.js'
@@ -17,6 +18,9 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
 
   const config: DaemonConfig = await resolveConfig(flags, process.env, defaultData)
   const log = new Logger(config.logLevel, { json: flags.json === true || !process.stdout.isTTY, out: process.stdout })
+  // Dependencies print now and then (Hypercore announces each fork it detects with console.log):
+  // keep stdout one event per line.
+  console.log = (...args: unknown[]) => { log.info('library', { text: format(...args) }) }
   const daemon = new Daemon(config, log)
   await daemon.ready()
   const ledger = daemon.ledger as NonNullable<Daemon['ledger']>

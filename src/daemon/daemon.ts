@@ -92,6 +92,7 @@ export class Daemon extends ReadyResource {
       ledger.on('writable', () => this.log.info('writable'))
       ledger.on('unwritable', () => this.log.warn('unwritable'))
       ledger.on('upgrade-required', (err) => this.log.error('upgrade-required', { error: err.message }))
+      ledger.on('fork', (f) => this.log.error('fork-detected', { device: f.key, self: f.self }))
       ledger.on('warning', (err) => this.log.warn('warning', { error: String(err) }))
       await ledger.ready()
 

@@ -136,6 +136,8 @@ export function installRoutes (router: Router, ledger: Ledger, metrics: Metrics)
   })
   router.add('DELETE', '/v1/invites/:id', async (req) => append(req, { type: 'invite.revoke', data: { id: req.params.id } }))
 
+  router.add('GET', '/v1/forks', async () => ({ body: { forks: await collect(ledger.forks(), MAX_LIMIT) } }))
+
   router.add('GET', '/v1/rules', async () => ({ body: { rules: await collect(ledger.rules(), MAX_LIMIT) } }))
   router.add('POST', '/v1/rules', async (req) => append(req, { type: 'rule.add', data: await req.body() }))
   router.add('DELETE', '/v1/rules/:id', async (req) => append(req, { type: 'rule.remove', data: { id: req.params.id } }))

@@ -22,6 +22,8 @@ export interface MemberRecord {
   swarmKey?: string
   /** Set while the device is quarantined: its new blocks are held, not applied. */
   quarantined?: { by: string, at: string, reason?: string }
+  /** Id of the `fork.evidence` entry proving the device signed two histories: it stays quarantined. */
+  forkedAt?: string
 }
 
 /** The member record of `key`, or null. */
@@ -135,6 +137,11 @@ function capabilityOp (grant: boolean): OpHandler {
   }
 }
 
+/** `current`, quarantined by `by` at entry `at`: its blocks from there on are held, not applied. */
+export function quarantined (current: MemberRecord, by: Buffer, at: string, reason: string | undefined): MemberRecord {
+  return { ...current, quarantined: { by: encodeKey(by), at, reason } }
+}
+
 function quarantineOp (hold: boolean): OpHandler {
   const what = hold ? 'member.quarantine' : 'member.release'
   return {
@@ -153,9 +160,11 @@ function quarantineOp (hold: boolean): OpHandler {
       const current = await memberRecord(ctx.batch, key)
       if (current === null || current.removedAt !== undefined) return refuse('UNKNOWN_MEMBER', 'the device is not a member')
       if (hold === (current.quarantined !== undefined)) return refuse('INVALID_ENTRY', hold ? 'the device is already quarantined' : 'the device is not quarantined')
-      const record: MemberRecord = { ...current }
-      if (hold) record.quarantined = { by: encodeKey(ctx.writer), at: ctx.id, reason }
-      else delete record.quarantined
+      // Each peer holds whichever of a forked log's histories reached it first: applying them
+      // would make views differ. Removal is the way out (the copy joins as a new device).
+      if (!hold && current.forkedAt !== undefined) return refuse('FORKED', 'the device signed two histories of its log: remove it instead')
+      const record: MemberRecord = hold ? quarantined(current, ctx.writer, ctx.id, reason) : { ...current }
+      if (!hold) delete record.quarantined
       await putJson(ctx.batch, memberKey(key), record)
       return null
     }

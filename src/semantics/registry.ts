@@ -9,6 +9,7 @@
 import { accountOps } from './accounts.js'
 import { assetOps } from './assets.js'
 import type { OpHandler } from './context.js'
+import { forkOps } from './forks.js'
 import { inviteOps } from './invites.js'
 import { membershipOps } from './membership.js'
 import { ruleOps } from './rule-engine.js'
@@ -20,11 +21,24 @@ const handlers = new Map<string, OpHandler>(Object.entries({
   ...assetOps,
   ...telemetryOps,
   ...ruleOps,
-  ...inviteOps
+  ...inviteOps,
+  ...forkOps
 }))
 
-/** Prefixes no plain entry may use under the current protocol. */
-const RESERVED = ['member.', 'ledger.', 'account.', 'asset.', 'telemetry.', 'rule.', 'invite.']
+/**
+ * Prefixes no plain entry may use, and the protocol that reserved each: before it, a type with
+ * that prefix is a plain entry, as it was to the peers that wrote it.
+ */
+const RESERVED: Array<[prefix: string, since: number]> = [
+  ['member.', 1], ['ledger.', 1],
+  ['account.', 2], ['asset.', 2], ['telemetry.', 2], ['rule.', 2], ['invite.', 2],
+  ['fork.', 3]
+]
+
+function reservedSince (type: string): number | null {
+  for (const [prefix, since] of RESERVED) if (type.startsWith(prefix)) return since
+  return null
+}
 
 /** The handler of `type` in a block of `protocol`, or null for a plain entry. */
 export function handlerOf (type: string, protocol: number): OpHandler | null {
@@ -36,13 +50,13 @@ export function handlerOf (type: string, protocol: number): OpHandler | null {
 /** True when `type` is reserved for the ledger at `protocol` (interpreted, or a reserved prefix). */
 export function isReserved (type: string, protocol: number): boolean {
   if (handlerOf(type, protocol) !== null) return true
-  if (protocol === 1) return type.startsWith('member.') || type.startsWith('ledger.')
-  return RESERVED.some((p) => type.startsWith(p))
+  const since = reservedSince(type)
+  return since !== null && since <= protocol
 }
 
 /** The lowest protocol under which `type` means what this version means by it. */
 export function protocolOf (type: string): number {
   const handler = handlers.get(type)
   if (handler !== undefined) return handler.since
-  return RESERVED.some((p) => type.startsWith(p)) && !type.startsWith('member.') && !type.startsWith('ledger.') ? 2 : 1
+  return reservedSince(type) ?? 1
 }

@@ -19,6 +19,7 @@
  * | 0x25   | event kind                            | policy `{ role }`                        |
  * | 0x27   | writer 32, seq 8                      | empty: a held block of a quarantined writer |
  * | 0x26   | invite id (32)                        | invite `{ publicKey, role, expires, uses, used, ... }` |
+ * | 0x28   | writer 32                             | fork evidence against that writer, checked |
  * | 0x40   | rule id                               | rule                                     |
  * | 0x41   | op type, rule id                      | empty: rules by trigger type             |
  * | 0x42   | ts 8, trigger address 44, n 2         | alert                                    |
@@ -42,6 +43,7 @@ const BY_STATUS = 0x24
 const POLICY = 0x25
 const INVITE = 0x26
 const HELD = 0x27
+const FORK = 0x28
 const RULE = 0x40
 const RULE_BY_TYPE = 0x41
 const ALERT = 0x42
@@ -108,6 +110,7 @@ export const keys = {
   policy: (kind: string) => key(POLICY, Buffer.from(kind, 'utf8')),
   invite: (id: Buffer) => key(INVITE, id),
   held: (writer: Buffer, seq: number) => key(HELD, writer, u64(seq)),
+  fork: (writer: Buffer) => key(FORK, writer),
   rule: (id: string) => key(RULE, Buffer.from(id, 'utf8')),
   ruleByType: (type: string, id: string) => key(RULE_BY_TYPE, str(type), Buffer.from(id, 'utf8')),
   alert: (ts: number, trigger: EntryAddress, n: number) => key(ALERT, u64(ts), addressBytes(trigger), u16(n)),
@@ -127,6 +130,7 @@ export const ranges = {
   rules: (): Range => prefixRange(key(RULE)),
   invites: (): Range => prefixRange(key(INVITE)),
   held: (writer: Buffer): Range => prefixRange(key(HELD, writer)),
+  forks: (): Range => prefixRange(key(FORK)),
   rulesByType: (type: string): Range => prefixRange(key(RULE_BY_TYPE, str(type))),
   alerts: (since: number, until: number): Range => ({ gte: key(ALERT, u64(since)), lt: key(ALERT, u64(until)) }),
   effects: (trigger: EntryAddress): Range => prefixRange(key(EFFECT, addressBytes(trigger))),

@@ -5,6 +5,7 @@
 
 declare module 'hypercore' {
   import { EventEmitter } from 'node:events'
+  import type { DataMessage, Manifest } from 'hypercore/lib/messages.js'
 
   namespace Hypercore {
     interface Peer {
@@ -30,7 +31,8 @@ declare module 'hypercore' {
     readonly peers: Hypercore.Peer[]
     /** Present on writable sessions: the signer's key pair. */
     readonly keyPair: { publicKey: Buffer; secretKey: Buffer | null } | null
-    readonly manifest: import('hypercore/lib/messages.js').Manifest | null
+    /** Null until known (a replica learns it from its first proof). */
+    readonly manifest: Manifest | null
     ready(): Promise<void>
     close(): Promise<void>
     get(index: number, opts?: { wait?: boolean; timeout?: number; valueEncoding?: unknown }): Promise<Buffer | null>
@@ -49,6 +51,10 @@ declare module 'hypercore' {
     replicate(isInitiator: boolean | unknown, opts?: Record<string, unknown>): NodeJS.ReadWriteStream
     session(opts?: Record<string, unknown>): Hypercore
     getUserData(key: string): Promise<Buffer | null>
+    /** A proof from this core's storage, shaped as a wire `data` message (without `request`). */
+    proof(opts: Hypercore.ProofRequest): Promise<Omit<DataMessage, 'request'>>
+    /** A peer proved that the signer signed another tree at `length`: the core is frozen and closed. */
+    on(event: 'conflict', listener: (length: number, fork: number, proof: DataMessage) => void): this
     on(event: 'append', listener: () => void): this
     on(event: 'truncate', listener: (ancestors: number, forkId: number) => void): this
     on(event: string, listener: (...args: unknown[]) => void): this
@@ -178,6 +184,8 @@ declare module 'autobase' {
     readonly length: number
     readonly signedLength: number
     readonly opened: boolean
+    /** Set once closing starts (autobase closes itself after a fatal error). */
+    readonly closing: Promise<void> | null
     readonly closed: boolean
     readonly interrupted: unknown
     readonly encryptionKey: Buffer | null

@@ -1,12 +1,16 @@
 /**
  * Narrow ambient declarations for the hashing, signing and proof-checking parts of hypercore that
- * receipts use. Proof objects are passed through untouched (`unknown`) except for the fields read.
+ * receipts and fork evidence use. They are internals (no types, no semver promise): hypercore is
+ * pinned to one version (package.json overrides), and checks must verify exactly as the
+ * replication code does.
  */
 
 declare module 'hypercore-crypto' {
   const crypto: {
     hash(data: Buffer | Buffer[]): Buffer
     keyPair(seed?: Buffer): { publicKey: Buffer; secretKey: Buffer }
+    /** The hash of a tree given its roots. */
+    tree(roots: Array<{ index: number; size: number; hash: Buffer }>): Buffer
     sign(message: Buffer, secretKey: Buffer): Buffer
     verify(message: Buffer, signature: Buffer, publicKey: Buffer): boolean
   }
@@ -31,6 +35,7 @@ declare module 'compact-encoding' {
 declare module 'hypercore/lib/messages.js' {
   import type c from 'compact-encoding'
   namespace messages {
+    type Encoding<T> = c.Encoding<T>
     interface TreeNode { index: number; size: number; hash: Buffer }
     interface Manifest {
       version: number
@@ -47,11 +52,13 @@ declare module 'hypercore/lib/messages.js' {
       hash: { index: number; nodes: TreeNode[] } | null
       seek: unknown
       upgrade: { start: number; length: number; nodes: TreeNode[]; additionalNodes: TreeNode[]; signature: Buffer } | null
-      manifest: Manifest | null
+      /** Absent from the proofs a core makes; the encoding needs it (null when not sent). */
+      manifest?: Manifest | null
     }
   }
   const messages: {
     wire: { data: c.Encoding<messages.DataMessage> }
+    manifest: c.Encoding<messages.Manifest>
     multiSignature: c.Encoding<{ proofs: Array<{ signer: number; signature: Buffer; patch: number }>; patch: unknown[] }>
   }
   export = messages
@@ -60,6 +67,7 @@ declare module 'hypercore/lib/messages.js' {
 declare module 'hypercore/lib/merkle-tree.js' {
   namespace tree {
     /** The verified result of a proof: its length, roots and signature. */
+    type MerkleTreeBatch = TreeBatch
     interface TreeBatch {
       length: number
       roots: Array<{ index: number; size: number; hash: Buffer }>

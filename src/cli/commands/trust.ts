@@ -1,5 +1,5 @@
 /**
- * Who may join: `invite`, `invites`, `revoke-invite`, `join`, `quarantine`, `release`.
+ * Who may join: `invite`, `invites`, `revoke-invite`, `join`, `quarantine`, `release`, `forks`.
  */
 import path from 'node:path'
 import { resolveConfig } from '../../daemon/config.js'
@@ -110,5 +110,20 @@ function quarantineCommand (hold: boolean): Command {
   }
 }
 
+interface ForkInfo { key: string, reportedBy: string, at: string, length: number }
+
+const forks: Command = {
+  name: 'forks',
+  usage: '',
+  summary: 'devices proven to have signed two histories of their log (quarantined for good)',
+  description: 'A fork means a device\'s data folder was copied (a restored backup, a cloned disk) and both\ncopies wrote. Peers that meet both histories record the signed evidence; --json prints it.\nRemove the device, and join each copy again from a fresh folder.',
+  async run (ctx) {
+    const client = await ctx.client()
+    const { forks: list } = await client.request<{ forks: ForkInfo[] }>('GET', '/v1/forks')
+    if (ctx.json) return printJson({ forks: list })
+    printTable(['DEVICE', 'AT LENGTH', 'REPORTED BY', 'ENTRY'], list.map((f) => [f.key, f.length, clip(f.reportedBy, 12), f.at]), 'no forks')
+  }
+}
+
 /** The trust commands. */
-export const trustCommands: Command[] = [invite, invites, revokeInvite, joinCommand, quarantineCommand(true), quarantineCommand(false)]
+export const trustCommands: Command[] = [invite, invites, revokeInvite, joinCommand, quarantineCommand(true), quarantineCommand(false), forks]
