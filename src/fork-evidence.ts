@@ -15,11 +15,11 @@
 import c from 'compact-encoding'
 import crypto from 'hypercore-crypto'
 import type Hypercore from 'hypercore'
-import merkleTree from 'hypercore/lib/merkle-tree.js'
-import messages, { type DataMessage, type Encoding, type Manifest } from 'hypercore/lib/messages.js'
+import messages, { type DataMessage, type Manifest } from 'hypercore/lib/messages.js'
 import Verifier from 'hypercore/lib/verifier.js'
 import { encodeKey } from './keys.js'
 import type { Refusal } from './ops.js'
+import { decodeCanonical, fullRoots, signedRoots } from './signed-tree.js'
 
 /** Largest manifest accepted in evidence, in bytes (a writer core has one signer: about 70). */
 export const MAX_MANIFEST_BYTES = 4096
@@ -69,12 +69,11 @@ export function proveFork (key: Buffer, manifest: string, proofs: string[]): Pro
 
 function prove (key: Buffer, manifestHex: string, proofs: string[]): ProvenFork | Refusal {
   if (proofs.length !== 2) return invalid('evidence holds two proofs')
-  const manifest = decodeCanonical(messages.manifest, manifestHex)
+  const manifest = decodeCanonical(messages.manifest, hexBytes(manifestHex))
   if (manifest === null || !Verifier.isValidManifest(key, manifest)) return invalid('the manifest is not the writer\'s')
-  const verifier = new Verifier(key, manifest)
-  const a = statement(verifier, manifest, proofs[0])
+  const a = statement(key, manifest, proofs[0])
   if ('code' in a) return a
-  const b = statement(verifier, manifest, proofs[1])
+  const b = statement(key, manifest, proofs[1])
   if ('code' in b) return b
   if (a.length !== b.length) return invalid('the statements are about different lengths')
   if (a.fork !== b.fork) return invalid('the statements were signed under different fork ids (a truncation, not a fork)')
@@ -82,18 +81,17 @@ function prove (key: Buffer, manifestHex: string, proofs: string[]): ProvenFork 
   return { length: a.length, fork: a.fork, statements: [strip(a), strip(b)] }
 }
 
-function statement (verifier: Verifier, manifest: Manifest, hex: string): (SignedStatement & { fork: number }) | Refusal {
-  const proof = decodeCanonical(messages.wire.data, hex)
+function statement (key: Buffer, manifest: Manifest, hex: string): (SignedStatement & { fork: number }) | Refusal {
+  const proof = decodeCanonical(messages.wire.data, hexBytes(hex))
   if (proof === null) return invalid('a proof does not decode')
   const upgrade = proof.upgrade
-  if (upgrade === null || upgrade.start !== 0 || upgrade.length < 1 || proof.block !== null || proof.hash !== null || proof.seek !== null) {
+  if (upgrade === null || upgrade.start !== 0 || upgrade.length < 1 || proof.request !== 0 || proof.block !== null || proof.hash !== null || proof.seek !== null) {
     return invalid('a statement is an upgrade proof from 0, and nothing else')
   }
   // Exactly the tree's roots at `length`: their hash is the statement; the signature covers it.
-  if (upgrade.nodes.length !== rootCount(upgrade.length)) return invalid('a proof does not carry the roots of its length')
-  const seed = { fork: 0, roots: [], length: 0, signature: null, byteLength: 0, prologue: manifest.prologue, storage: null }
-  const tree = merkleTree.MerkleTree.verifyFullyRemote(seed, proof)
-  if (!verifier.verify(tree, tree.signature)) return invalid('a signature does not verify')
+  if (upgrade.nodes.length !== fullRoots(upgrade.length).length) return invalid('a proof does not carry the roots of its length')
+  const tree = signedRoots(key, manifest, proof)
+  if (tree === null) return invalid('a signature does not verify')
   return { length: upgrade.length, treeHash: crypto.tree(upgrade.nodes).toString('hex'), signedLength: tree.length, fork: proof.fork }
 }
 
@@ -123,19 +121,10 @@ function encodeProof (proof: DataMessage): string {
   return c.encode(messages.wire.data, { ...proof, request: 0, block: null, hash: null, seek: null, manifest: null }).toString('hex')
 }
 
-/** Decode hex, or null unless re-encoding gives the same bytes (no trailing or alternative bytes). */
-function decodeCanonical<T> (enc: Encoding<T>, hex: string): T | null {
+/** Hex as bytes; bytes that do not round-trip (odd length, stray characters) fail decoding. */
+function hexBytes (hex: string): Buffer {
   const bytes = Buffer.from(hex, 'hex')
-  if (bytes.toString('hex') !== hex) return null
-  const value = c.decode(enc, bytes)
-  return c.encode(enc, value).equals(bytes) ? value : null
-}
-
-/** Number of full roots of a tree of `length` leaves: the ones in its binary form. */
-function rootCount (length: number): number {
-  let n = 0
-  for (let l = length; l > 0; l = Math.floor(l / 2)) n += l % 2
-  return n
+  return bytes.toString('hex') === hex ? bytes : Buffer.alloc(0)
 }
 
 function strip ({ length, treeHash, signedLength }: SignedStatement): SignedStatement {

@@ -19,6 +19,7 @@ import { decodeBlock } from './ops.js'
 import { queryEntries } from './query.js'
 import { RECEIPT_FORMAT, receiptBody, type Receipt } from './receipt.js'
 import { entryHash, entryPath } from './seal.js'
+import { fullRoots } from './signed-tree.js'
 import { blockKey } from './view-layout.js'
 
 /** What `makeReceipt` reads: the ledger's store, its Autobase and its view. */
@@ -134,20 +135,6 @@ function parent (index: number): number {
   return Math.floor(offset / 2) * 2 ** (d + 2) + 2 ** (d + 1) - 1
 }
 
-/** The roots of a tree of `length` blocks, left to right. */
-function fullRoots (length: number): number[] {
-  const roots: number[] = []
-  let start = 0
-  let left = length
-  while (left > 0) {
-    let span = 1
-    while (span * 2 <= left) span *= 2
-    roots.push(2 * start + span - 1)
-    start += span
-    left -= span
-  }
-  return roots
-}
 
 /** The proof of view record `index`, if the indexers' signed view reaches it. */
 async function viewProof (store: Corestore, base: Autobase<Hyperbee>, index: number): Promise<Receipt['view']> {

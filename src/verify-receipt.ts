@@ -7,15 +7,14 @@ import Autobase from 'autobase'
 import c from 'compact-encoding'
 import Hypercore from 'hypercore'
 import crypto from 'hypercore-crypto'
-import treeModule from 'hypercore/lib/merkle-tree.js'
 import messages from 'hypercore/lib/messages.js'
-import Verifier from 'hypercore/lib/verifier.js'
 import { parseId } from './entry-id.js'
 import { MeshledgerError } from './errors.js'
 import { decodeKey, encodeKey, type KeyInput } from './keys.js'
 import { decodeBlock } from './ops.js'
 import { RECEIPT_FORMAT, receiptBody, type Receipt, type VerifiedReceipt } from './receipt.js'
 import { checkSeal, entryHash, rootOfPath } from './seal.js'
+import { decodeCanonical, pathRoot, signedRoots } from './signed-tree.js'
 
 /** Options of {@link verifyReceipt}. */
 export interface VerifyReceiptOptions {
@@ -113,48 +112,20 @@ export async function verifyReceipt (input: unknown, opts: VerifyReceiptOptions 
 }
 
 function checkProof (coreKey: Buffer, encoded: string, what: string): CheckedProof {
-  let message: messages.DataMessage
-  const bytes = Buffer.from(encoded, 'base64')
-  try {
-    message = c.decode(messages.wire.data, bytes)
-  } catch {
-    throw invalid(`the ${what} proof does not decode`)
-  }
-  // One encoding per proof: bytes the checks below would ignore (trailing data, a patch count
-  // where the manifest allows no patches) must not ride along unnoticed.
-  if (!c.encode(messages.wire.data, message).equals(bytes) || !canonicalSignature(message)) throw invalid(`the ${what} proof is not in canonical form`)
-  const { manifest, upgrade } = message
-  if (manifest == null || upgrade === null || upgrade.start !== 0) throw invalid(`the ${what} proof has no manifest or signed length`)
+  const message = decodeCanonical(messages.wire.data, Buffer.from(encoded, 'base64'))
+  if (message === null) throw invalid(`the ${what} proof does not decode (canonically)`)
+  const { manifest } = message
+  if (manifest == null) throw invalid(`the ${what} proof has no manifest`)
   if (message.request !== 0 || message.seek !== null || (message.block === null) === (message.hash === null)) throw invalid(`the ${what} proof is not of one block`)
-  let ok = false
-  let length = 0
-  try {
-    if (!Verifier.isValidManifest(coreKey, manifest)) throw invalid(`the ${what} manifest is not the one its key names`)
-    // The signed roots, then the block's path up to one of them (checked apart: hypercore makes
-    // the two proofs apart, as combined proofs fail on cores with a prologue).
-    const session = (): unknown => ({ fork: 0, roots: [], length: 0, signature: null, ancestors: 0, byteLength: 0, prologue: manifest.prologue, storage: null })
-    const signed = treeModule.MerkleTree.verifyFullyRemote(session(), { ...message, block: null, hash: null })
-    const path = treeModule.MerkleTree.verifyFullyRemote(session(), { ...message, upgrade: null })
-    const root = path.nodes[path.nodes.length - 1]
-    ok = new Verifier(coreKey, Verifier.createManifest(manifest)).verify(signed, signed.signature) &&
-      root !== undefined && signed.roots.some((r) => r.index === root.index && r.size === root.size && r.hash.equals(root.hash))
-    length = signed.length
-  } catch (err) {
-    if (err instanceof MeshledgerError) throw err
-    ok = false
+  // The signed roots, then the block's path up to one of them (checked apart: hypercore makes
+  // the two proofs apart, as combined proofs fail on cores with a prologue).
+  const signed = signedRoots(coreKey, manifest, message)
+  if (signed === null) throw invalid(`the ${what} proof is not signed by its key`)
+  const root = pathRoot(manifest, message)
+  if (root === null || !signed.roots.some((r) => r.index === root.index && r.size === root.size && r.hash.equals(root.hash))) {
+    throw invalid(`the ${what} proof's block is not in the signed tree`)
   }
-  if (!ok) throw invalid(`the ${what} proof is not signed by its key`)
-  return { message, manifest, length }
-}
-
-function canonicalSignature ({ manifest, upgrade }: messages.DataMessage): boolean {
-  if (manifest == null || upgrade === null || manifest.allowPatch === true) return true
-  try {
-    const { proofs, patch } = c.decode(messages.multiSignature, upgrade.signature)
-    return patch.length === 0 && proofs.every((p) => p.patch === 0)
-  } catch {
-    return false
-  }
+  return { message, manifest, length: signed.length }
 }
 
 /** The key a proof's manifest hashes to (the view core's key is not otherwise in the receipt). */
