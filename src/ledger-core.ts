@@ -10,7 +10,7 @@ import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { createApply } from './apply.js'
 import { dryRun } from './dry-run.js'
-import { roleOf, type MemberRecord } from './semantics/membership.js'
+import { memberRecord, roleOf, type MemberRecord } from './semantics/membership.js'
 import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry, type EntryStatus } from './entry.js'
 import { formatId, parseId, type EntryAddress } from './entry-id.js'
 import type { ForkEvidence } from './fork-evidence.js'
@@ -71,6 +71,7 @@ export class LedgerCore extends ReadyResource {
   private keyMissing: MeshledgerError | null = null
   private boot: Hypercore | null = null
   private sealer: Sealer | undefined = undefined
+  private announcing = false
 
   constructor (options: LedgerOptions) {
     super()
@@ -178,7 +179,10 @@ export class LedgerCore extends ReadyResource {
       this.base = base
       base.on('interrupt', (reason: unknown) => this.interrupted(reason))
       base.on('update', () => this.updated())
-      base.on('writable', () => this.emit('writable'))
+      base.on('writable', () => {
+        this.emit('writable')
+        this.announceSwarmKey().catch((err: unknown) => this.emit('warning', err))
+      })
       base.on('unwritable', () => this.emit('unwritable'))
       base.on('warning', (w: unknown) => this.emit('warning', w))
       base.on('error', (err: unknown) => this.emit('warning', err))
@@ -220,6 +224,7 @@ export class LedgerCore extends ReadyResource {
         }
       }
       if (this._mode === 'joined' && base.encryptionKey === null) this.watchForEncryption(store, base)
+      this.announceSwarmKey().catch((err: unknown) => this.emit('warning', err))
     } catch (err) {
       await this.teardown()
       throw err
@@ -450,6 +455,24 @@ export class LedgerCore extends ReadyResource {
     // Durable mode: the group commit ends in one WAL fsync, before any caller hears back.
     if (this.wal !== null) await this.wal.sync()
     return length - 1
+  }
+
+  /**
+   * A networked member whose record lacks its swarm key (added by key, not by invite) states it
+   * with `member.swarm`, so that once removed, peers refuse its connections.
+   */
+  private async announceSwarmKey (): Promise<void> {
+    const base = this.base
+    const key = this.network?.swarmKey ?? null
+    if (base === null || key === null || !base.writable || this.interruption !== null || this.announcing) return
+    this.announcing = true
+    try {
+      const record = await memberRecord(base.view, base.local.key)
+      if (record === null || record.removedAt !== undefined || record.swarmKey === key.toString('hex')) return
+      if (!base.closed) await this.commit(base, { type: 'member.swarm', data: { swarmKey: key.toString('hex') } })
+    } finally {
+      this.announcing = false
+    }
   }
 
   /**

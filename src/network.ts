@@ -168,6 +168,11 @@ export class Network extends EventEmitter {
   }
 
   /** The swarm in use, once open (null in LAN-only mode). */
+  /** This device's swarm (Noise) public key, once open. */
+  get swarmKey (): Buffer | null {
+    return this.keyPair?.publicKey ?? null
+  }
+
   get current (): Hyperswarm | null {
     return this.swarm
   }

@@ -122,3 +122,17 @@ test('a removed device is turned away by its peers\' swarms', async (t) => {
   await until([a], () => !a.peers().some((p) => decodeKey(p.publicKey).toString('hex') === bSwarm))
   t.pass('no longer a peer')
 })
+
+test('a device added by key states its swarm key, and is turned away once removed', async (t) => {
+  const net = await testnet(t)
+  const a = await create(t, { ...net, swarm: undefined })
+  const b = await create(t, { ...net, swarm: undefined, key: a.key, encryptionKey: a.encryptionKey })
+  await a.addMember(b.deviceKey)
+  const bSwarm = b.swarm?.keyPair.publicKey.toString('hex') ?? ''
+  await until([a, b], async () => ((await a.members()).find((m) => m.key === b.deviceKey) as { swarmKey?: string } | undefined)?.swarmKey === bSwarm)
+  t.pass('member.swarm recorded the device\'s swarm key on the ledger')
+  const refused = once(a, 'peer-refused')
+  await a.removeMember(b.deviceKey)
+  const [peer] = await refused as [{ publicKey: string }]
+  t.is(decodeKey(peer.publicKey).toString('hex'), bSwarm, 'the removed device\'s connection is refused')
+})

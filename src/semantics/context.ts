@@ -67,6 +67,11 @@ export function isObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/** True for 32 bytes written as 64 lowercase hex digits (ids, swarm and invite keys). */
+export function isHex32 (value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{64}$/.test(value)
+}
+
 /** True for a device key (z32 or hex). */
 export function isKey (value: unknown): value is string {
   return typeof value === 'string' && id.isValid(value)

@@ -8,7 +8,7 @@
 import type Hyperbee from 'hyperbee'
 import { encodeKey } from '../keys.js'
 import type { Refusal } from '../ops.js'
-import { getJson, isKey, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler } from './context.js'
+import { getJson, isHex32, isKey, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler } from './context.js'
 import { memberRecord, membershipOps, roleOf } from './membership.js'
 import { memberKey } from '../view-layout.js'
 import { keys } from './state-layout.js'
@@ -31,7 +31,6 @@ export interface InviteRecord {
   admitted?: string[]
 }
 
-const HEX32 = /^[0-9a-f]{64}$/
 
 /** An invite's record by its id (hex), or null. */
 export async function inviteRecord (bee: Pick<Hyperbee.Batch, 'get'>, id: string): Promise<InviteRecord | null> {
@@ -56,8 +55,8 @@ const create: OpHandler = {
   check (data) {
     if (!isObject(data)) return refuse('INVALID_ENTRY', 'invite.create data is { id, publicKey, role, expires, uses }')
     return onlyFields(data, ['id', 'publicKey', 'role', 'expires', 'uses'], 'invite.create') ??
-      (typeof data.id === 'string' && HEX32.test(data.id) ? null : refuse('INVALID_ENTRY', 'id is 32 bytes of hex')) ??
-      (typeof data.publicKey === 'string' && HEX32.test(data.publicKey) ? null : refuse('INVALID_ENTRY', 'publicKey is 32 bytes of hex')) ??
+      (isHex32(data.id) ? null : refuse('INVALID_ENTRY', 'id is 32 bytes of hex')) ??
+      (isHex32(data.publicKey) ? null : refuse('INVALID_ENTRY', 'publicKey is 32 bytes of hex')) ??
       (['writer', 'indexer', 'reader'].includes(data.role as string) ? null : refuse('INVALID_ENTRY', 'role is writer, indexer or reader')) ??
       (Number.isSafeInteger(data.expires) && (data.expires as number) >= 0 ? null : refuse('INVALID_ENTRY', 'expires is a time in ms (0: never)')) ??
       (Number.isSafeInteger(data.uses) && (data.uses as number) >= 1 ? null : refuse('INVALID_ENTRY', 'uses is a positive integer'))
@@ -78,9 +77,9 @@ const use: OpHandler = {
   check (data) {
     if (!isObject(data)) return refuse('INVALID_ENTRY', 'invite.use data is { id, key }')
     return onlyFields(data, ['id', 'key', 'swarmKey'], 'invite.use') ??
-      (typeof data.id === 'string' && HEX32.test(data.id) ? null : refuse('INVALID_ENTRY', 'id is 32 bytes of hex')) ??
+      (isHex32(data.id) ? null : refuse('INVALID_ENTRY', 'id is 32 bytes of hex')) ??
       (isKey(data.key) ? null : refuse('INVALID_ENTRY', 'key is the new device key')) ??
-      (data.swarmKey === undefined || (typeof data.swarmKey === 'string' && HEX32.test(data.swarmKey)) ? null : refuse('INVALID_ENTRY', 'swarmKey is 32 bytes of hex'))
+      (data.swarmKey === undefined || isHex32(data.swarmKey) ? null : refuse('INVALID_ENTRY', 'swarmKey is 32 bytes of hex'))
   },
   async apply (ctx, data) {
     const denied = await requireIndexer(ctx)
@@ -106,7 +105,7 @@ const use: OpHandler = {
 
 const revoke: OpHandler = {
   since: 2,
-  check: (data) => isObject(data) ? onlyFields(data, ['id'], 'invite.revoke') ?? (typeof data.id === 'string' && HEX32.test(data.id) ? null : refuse('INVALID_ENTRY', 'id is 32 bytes of hex')) : refuse('INVALID_ENTRY', 'invite.revoke data is { id }'),
+  check: (data) => isObject(data) ? onlyFields(data, ['id'], 'invite.revoke') ?? (isHex32(data.id) ? null : refuse('INVALID_ENTRY', 'id is 32 bytes of hex')) : refuse('INVALID_ENTRY', 'invite.revoke data is { id }'),
   async apply (ctx, data) {
     const denied = await requireIndexer(ctx)
     if (denied !== null) return denied

@@ -6,7 +6,7 @@
 import type Hyperbee from 'hyperbee'
 import { encodeKey } from '../keys.js'
 import type { Refusal, Role } from '../ops.js'
-import { getJson, isKey, isName, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler } from './context.js'
+import { getJson, isHex32, isKey, isName, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler } from './context.js'
 import { memberKey, memberRange } from '../view-layout.js'
 
 /** A member record as stored in the view. */
@@ -18,7 +18,7 @@ export interface MemberRecord {
   removedAt?: string
   /** Capabilities granted on top of the role, e.g. `inspector`. */
   capabilities?: string[]
-  /** The device's swarm (Noise) key, when it joined by invite: removed devices are refused by it. */
+  /** The device's swarm (Noise) key, from `invite.use` or `member.swarm`: removed devices are refused by it. */
   swarmKey?: string
   /** Set while the device is quarantined: its new blocks are held, not applied. */
   quarantined?: { by: string, at: string, reason?: string }
@@ -171,6 +171,26 @@ function quarantineOp (hold: boolean): OpHandler {
   }
 }
 
+/**
+ * `member.swarm`: a member states its own swarm (Noise) key, so that once it is removed peers
+ * refuse its connections. Devices that join by invite state it in `invite.use`; devices added by
+ * key state it themselves on becoming writable.
+ */
+const swarmKeyOp: OpHandler = {
+  since: 3,
+  check (data) {
+    if (!isObject(data)) return refuse('INVALID_ENTRY', 'member.swarm data is an object')
+    return onlyFields(data, ['swarmKey'], 'member.swarm') ?? (isHex32(data.swarmKey) ? null : refuse('INVALID_ENTRY', 'swarmKey is 32 bytes of hex'))
+  },
+  async apply (ctx, data) {
+    const current = await memberRecord(ctx.batch, ctx.writer)
+    if (current === null || current.removedAt !== undefined) return refuse('NOT_A_MEMBER', 'only members state a swarm key')
+    const { swarmKey } = data as { swarmKey: string }
+    if (current.swarmKey !== swarmKey) await putJson(ctx.batch, memberKey(ctx.writer), { ...current, swarmKey })
+    return null
+  }
+}
+
 /** The membership handlers, by op type. */
 export const membershipOps: Record<string, OpHandler> = {
   'member.add': add,
@@ -178,5 +198,6 @@ export const membershipOps: Record<string, OpHandler> = {
   'member.grant': capabilityOp(true),
   'member.revoke': capabilityOp(false),
   'member.quarantine': quarantineOp(true),
-  'member.release': quarantineOp(false)
+  'member.release': quarantineOp(false),
+  'member.swarm': swarmKeyOp
 }
