@@ -8,6 +8,7 @@ import type Hypercore from 'hypercore'
 import type Hyperbee from 'hyperbee'
 import safetyCatch from 'safety-catch'
 import { encodeKey, type DeviceKey } from './keys.js'
+import { refuseIfMarked } from './refused-logs.js'
 import type { MemberRecord } from './semantics/membership.js'
 import { memberRange } from './view-layout.js'
 
@@ -104,6 +105,7 @@ export class WriterTracker {
       const core = this.store.get({ key }) // active: replicated with every peer, whatever autobase is doing
       this.cores.set(id, core)
       await core.ready()
+      await refuseIfMarked(core) // a log an audit found damaged stays unserved after a restart
       // A ledger device keeps every member's whole log (audits and proofs need them), and a live
       // download also re-requests blocks whose request died with a dropped connection.
       core.download({ start: 0, end: -1 })

@@ -32,7 +32,7 @@ declare module 'hypercore' {
     readonly peers: Hypercore.Peer[]
     ready(): Promise<void>
     close(): Promise<void>
-    get(index: number, opts?: { wait?: boolean; timeout?: number; valueEncoding?: unknown }): Promise<Buffer | null>
+    get(index: number, opts?: { wait?: boolean; timeout?: number; valueEncoding?: unknown; raw?: boolean }): Promise<Buffer | null>
     has(index: number): Promise<boolean>
     append(blocks: Buffer | Buffer[]): Promise<{ length: number; byteLength: number }>
     update(opts?: { wait?: boolean }): Promise<boolean>
@@ -41,6 +41,7 @@ declare module 'hypercore' {
     replicate(isInitiator: boolean | unknown, opts?: Record<string, unknown>): NodeJS.ReadWriteStream
     session(opts?: Record<string, unknown>): Hypercore
     getUserData(key: string): Promise<Buffer | null>
+    setUserData(key: string, value: Buffer | null): Promise<void>
     on(event: 'append', listener: () => void): this
     on(event: 'truncate', listener: (ancestors: number, forkId: number) => void): this
     on(event: string, listener: (...args: unknown[]) => void): this
