@@ -2,10 +2,13 @@
  * Reaching past the public API to act like a faulty or malicious device: write raw blocks into a
  * device's own log, skipping local validation.
  */
-import type { Ledger } from '../src/index.js'
+import type { Entry, Ledger } from '../src/index.js'
 import { encodeBlock } from '../src/ops.js'
+import { parseId } from '../src/entry-id.js'
+import { blockKey } from '../src/view-layout.js'
 
 interface RawBase {
+  view: { core: { key: Buffer }, get (key: Buffer): Promise<{ seq: number } | null> }
   append (value: Buffer): Promise<number>
   heads (): Array<{ key: Buffer, length: number }>
   length: number
@@ -44,4 +47,17 @@ export function history (ledger: Ledger): string {
   const base = rawBase(ledger)
   const heads = base.heads().map((h) => `${h.key.toString('hex')}:${h.length}`).sort()
   return `${base.length}|${heads.join(',')}`
+}
+
+/** The key of the core holding `ledger`'s view (it changes with the indexer set). */
+export function viewKey (ledger: Ledger): Buffer {
+  return rawBase(ledger).view.core.key
+}
+
+/** The view block holding `entry`'s block record. */
+export async function viewBlockOf (ledger: Ledger, entry: Entry): Promise<number> {
+  const { writer, seq } = parseId(entry.id)
+  const node = await rawBase(ledger).view.get(blockKey(writer, seq))
+  if (node === null) throw new Error(`${entry.id} is not in the view`)
+  return node.seq
 }

@@ -81,20 +81,24 @@ export async function verifyLedger (target: AuditTarget, options: VerifyOptions,
         if (code === 'LOG_DAMAGED') await onLog(base.store, log.key, (core) => markDamaged(core, { code, message: err.message, block, at: Date.now() }))
       }
       if (problem !== undefined) problems.push(problem)
-      const stats = await writerStats(base.view, log.key)
+      const { unreadable, ...stats } = await writerStats(base.view, log.key)
+      for (const block of unreadable) {
+        problems.push(problemOf(MeshledgerError.viewMismatch(`view block ${block} (a record of log ${key}) does not decode`), { block }))
+      }
       writers.push({ key, role: log.role, removed: log.removed, length: result.length, stored: result.stored, ...stats, ok: problem === undefined, ...(problem === undefined ? {} : { problem }) })
     }
 
     // A damaged log stops the rebuild where the damage is: compare views only with sound logs.
     let rebuilt: RebuildResult | null = null
-    if (problems.length === 0) {
+    if (problems.every((p) => p.code === 'VIEW_MISMATCH')) {
       const replica = await target.openReplica(path.join(folder, 'view'))
       try {
         rebuilt = await rebuildView(base, replica.base, stallMs, signal)
       } finally {
         await replica.close()
       }
-      if (rebuilt.failure !== null) problems.push(problemOf(rebuilt.failure, rebuilt.block === undefined ? {} : { block: rebuilt.block }))
+      const { failure, block } = rebuilt
+      if (failure !== null && !problems.some((p) => p.block === block)) problems.push(problemOf(failure, block === undefined ? {} : { block }))
     }
     const viewLength = rebuilt?.length ?? base.view.core.length
     return {

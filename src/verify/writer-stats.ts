@@ -4,7 +4,7 @@
  * over the writer's block records (view-layout.ts), which carry every entry and its rejection.
  */
 import type Hyperbee from 'hyperbee'
-import { decodeBlockRecord, entryCount } from '../entry.js'
+import { decodeBlockRecord, entryCount, type BlockRecord } from '../entry.js'
 import { blockRange } from '../view-layout.js'
 
 /** Per-writer counts from the view. */
@@ -15,18 +15,26 @@ export interface WriterStats {
   held: number
   first: number | null
   last: number | null
+  /** View blocks holding a record of this writer that does not decode (the view is damaged). */
+  unreadable: number[]
 }
 
 /** Count `writer`'s entries in `view`. */
 export async function writerStats (view: Hyperbee, writer: Buffer): Promise<WriterStats> {
-  const stats: WriterStats = { entries: 0, rejected: 0, rejections: {}, held: 0, first: null, last: null }
+  const stats: WriterStats = { entries: 0, rejected: 0, rejections: {}, held: 0, first: null, last: null, unreadable: [] }
   const seen = (ts: unknown): void => {
     if (typeof ts !== 'number' || !Number.isFinite(ts)) return
     if (stats.first === null || ts < stats.first) stats.first = ts
     if (stats.last === null || ts > stats.last) stats.last = ts
   }
   for await (const node of view.createReadStream(blockRange(writer))) {
-    const record = decodeBlockRecord(node.value)
+    let record: BlockRecord
+    try {
+      record = decodeBlockRecord(node.value)
+    } catch {
+      stats.unreadable.push(node.seq)
+      continue
+    }
     const count = entryCount(record)
     stats.entries += count
     if (record.held !== undefined) {
