@@ -7,10 +7,11 @@ import { once } from 'node:events'
 import test from 'brittle'
 import type { Test as BrittleTest } from 'brittle'
 import Corestore from 'corestore'
-import { decodeKey, Ledger, type Entry, type VerifyReport } from '../src/index.js'
+import { decodeKey, Ledger, type DeviceKey, type Entry, type VerifyReport } from '../src/index.js'
 import { create, replicate, tmp, until } from './helpers.js'
 import { appendOps, viewBlockOf, viewKey } from './internals.js'
-import { tamper } from './tamper.js'
+import { tamper, type Tampering } from './tamper.js'
+import { pipeReplicas } from '../src/verify/pipe.js'
 
 type T = BrittleTest
 
@@ -39,16 +40,29 @@ async function reopen (t: T, storage: string): Promise<Ledger> {
   return ledger
 }
 
+/**
+ * A fleet (`n` notes each) whose creator's copy of the second device's log had the block of that
+ * device's first or last note tampered with `how` while closed; the creator reopened offline.
+ */
+async function tampered (t: T, how: Tampering, { n = 2, note = 'last' }: { n?: number, note?: 'first' | 'last' } = {}): Promise<{ ledger: Ledger, storage: string, writer: DeviceKey, other: DeviceKey, seq: number, length: number }> {
+  const storage = await tmp(t)
+  const { ledgers: [a, b], entries, stop } = await fleet(t, storage, n)
+  const notes = entries.filter((e) => e.writer === b.deviceKey)
+  const { seq } = note === 'first' ? notes[0] : notes[notes.length - 1]
+  const length = a.stats.writers.find((w) => w.key === b.deviceKey)?.length ?? 0
+  const ids = { writer: b.deviceKey, other: a.deviceKey }
+  stop()
+  await a.close()
+  await tamper(storage, ids.writer, seq, how)
+  return { ledger: await reopen(t, storage), storage, ...ids, seq, length }
+}
+
 /** A bare Corestore in a temp folder replicating from `ledger`: a fresh peer, seen at the Hypercore level. */
 async function freshPeer (t: T, ledger: Ledger): Promise<Corestore> {
   const store = new Corestore(await tmp(t))
-  const a = ledger.replicate(true)
-  const b = store.replicate(false)
-  a.pipe(b).pipe(a)
-  a.on('error', () => {})
-  b.on('error', () => {})
+  const stop = pipeReplicas(ledger, store)
   t.teardown(async () => {
-    for (const s of [a, b]) (s as unknown as { destroy (): void }).destroy()
+    stop()
     await store.close()
   })
   return store
@@ -99,71 +113,52 @@ test('a healthy ledger passes: every log, the rebuilt view, per-writer counts', 
 })
 
 test('a writer block changed on disk: verify names the log, and the device stops serving it', async (t) => {
-  const storage = await tmp(t)
-  const { ledgers: [a, b], entries, stop } = await fleet(t, storage)
-  const victim = entries.filter((e) => e.writer === b.deviceKey).pop() as Entry // its last: the blocks before it are sound
-  const lengths = Object.fromEntries(a.stats.writers.map((w) => [w.key, w.length]))
-  const ids = { a: a.deviceKey, b: b.deviceKey }
-  stop()
-  await a.close()
-
-  await tamper(storage, ids.b, victim.seq)
-  const damaged = await reopen(t, storage)
+  // The last note's block: the blocks before it are sound, so a peer could take those.
+  const { ledger: damaged, storage, writer, other, seq, length } = await tampered(t, 'flip', { n: 3 })
 
   // Peers check every block they receive: the changed one is never accepted.
-  const peer = (await freshPeer(t, damaged)).get({ key: decodeKey(ids.b) })
+  const peer = (await freshPeer(t, damaged)).get({ key: decodeKey(writer) })
   await peer.ready()
   const rejected = once(peer, 'verification-error') as Promise<[Error & { code: string }, unknown, { block: { index: number } }]>
-  peer.download({ start: victim.seq, end: victim.seq + 1 })
+  peer.download({ start: seq, end: seq + 1 })
   const [err, , data] = await rejected
-  t.is(data.block.index, victim.seq, `a fresh peer rejected block ${victim.seq} (${err.code})`)
-  t.absent(await peer.has(victim.seq), 'and does not hold it')
+  t.is(data.block.index, seq, `a fresh peer rejected block ${seq} (${err.code})`)
+  t.absent(await peer.has(seq), 'and does not hold it')
 
   const report = await damaged.verify()
   t.absent(report.ok, 'verify fails')
   t.is(report.problems.length, 1)
   t.is(report.problems[0].code, 'LOG_DAMAGED', report.problems[0].message)
-  t.is(report.problems[0].writer, ids.b, 'it names the damaged log')
-  t.is(report.problems[0].block, victim.seq, 'and the block')
+  t.is(report.problems[0].writer, writer, 'it names the damaged log')
+  t.is(report.problems[0].block, seq, 'and the block')
   t.is(report.rebuiltHash, null, 'no rebuild over a damaged log')
-  for (const w of report.writers) t.is(w.ok, w.key !== ids.b, `${w.key.slice(0, 8)} ${w.ok ? 'ok' : 'damaged'}`)
+  for (const w of report.writers) t.is(w.ok, w.key !== writer, `${w.key.slice(0, 8)} ${w.ok ? 'ok' : 'damaged'}`)
 
-  await served(t, damaged, ids.a, ids.b, lengths[ids.b])
+  await served(t, damaged, other, writer, length)
 
   await damaged.close()
   const restarted = await reopen(t, storage)
   const again = await restarted.verify()
   t.is(again.problems[0]?.code, 'LOG_DAMAGED', 'still named after a restart')
   t.ok(again.problems[0]?.message.includes('no longer serves'), again.problems[0]?.message)
-  await served(t, restarted, ids.a, ids.b, lengths[ids.b])
+  await served(t, restarted, other, writer, length)
 })
 
 test('a block rewritten with a matching Merkle tree fails the writer\'s signature', async (t) => {
-  const storage = await tmp(t)
-  const { ledgers: [a, b], entries, stop } = await fleet(t, storage, 2)
-  const victim = entries.find((e) => e.writer === b.deviceKey) as Entry
-  const writer = b.deviceKey
-  stop()
-  await a.close()
-  await tamper(storage, writer, victim.seq, 'forge')
-  const report = await (await reopen(t, storage)).verify()
+  const { ledger, writer } = await tampered(t, 'forge')
+  const report = await ledger.verify()
   t.is(report.problems[0]?.code, 'LOG_DAMAGED')
   t.is(report.problems[0]?.writer, writer)
   t.ok(report.problems[0]?.message.includes('INVALID_SIGNATURE'), report.problems[0]?.message)
 })
 
 test('a block the storage lost (still marked present) makes the log unreadable', async (t) => {
-  const storage = await tmp(t)
-  const { ledgers: [a, b], entries, stop } = await fleet(t, storage, 2)
-  const victim = entries.find((e) => e.writer === b.deviceKey) as Entry
-  const writer = b.deviceKey
-  stop()
-  await a.close()
-  await tamper(storage, writer, victim.seq, 'drop')
-  const report = await (await reopen(t, storage)).verify({ stallTimeout: 2000 })
+  // Not the log's last block: autobase reads that one at open, and fails without it.
+  const { ledger, writer, seq } = await tampered(t, 'drop', { note: 'first' })
+  const report = await ledger.verify({ stallTimeout: 2000 })
   t.is(report.problems[0]?.code, 'LOG_UNREADABLE', report.problems[0]?.message)
   t.is(report.problems[0]?.writer, writer)
-  t.is(report.problems[0]?.block, victim.seq)
+  t.is(report.problems[0]?.block, seq)
 })
 
 test('a view block changed on disk differs from the view rebuilt from the logs', async (t) => {

@@ -9,6 +9,7 @@ import type Autobase from 'autobase'
 import type Hyperbee from 'hyperbee'
 import type Hypercore from 'hypercore'
 import { MeshledgerError } from '../errors.js'
+import { pipeReplicas } from './pipe.js'
 
 /** The outcome of a rebuild. */
 export interface RebuildResult {
@@ -24,11 +25,7 @@ export interface RebuildResult {
 
 /** Replicate `scratch` from `live` until both hold the same history, then compare their views. */
 export async function rebuildView (live: Autobase<Hyperbee>, scratch: Autobase<Hyperbee>, stallMs: number, signal: AbortSignal): Promise<RebuildResult> {
-  const a = live.replicate(true) as NodeJS.ReadWriteStream & { destroy (): void }
-  const b = scratch.replicate(false) as NodeJS.ReadWriteStream & { destroy (): void }
-  a.pipe(b).pipe(a)
-  a.on('error', () => {})
-  b.on('error', () => {})
+  const stop = pipeReplicas(live, scratch)
   try {
     let stallAt = Date.now() + stallMs
     while (true) {
@@ -52,8 +49,7 @@ export async function rebuildView (live: Autobase<Hyperbee>, scratch: Autobase<H
       }
     }
   } finally {
-    a.destroy()
-    b.destroy()
+    stop()
   }
 }
 

@@ -28,16 +28,8 @@ export interface AuditProblem {
   block?: number
 }
 
-/** The audit of one writer log. */
-export interface WriterAudit {
-  key: DeviceKey
-  /** Its role in the ledger (as it was, for a removed member); null when it is no member. */
-  role: Role | null
-  removed: boolean
-  /** Blocks in the log, as its signed length says. */
-  length: number
-  /** Blocks of it this device stores (each one re-checked). */
-  stored: number
+/** What the live view says of one writer. */
+export interface WriterCounts {
   /** Entries of it in the view, and how many of those were rejected, by code. */
   entries: number
   rejected: number
@@ -47,6 +39,18 @@ export interface WriterAudit {
   /** Device time of its first and last entry (ms since the epoch), null without entries. */
   first: number | null
   last: number | null
+}
+
+/** The audit of one writer log. */
+export interface WriterAudit extends WriterCounts {
+  key: DeviceKey
+  /** Its role in the ledger (as it was, for a removed member); null when it is no member. */
+  role: Role | null
+  removed: boolean
+  /** Blocks in the log, as its signed length says. */
+  length: number
+  /** Blocks of it this device stores (each one re-checked). */
+  stored: number
   ok: boolean
   problem?: AuditProblem
 }

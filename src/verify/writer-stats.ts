@@ -6,15 +6,10 @@
 import type Hyperbee from 'hyperbee'
 import { decodeBlockRecord, entryCount, type BlockRecord } from '../entry.js'
 import { blockRange } from '../view-layout.js'
+import type { WriterCounts } from './report.js'
 
 /** Per-writer counts from the view. */
-export interface WriterStats {
-  entries: number
-  rejected: number
-  rejections: Record<string, number>
-  held: number
-  first: number | null
-  last: number | null
+export interface WriterStats extends WriterCounts {
   /** View blocks holding a record of this writer that does not decode (the view is damaged). */
   unreadable: number[]
 }
