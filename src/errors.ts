@@ -36,9 +36,9 @@ export type ErrorCode =
 /**
  * What `ledger.verify()` can find wrong: a writer log whose stored data fails its signed Merkle
  * tree, or that this device cannot read back; a view that differs from the one rebuilt from the
- * logs; a rebuild that stopped making progress.
+ * logs, or that cannot be read back; a rebuild that stopped making progress.
  */
-export type AuditCode = 'LOG_DAMAGED' | 'LOG_UNREADABLE' | 'VIEW_MISMATCH' | 'REBUILD_STALLED'
+export type AuditCode = 'LOG_DAMAGED' | 'LOG_UNREADABLE' | 'VIEW_MISMATCH' | 'VIEW_UNREADABLE' | 'REBUILD_STALLED'
 
 /** An error with a stable `code`, raised for bad input, bad state or refused operations. */
 export class MeshledgerError extends Error {
@@ -149,6 +149,10 @@ export class MeshledgerError extends Error {
 
   static viewMismatch (message: string): MeshledgerError {
     return new MeshledgerError('VIEW_MISMATCH', message)
+  }
+
+  static viewUnreadable (message: string): MeshledgerError {
+    return new MeshledgerError('VIEW_UNREADABLE', message)
   }
 
   static rebuildStalled (message: string): MeshledgerError {

@@ -9,6 +9,8 @@ import { blockKey } from '../src/view-layout.js'
 
 interface RawBase {
   view: { core: { key: Buffer }, get (key: Buffer): Promise<{ seq: number } | null> }
+  core: { key: Buffer }
+  store: { get (opts: { key: Buffer, active: boolean }): { ready (): Promise<void>, on (event: 'upload', fn: () => void): void, close (): Promise<void> } }
   append (value: Buffer): Promise<number>
   heads (): Array<{ key: Buffer, length: number }>
   length: number
@@ -60,4 +62,16 @@ export async function viewBlockOf (ledger: Ledger, entry: Entry): Promise<number
   const node = await rawBase(ledger).view.get(blockKey(writer, seq))
   if (node === null) throw new Error(`${entry.id} is not in the view`)
   return node.seq
+}
+
+/** Counts the blocks of its view and system cores `ledger` serves to peers from now on. */
+export async function derivedUploads (ledger: Ledger): Promise<{ count (): number, close (): Promise<void> }> {
+  const base = rawBase(ledger)
+  let n = 0
+  const cores = [base.view.core.key, base.core.key].map((key) => base.store.get({ key, active: false }))
+  for (const core of cores) {
+    await core.ready()
+    core.on('upload', () => { n++ })
+  }
+  return { count: () => n, close: async () => { for (const core of cores) await core.close() } }
 }

@@ -9,7 +9,7 @@ import type { Test as BrittleTest } from 'brittle'
 import Corestore from 'corestore'
 import { decodeKey, Ledger, type DeviceKey, type Entry, type VerifyReport } from '../src/index.js'
 import { create, replicate, tmp, until } from './helpers.js'
-import { appendOps, viewBlockOf, viewKey } from './internals.js'
+import { appendOps, derivedUploads, viewBlockOf, viewKey } from './internals.js'
 import { tamper, type Tampering } from './tamper.js'
 import { pipeReplicas } from '../src/verify/pipe.js'
 
@@ -91,7 +91,10 @@ test('a healthy ledger passes: every log, the rebuilt view, per-writer counts', 
   const { ledgers: [a, b, c] } = await fleet(t, await tmp(t))
   const forced = await appendOps(b, [{ t: 'member.add', s: 7, d: { key: c.deviceKey, role: 'indexer' } }, { t: 'note', s: 5 }])
   await until([a], async () => (await a.get(`${b.deviceKey}.${forced}.1`)) !== null)
+  const uploads = await derivedUploads(a)
   const report = await a.verify()
+  t.is(uploads.count(), 0, 'the rebuild took no view or system block from the device: it applied the logs')
+  await uploads.close()
   t.ok(report.ok, 'ok')
   t.alike(report.problems, [])
   t.is(report.rebuiltHash, report.viewHash, 'the view rebuilt from the logs has the live view\'s hash')

@@ -2,7 +2,8 @@
  * Writer logs re-checked the way a peer checks them. Every block this device stores is
  * replicated over an in-process stream into a scratch Corestore that knows only each log's key,
  * so Hypercore itself checks the writer's signature over the tree roots and each block's hash up
- * to those roots, on receipt, with the same code every peer runs. A check that fails names the
+ * to those roots, on receipt, with the same code every peer runs. Those checked copies are then
+ * all the view rebuild gets. A check that fails names the
  * log (and the block, when the block is what failed); a log whose blocks stop coming (this device
  * claims a block it cannot read back) is named once `stallTimeout` passes without progress.
  *
@@ -13,7 +14,6 @@
  */
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
-import { pipeReplicas } from './pipe.js'
 
 /** A failed check, before it becomes a report problem. */
 export interface LogFailure {
@@ -36,23 +36,37 @@ type VerificationError = Error & { code?: string }
 interface DataMessage { block?: { index: number } | null, upgrade?: unknown }
 
 /**
- * Check each log of `keys` held in `live`, one after the other, by copying it into `scratch`
- * (both stores replicating over one in-process stream for the duration).
+ * Check each log of `keys` held in `live` (replicating with `scratch`), one after the other, by
+ * copying it into `scratch`. Each sound copy is left open, following its live log, and returned
+ * in `following` for the caller to close: the view rebuild is fed from these copies alone.
  */
-export async function checkLogs (live: Corestore, scratch: Corestore, keys: Buffer[], stallMs: number, signal: AbortSignal): Promise<LogResult[]> {
-  const stop = pipeReplicas(live, scratch)
+export async function checkLogs (live: Corestore, scratch: Corestore, keys: Buffer[], stallMs: number, signal: AbortSignal): Promise<{ results: LogResult[], following: Hypercore[] }> {
+  const results: LogResult[] = []
+  const following: Hypercore[] = []
   try {
-    const out: LogResult[] = []
-    for (const key of keys) out.push(await checkLog(live, scratch, key, stallMs, signal))
-    return out
-  } finally {
-    stop()
+    for (const key of keys) {
+      const copy = scratch.get({ key })
+      const result = await checkLog(live, copy, key, stallMs, signal).catch(async (err: unknown) => {
+        await copy.close()
+        throw err
+      })
+      results.push(result)
+      if (result.failure !== null) {
+        await copy.close()
+        continue
+      }
+      copy.download({ start: 0, end: -1 })
+      following.push(copy)
+    }
+  } catch (err) {
+    await Promise.all(following.map((c) => c.close()))
+    throw err
   }
+  return { results, following }
 }
 
-async function checkLog (live: Corestore, scratch: Corestore, key: Buffer, stallMs: number, signal: AbortSignal): Promise<LogResult> {
+async function checkLog (live: Corestore, copy: Hypercore, key: Buffer, stallMs: number, signal: AbortSignal): Promise<LogResult> {
   const source = live.get({ key, active: false })
-  const copy = scratch.get({ key })
   const watch = watchCopy(copy, stallMs, signal)
   try {
     await Promise.all([source.ready(), copy.ready()])
@@ -79,7 +93,6 @@ async function checkLog (live: Corestore, scratch: Corestore, key: Buffer, stall
     return { length, stored, failure }
   } finally {
     watch.stop()
-    await copy.close()
     await source.close()
   }
 }

@@ -4,7 +4,7 @@
  */
 
 /** Anything with Hypercore's `replicate(isInitiator)`: a Corestore, an Autobase. */
-interface Replicable {
+export interface Replicable {
   replicate (isInitiator: boolean): NodeJS.ReadWriteStream
 }
 

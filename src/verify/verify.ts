@@ -1,10 +1,10 @@
 /**
  * `ledger.verify()`: the whole-ledger audit. Every writer log this device holds (each member's,
- * removed ones included, and the ledger key's) is re-checked against its writer's signature and
- * Merkle tree (log-check.ts); the view is rebuilt from the logs in a scratch replica and compared
- * with the live one (rebuild.ts); each writer gets its counts from the live view
- * (writer-stats.ts). A log found damaged is marked and no longer served (refused-logs.ts). The
- * scratch folder is removed afterwards, whatever happened.
+ * removed ones included, and the ledger key's) is copied into a scratch store that checks it
+ * against its writer's signature and Merkle tree (log-check.ts); the view is rebuilt from those
+ * checked copies alone in a scratch replica and compared with the live one (rebuild.ts); each
+ * writer gets its counts from the live view (writer-stats.ts). A log found damaged is marked and
+ * no longer served (refused-logs.ts). The scratch folder is removed afterwards, whatever happened.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -16,11 +16,12 @@ import type Hypercore from 'hypercore'
 import { MeshledgerError } from '../errors.js'
 import { encodeKey, type DeviceKey } from '../keys.js'
 import type { Role } from '../ops.js'
-import { damageMark, markDamaged } from '../refused-logs.js'
+import { damageMark, markDamaged, type DamageMark } from '../refused-logs.js'
 import type { MemberRecord } from '../semantics/membership.js'
 import { openStore } from '../storage.js'
 import { memberRange } from '../view-layout.js'
 import { checkLogs, countStored, storedRanges, type LogResult } from './log-check.js'
+import { pipeReplicas } from './pipe.js'
 import { rebuildView, type RebuildResult } from './rebuild.js'
 import { problemOf, type AuditProblem, type VerifyOptions, type VerifyReport, type WriterAudit } from './report.js'
 import { writerStats } from './writer-stats.js'
@@ -58,61 +59,84 @@ export async function verifyLedger (target: AuditTarget, options: VerifyOptions,
   if (!(Number.isSafeInteger(stallMs) && stallMs > 0)) throw MeshledgerError.invalidOption('stallTimeout is a positive integer (ms)')
   const folder = await mkdtemp(path.join(options.tmpdir ?? tmpdir(), 'meshledger-verify-'))
   try {
-    const logs = await listLogs(base)
-    const marks = await Promise.all(logs.map((log) => onLog(base.store, log.key, damageMark)))
-    const fresh = logs.filter((_, i) => marks[i] === null)
-    const checked = await checkFresh(base.store, fresh.map((l) => l.key), path.join(folder, 'logs'), target.cacheSize, stallMs, signal)
-
-    const problems: AuditProblem[] = []
-    const writers: WriterAudit[] = []
-    for (const [i, log] of logs.entries()) {
-      const key = encodeKey<DeviceKey>(log.key)
-      const mark = marks[i]
-      // A refused log is not served, so it cannot be copied again: its mark stands.
-      const result = mark === null ? checked.get(log.key.toString('hex')) as LogResult : { ...(await onLog(base.store, log.key, size)), failure: null }
-      let problem: AuditProblem | undefined
-      if (mark !== null) {
-        problem = { code: mark.code as AuditProblem['code'], message: `${mark.message} (found ${new Date(mark.at).toISOString()}; this device no longer serves this log)`, writer: key, ...(mark.block === undefined ? {} : { block: mark.block }) }
-      } else if (result.failure !== null) {
-        const { code, reason, block } = result.failure
-        const err = code === 'LOG_DAMAGED' ? MeshledgerError.logDamaged(`log ${key}: ${reason}`) : MeshledgerError.logUnreadable(`log ${key}: ${reason}`)
-        problem = problemOf(err, { writer: key, ...(block === undefined ? {} : { block }) })
-        // Only proof of damage refuses a log; a stall may be this device being slow.
-        if (code === 'LOG_DAMAGED') await onLog(base.store, log.key, (core) => markDamaged(core, { code, message: err.message, block, at: Date.now() }))
+    const copies = (await openStore(path.join(folder, 'logs'), target.cacheSize)).store
+    const unpipe = pipeReplicas(base.store, copies)
+    let following: Hypercore[] = []
+    try {
+      const audited = await auditLogs(base, copies, await listLogs(base), stallMs, signal)
+      following = audited.following
+      const { writers, problems } = audited
+      // A damaged log stops the rebuild where the damage is: compare views only over sound logs.
+      let rebuilt: RebuildResult | null = null
+      if (writers.every((w) => w.ok)) {
+        const replica = await target.openReplica(path.join(folder, 'view'))
+        try {
+          rebuilt = await rebuildView(base, replica.base, copies, stallMs, signal)
+        } finally {
+          await replica.close()
+        }
+        const { failure, block } = rebuilt
+        if (failure !== null && !problems.some((p) => p.block === block)) problems.push(problemOf(failure, block === undefined ? {} : { block }))
       }
-      if (problem !== undefined) problems.push(problem)
-      const { unreadable, ...stats } = await writerStats(base.view, log.key)
-      for (const block of unreadable) {
-        problems.push(problemOf(MeshledgerError.viewMismatch(`view block ${block} (a record of log ${key}) does not decode`), { block }))
+      const viewLength = rebuilt?.length ?? base.view.core.length
+      return {
+        ok: problems.length === 0,
+        viewHash: rebuilt?.liveHash ?? (await base.view.core.treeHash(viewLength)).toString('hex'),
+        rebuiltHash: rebuilt?.rebuiltHash ?? null,
+        viewLength,
+        writers,
+        problems,
+        took: Date.now() - started
       }
-      writers.push({ key, role: log.role, removed: log.removed, length: result.length, stored: result.stored, ...stats, ok: problem === undefined, ...(problem === undefined ? {} : { problem }) })
-    }
-
-    // A damaged log stops the rebuild where the damage is: compare views only with sound logs.
-    let rebuilt: RebuildResult | null = null
-    if (problems.every((p) => p.code === 'VIEW_MISMATCH')) {
-      const replica = await target.openReplica(path.join(folder, 'view'))
-      try {
-        rebuilt = await rebuildView(base, replica.base, stallMs, signal)
-      } finally {
-        await replica.close()
-      }
-      const { failure, block } = rebuilt
-      if (failure !== null && !problems.some((p) => p.block === block)) problems.push(problemOf(failure, block === undefined ? {} : { block }))
-    }
-    const viewLength = rebuilt?.length ?? base.view.core.length
-    return {
-      ok: problems.length === 0,
-      viewHash: rebuilt?.liveHash ?? (await base.view.core.treeHash(viewLength)).toString('hex'),
-      rebuiltHash: rebuilt?.rebuiltHash ?? null,
-      viewLength,
-      writers,
-      problems,
-      took: Date.now() - started
+    } finally {
+      unpipe()
+      await Promise.all(following.map((c) => c.close()))
+      await copies.close()
     }
   } finally {
     await rm(folder, { recursive: true, force: true })
   }
+}
+
+/**
+ * Check every log (a refused one keeps its mark: it is not served, so it cannot be copied), mark
+ * the damaged ones, and count each writer's entries in the view. `following`: the sound copies.
+ */
+async function auditLogs (base: Autobase<Hyperbee>, copies: Corestore, logs: Log[], stallMs: number, signal: AbortSignal): Promise<{ writers: WriterAudit[], problems: AuditProblem[], following: Hypercore[] }> {
+  const marks = await Promise.all(logs.map((log) => onLog(base.store, log.key, damageMark)))
+  const fresh = logs.filter((_, i) => marks[i] === null).map((log) => log.key)
+  const { results, following } = await checkLogs(base.store, copies, fresh, stallMs, signal)
+  const checked = new Map(fresh.map((key, i) => [key.toString('hex'), results[i]]))
+
+  const writers: WriterAudit[] = []
+  const problems: AuditProblem[] = []
+  for (const [i, log] of logs.entries()) {
+    const key = encodeKey<DeviceKey>(log.key)
+    const mark = marks[i]
+    const result = mark === null ? checked.get(log.key.toString('hex')) as LogResult : { ...(await onLog(base.store, log.key, size)), failure: null }
+    const problem = mark !== null ? refusedProblem(key, mark) : result.failure === null ? undefined : await damaged(base.store, log.key, result)
+    if (problem !== undefined) problems.push(problem)
+    const { unreadable, ...stats } = await writerStats(base.view, log.key)
+    for (const block of unreadable) {
+      problems.push(problemOf(MeshledgerError.viewUnreadable(`view block ${block} (a record of log ${key}) does not decode`), { block }))
+    }
+    writers.push({ key, role: log.role, removed: log.removed, length: result.length, stored: result.stored, ...stats, ok: problem === undefined, ...(problem === undefined ? {} : { problem }) })
+  }
+  return { writers, problems, following }
+}
+
+/** The problem of a failed log; a damaged one (proof, not a stall that may be slowness) is refused from now on. */
+async function damaged (store: Corestore, log: Buffer, result: LogResult): Promise<AuditProblem> {
+  const key = encodeKey<DeviceKey>(log)
+  const { code, reason, block } = result.failure as NonNullable<LogResult['failure']>
+  const err = code === 'LOG_DAMAGED' ? MeshledgerError.logDamaged(`log ${key}: ${reason}`) : MeshledgerError.logUnreadable(`log ${key}: ${reason}`)
+  if (code === 'LOG_DAMAGED') await onLog(store, log, (core) => markDamaged(core, { code, message: err.message, block, at: Date.now() }))
+  return problemOf(err, { writer: key, ...(block === undefined ? {} : { block }) })
+}
+
+function refusedProblem (key: DeviceKey, mark: DamageMark): AuditProblem {
+  const message = `${mark.message} (found ${new Date(mark.at).toISOString()}; this device no longer serves this log)`
+  return { code: mark.code as AuditProblem['code'], message, writer: key, ...(mark.block === undefined ? {} : { block: mark.block }) }
 }
 
 /** Every member's log (removed ones too) and the ledger key's, in key order. */
@@ -127,19 +151,6 @@ async function listLogs (base: Autobase<Hyperbee>): Promise<Log[]> {
   const genesis = base.key.toString('hex')
   if (!logs.has(genesis)) logs.set(genesis, { key: base.key, role: 'indexer', removed: false })
   return [...logs.values()].sort((a, b) => Buffer.compare(a.key, b.key))
-}
-
-async function checkFresh (store: Corestore, keys: Buffer[], folder: string, cacheSize: number, stallMs: number, signal: AbortSignal): Promise<Map<string, LogResult>> {
-  const out = new Map<string, LogResult>()
-  if (keys.length === 0) return out
-  const scratch = (await openStore(folder, cacheSize)).store
-  try {
-    const results = await checkLogs(store, scratch, keys, stallMs, signal)
-    keys.forEach((key, i) => out.set(key.toString('hex'), results[i]))
-  } finally {
-    await scratch.close()
-  }
-  return out
 }
 
 /** A log's length and how many of its blocks this device stores. */
