@@ -36,11 +36,11 @@ export async function rebuildView (live: Autobase<Hyperbee>, scratch: Autobase<H
   try {
     let stallAt = Date.now() + stallMs
     while (true) {
-      if (history(live) === history(scratch)) {
+      if (applied(scratch) && history(live) === history(scratch)) {
         const settled = history(live)
         const result = await compareViews(live.view.core, scratch.view.core)
         // The live ledger may have moved on while the views were read: compare again then.
-        if (history(live) === settled && history(scratch) === settled) return result
+        if (history(live) === settled && history(scratch) === settled && applied(scratch)) return result
         continue
       }
       const next = await progress(live, scratch, stallAt, signal)
@@ -58,6 +58,16 @@ export async function rebuildView (live: Autobase<Hyperbee>, scratch: Autobase<H
   } finally {
     stop()
   }
+}
+
+/**
+ * Whether the replica holds every block of its system and view. Autobase takes the system and view lengths
+ * the indexers signed (writer blocks carry those checkpoints) before it has the blocks, expecting
+ * to download them; fed only writer logs, this replica has to apply its way there, and until it
+ * has, its heads can already equal the live ones.
+ */
+function applied (base: Autobase<Hyperbee>): boolean {
+  return [base.core, base.view.core].every((core) => core.contiguousLength === core.length)
 }
 
 /** Causal heads and system length: equal on two replicas that applied the same history. */
@@ -90,7 +100,7 @@ async function firstDifference (live: Hypercore, rebuilt: Hypercore, length: num
       // Bytes changed in the storage files themselves: RocksDB's checksums refuse the read.
       return { block: i, failure: MeshledgerError.viewUnreadable(`view block ${i} cannot be read: ${(err as Error).message}`) }
     }
-    const y = await rebuilt.get(i, { raw: true })
+    const y = await rebuilt.get(i, { raw: true, wait: false })
     if (x === null) return { block: i, failure: MeshledgerError.viewUnreadable(`view block ${i} is missing`) }
     if (y === null || !x.equals(y)) return { block: i, failure: MeshledgerError.viewMismatch(`view block ${i} differs from the view rebuilt from the logs`) }
   }
