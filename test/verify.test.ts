@@ -1,14 +1,16 @@
 /**
  * `ledger.verify()`: a healthy ledger passes; stored data changed on disk is found and named
  * (a writer's block, a writer's block with its tree rewritten to match, a block the storage lost,
- * a view block), and a log found damaged is no longer served to peers, across restarts.
+ * a view block), a log found damaged is no longer served to peers, across restarts, and closing
+ * the ledger ends a running audit cleanly.
  */
 import { once } from 'node:events'
+import { readdir } from 'node:fs/promises'
 import test from 'brittle'
 import type { Test as BrittleTest } from 'brittle'
 import Corestore from 'corestore'
 import { decodeKey, Ledger, type DeviceKey, type Entry, type VerifyReport } from '../src/index.js'
-import { create, replicate, tmp, until } from './helpers.js'
+import { create, fails, replicate, tmp, until } from './helpers.js'
 import { appendOps, derivedUploads, viewBlockOf, viewKey } from './internals.js'
 import { tamper, type Tampering } from './tamper.js'
 import { pipeReplicas } from '../src/verify/pipe.js'
@@ -187,4 +189,13 @@ test('a view block changed on disk differs from the view rebuilt from the logs',
   t.is(report.problems[0]?.block, block)
   t.ok(report.problems[0]?.message.includes('rebuilt'), 'found by comparing with the rebuilt view')
   t.ok(report.writers.every((w) => w.ok), 'every log is sound')
+})
+
+test('closing the ledger ends a running verify with LEDGER_CLOSED and removes its scratch folder', async (t) => {
+  const { ledgers: [a] } = await fleet(t, await tmp(t), 1)
+  const scratch = await tmp(t)
+  const ended = fails(t, a.verify({ tmpdir: scratch }), 'LEDGER_CLOSED')
+  await a.close()
+  await ended
+  t.alike(await readdir(scratch), [], 'nothing left behind')
 })
