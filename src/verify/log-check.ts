@@ -9,8 +9,8 @@
  *
  * Why not recompute the tree from storage instead: hypercore's own `core.audit()` compares blocks
  * with the stored tree but never checks the signature, and reaching the signature check means
- * building hypercore's internal tree batches by hand. Replication costs 0.2-0.5 s per 1 000
- * blocks here, a small part of a whole verify (the view rebuild dominates).
+ * building hypercore's internal tree batches by hand. Replication cost 0.2-0.4 s per 1 000
+ * blocks here (10 008 blocks in 2-4 s), a small part of a whole verify (the rebuild dominates).
  */
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'

@@ -51,7 +51,7 @@ export async function rebuildView (live: Autobase<Hyperbee>, scratch: Autobase<H
           liveHash: await treeHash(live.view.core, liveLength),
           rebuiltHash: null,
           length: liveLength,
-          failure: MeshledgerError.rebuildStalled(`the view rebuilt from the logs stopped at ${scratch.view.core.length} of ${liveLength} blocks for ${stallMs} ms`)
+          failure: MeshledgerError.rebuildStalled(`the view rebuilt from the logs stopped at ${scratch.view.core.contiguousLength} of ${liveLength} blocks for ${stallMs} ms`)
         }
       }
     }
@@ -61,10 +61,10 @@ export async function rebuildView (live: Autobase<Hyperbee>, scratch: Autobase<H
 }
 
 /**
- * Whether the replica holds every block of its system and view. Autobase takes the system and view lengths
- * the indexers signed (writer blocks carry those checkpoints) before it has the blocks, expecting
- * to download them; fed only writer logs, this replica has to apply its way there, and until it
- * has, its heads can already equal the live ones.
+ * Whether the replica holds every block of its system and view. Autobase takes the lengths the
+ * indexers signed (writer blocks carry those checkpoints) before it has the blocks, expecting to
+ * download them; fed only writer logs, this replica has to apply its way there, and until it has,
+ * its heads can already equal the live ones.
  */
 function applied (base: Autobase<Hyperbee>): boolean {
   return [base.core, base.view.core].every((core) => core.contiguousLength === core.length)
