@@ -2,10 +2,10 @@
  * Writer logs re-checked the way a peer checks them. Every block this device stores is
  * replicated over an in-process stream into a scratch Corestore that knows only each log's key,
  * so Hypercore itself checks the writer's signature over the tree roots and each block's hash up
- * to those roots, on receipt, with the same code every peer runs. Those checked copies are then
- * all the view rebuild gets. A check that fails names the
+ * to those roots, on receipt, with the same code every peer runs. A check that fails names the
  * log (and the block, when the block is what failed); a log whose blocks stop coming (this device
- * claims a block it cannot read back) is named once `stallTimeout` passes without progress.
+ * claims a block it cannot read back) is named once `stallTimeout` passes without progress. The
+ * checked copies are all the view rebuild gets.
  *
  * Why not recompute the tree from storage instead: hypercore's own `core.audit()` compares blocks
  * with the stored tree but never checks the signature, and reaching the signature check means
