@@ -34,6 +34,14 @@ export type ErrorCode =
   | 'ENCRYPTION_KEY_REQUIRED'
   | 'INVALID_RECEIPT'
   | 'NOT_PROVABLE'
+  | AuditCode
+
+/**
+ * What `ledger.verify()` can find wrong: a writer log whose stored data fails its signed Merkle
+ * tree, or that this device cannot read back; a view that differs from the one rebuilt from the
+ * logs, or that cannot be read back; a rebuild that stopped making progress.
+ */
+export type AuditCode = 'LOG_DAMAGED' | 'LOG_UNREADABLE' | 'VIEW_MISMATCH' | 'VIEW_UNREADABLE' | 'REBUILD_STALLED'
 
 /** An error with a stable `code`, raised for bad input, bad state or refused operations. */
 export class MeshledgerError extends Error {
@@ -150,6 +158,26 @@ export class MeshledgerError extends Error {
 
   static upgradeRequired (message: string): MeshledgerError {
     return new MeshledgerError('UPGRADE_REQUIRED', message)
+  }
+
+  static logDamaged (message: string): MeshledgerError {
+    return new MeshledgerError('LOG_DAMAGED', message)
+  }
+
+  static logUnreadable (message: string): MeshledgerError {
+    return new MeshledgerError('LOG_UNREADABLE', message)
+  }
+
+  static viewMismatch (message: string): MeshledgerError {
+    return new MeshledgerError('VIEW_MISMATCH', message)
+  }
+
+  static viewUnreadable (message: string): MeshledgerError {
+    return new MeshledgerError('VIEW_UNREADABLE', message)
+  }
+
+  static rebuildStalled (message: string): MeshledgerError {
+    return new MeshledgerError('REBUILD_STALLED', message)
   }
 }
 

@@ -28,6 +28,8 @@ import { keys } from './semantics/state-layout.js'
 import type { LedgerMode, LedgerOptions, LedgerStats, Member } from './ledger-types.js'
 import { PairingMember } from './pairing.js'
 import { openStore, storedLedgerKey, type WalSync } from './storage.js'
+import type { VerifyOptions, VerifyReport } from './verify/report.js'
+import { verifyLedger } from './verify/verify.js'
 import { ViewFeed } from './view-feed.js'
 import { blockKey, memberRange } from './view-layout.js'
 import { Watcher, type WatchFilter } from './watcher.js'
@@ -72,6 +74,8 @@ export class LedgerCore extends ReadyResource {
   private boot: Hypercore | null = null
   private sealer: Sealer | undefined = undefined
   private announcing = false
+  private verifying: Promise<VerifyReport> | null = null
+  private readonly audits = new AbortController()
 
   constructor (options: LedgerOptions) {
     super()
@@ -431,6 +435,28 @@ export class LedgerCore extends ReadyResource {
     return (await core.treeHash(core.length)).toString('hex')
   }
 
+  /**
+   * Audit the ledger on this device: re-check every writer log it holds against its writer's
+   * signature and Merkle tree, rebuild the view from the logs in a scratch folder and compare it
+   * with the live one, and count each writer's entries and rejections. A log found damaged is no
+   * longer served to peers, for good (the mark is kept with the log). One audit runs at a time:
+   * a call while one runs gets that one's report.
+   */
+  async verify (options: VerifyOptions = {}): Promise<VerifyReport> {
+    const base = this.opened$()
+    const cacheSize = this.options.cacheSize ?? DEFAULT_CACHE_SIZE
+    this.verifying ??= verifyLedger({
+      base,
+      cacheSize,
+      openReplica: async (storage) => {
+        const replica = new LedgerCore({ storage, swarm: false, key: base.key, encryptionKey: base.encryptionKey, cacheSize })
+        await replica.ready()
+        return { base: replica.opened$(), close: () => replica.close() }
+      }
+    }, options, this.audits.signal).finally(() => { this.verifying = null })
+    return this.verifying
+  }
+
   /** Length of the view (Hyperbee blocks, not entries). */
   get length (): number {
     return this.base?.view.core.length ?? 0
@@ -565,6 +591,8 @@ export class LedgerCore extends ReadyResource {
 
   /** Close what was opened, in reverse order; each step best-effort so storage is always released. */
   private async teardown (): Promise<void> {
+    this.audits.abort(MeshledgerError.ledgerClosed())
+    await this.verifying?.catch(() => {})
     for (const w of [...this.watchers]) await w.return()
     await this.executing
     await this.feed?.idle()

@@ -65,6 +65,12 @@ export function blockKey (writer: Buffer, seq: number): Buffer {
   return key
 }
 
+/** Every block record of one writer, in log order. */
+export function blockRange (writer: Buffer): KeyRange {
+  const prefix = Buffer.concat([Buffer.from([BLOCK]), writer])
+  return { gte: prefix, lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff), Buffer.from([0])]) }
+}
+
 /** True when a view key is a block record. */
 export function isBlockKey (key: Buffer): boolean {
   return key.length === 41 && key[0] === BLOCK

@@ -10,6 +10,7 @@ import type Hyperbee from 'hyperbee'
 import safetyCatch from 'safety-catch'
 import { captureFork, type ForkEvidence } from './fork-evidence.js'
 import { encodeKey, type DeviceKey } from './keys.js'
+import { refuseIfMarked } from './refused-logs.js'
 import type { MemberRecord } from './semantics/membership.js'
 import { memberRange } from './view-layout.js'
 
@@ -117,6 +118,7 @@ export class WriterTracker {
       // Evidence is read from the core inside the listener: its sessions close right after.
       core.on('conflict', (length, _fork, proof) => this.onfork(captureFork(core, length, proof)))
       await core.ready()
+      await refuseIfMarked(core) // a log an audit found damaged stays unserved after a restart
       // A ledger device keeps every member's whole log (audits and proofs need them), and a live
       // download also re-requests blocks whose request died with a dropped connection.
       core.download({ start: 0, end: -1 })

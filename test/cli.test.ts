@@ -12,7 +12,8 @@ import { createInterface } from 'node:readline'
 import test from 'brittle'
 import { COMMANDS } from '../src/cli/main.js'
 import { Ledger } from '../src/index.js'
-import { tmp } from './helpers.js'
+import { create, replicate, tmp, until } from './helpers.js'
+import { tamper } from './tamper.js'
 
 const BIN = new URL('../bin/meshledger.js', import.meta.url).pathname
 const SNAPSHOT = new URL('../../test/snapshots/help.txt', import.meta.url).pathname
@@ -200,6 +201,36 @@ test('export writes every entry, as JSON lines and as CSV', async (t) => {
 
   const typed = await cli(['export', '--type', 'even', '--json', '--data', data])
   t.is(typed.stdout.trimEnd().split('\n').length, 1250, '--type filters')
+})
+
+test('verify: exit 0 on a healthy folder; 6 naming the log once bytes of it change on disk', async (t) => {
+  const data = await tmp(t)
+  const storage = path.join(data, 'store')
+  const a = new Ledger({ storage, swarm: false })
+  await a.ready()
+  const b = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
+  const stop = replicate(a, b)
+  await a.addMember(b.deviceKey)
+  await until([b], () => b.writable)
+  const notes = [await b.append({ type: 'note', data: { n: 1 } }), await b.append({ type: 'note', data: { n: 2 } })]
+  await until([a], async () => (await a.get(notes[1].id)) !== null)
+  stop()
+  await a.close()
+
+  const healthy = await cli(['verify', '--data', data])
+  t.is(healthy.code, 0, healthy.stderr)
+  t.ok(/^verified: 2 logs and the view are sound/m.test(healthy.stdout), 'a verdict line')
+  t.ok(healthy.stdout.includes(b.deviceKey), 'one line per writer log')
+  const report = await json<{ ok: boolean, writers: Array<{ key: string, entries: number }> }>(t, data, ['verify'])
+  t.ok(report.ok)
+  t.is(report.writers.find((w) => w.key === b.deviceKey)?.entries, 2)
+
+  await tamper(storage, b.deviceKey, notes[1].seq)
+  await daemon(t, data) // the damaged folder, served: verify goes through POST /v1/verify
+  const damaged = await cli(['verify', '--data', data])
+  t.is(damaged.code, 6, 'exit 6')
+  t.ok(damaged.stderr.includes(`meshledger verify: LOG_DAMAGED: log ${b.deviceKey}: block ${notes[1].seq}`), damaged.stderr.trim())
+  t.ok(/^FAILED: 1 problem/m.test(damaged.stdout))
 })
 
 /** RFC 4180 CSV. */

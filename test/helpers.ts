@@ -7,6 +7,7 @@ import path from 'node:path'
 import type test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
 import { isMeshledgerError, Ledger, type ErrorCode, type LedgerOptions, type Role } from '../src/index.js'
+import { pipeReplicas } from '../src/verify/pipe.js'
 
 type T = test.Test
 
@@ -55,16 +56,9 @@ async function untilUpdated (ledgers: Ledger[], fn: () => boolean | Promise<bool
   }
 }
 
-/** Pipe two ledgers' replication streams together in memory (no network). */
+/** Pipe two ledgers' replication streams together in memory (no network); returns the stop. */
 export function replicate (a: Ledger, b: Ledger): () => void {
-  const s1 = a.replicate(true)
-  const s2 = b.replicate(false)
-  s1.pipe(s2).pipe(s1)
-  s1.on('error', () => {})
-  s2.on('error', () => {})
-  return () => {
-    for (const s of [s1, s2]) (s as unknown as { destroy (): void }).destroy()
-  }
+  return pipeReplicas(a, b)
 }
 
 /** Asserts that `promise` rejects with a MeshledgerError of `code`. */

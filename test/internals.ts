@@ -3,11 +3,16 @@
  * device's own log, skipping local validation.
  */
 import type Hypercore from 'hypercore'
-import type { Ledger } from '../src/index.js'
+import type { Entry, Ledger } from '../src/index.js'
 import { encodeBlock } from '../src/ops.js'
+import { parseId } from '../src/entry-id.js'
+import { blockKey } from '../src/view-layout.js'
 
 interface RawBase {
   local: Hypercore
+  view: { core: { key: Buffer }, get (key: Buffer): Promise<{ seq: number } | null> }
+  core: { key: Buffer }
+  store: { get (opts: { key: Buffer, active: boolean }): { ready (): Promise<void>, on (event: 'upload', fn: () => void): void, close (): Promise<void> } }
   append (value: Buffer): Promise<number>
   heads (): Array<{ key: Buffer, length: number }>
   length: number
@@ -51,4 +56,29 @@ export function history (ledger: Ledger): string {
 /** A device's own log (its Autobase local writer core). */
 export function localCore (ledger: Ledger): Hypercore {
   return rawBase(ledger).local
+}
+
+/** The key of the core holding `ledger`'s view (it changes with the indexer set). */
+export function viewKey (ledger: Ledger): Buffer {
+  return rawBase(ledger).view.core.key
+}
+
+/** The view block holding `entry`'s block record. */
+export async function viewBlockOf (ledger: Ledger, entry: Entry): Promise<number> {
+  const { writer, seq } = parseId(entry.id)
+  const node = await rawBase(ledger).view.get(blockKey(writer, seq))
+  if (node === null) throw new Error(`${entry.id} is not in the view`)
+  return node.seq
+}
+
+/** Counts the blocks of its view and system cores `ledger` serves to peers from now on. */
+export async function derivedUploads (ledger: Ledger): Promise<{ count (): number, close (): Promise<void> }> {
+  const base = rawBase(ledger)
+  let n = 0
+  const cores = [base.view.core.key, base.core.key].map((key) => base.store.get({ key, active: false }))
+  for (const core of cores) {
+    await core.ready()
+    core.on('upload', () => { n++ })
+  }
+  return { count: () => n, close: async () => { for (const core of cores) await core.close() } }
 }

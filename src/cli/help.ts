@@ -45,7 +45,8 @@ export function mainHelp (commands: Command[]): string {
     ...optionLines(COMMON_OPTIONS),
     '',
     'Writes also take --wait confirmed (answer once the entry is final) and --timeout MS.',
-    'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 rejected input, 5 daemon unreachable.',
+    'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 rejected input, 5 daemon unreachable,',
+    '6 verify found damage.',
     'Run meshledger <command> --help for a command\'s arguments and options.',
     ''
   ].join('\n')

@@ -14,6 +14,7 @@ import { networkCommands } from './commands/network.js'
 import { receiptCommands } from './commands/receipts.js'
 import { ruleCommands } from './commands/rules.js'
 import { trustCommands } from './commands/trust.js'
+import { verifyCommands } from './commands/verify.js'
 import { EXIT } from './constants.js'
 import { errorLine, exitCodeOf } from './errors.js'
 import { commandHelp, groupHelp, mainHelp, optionsOf } from './help.js'
@@ -23,7 +24,7 @@ export { EXIT, DEFAULT_DATA } from './constants.js'
 /** Every command, in the order the help lists them. */
 export const COMMANDS: Command[] = [
   ...ledgerCommands.slice(0, 1), ...daemonCommands, ...networkCommands, ...ledgerCommands.slice(1),
-  ...trustCommands, ...entryCommands, ...exportCommands, ...receiptCommands, ...moneyCommands, ...assetCommands, ...ruleCommands
+  ...trustCommands, ...entryCommands, ...exportCommands, ...receiptCommands, ...verifyCommands, ...moneyCommands, ...assetCommands, ...ruleCommands
 ]
 
 /** Words that start a two-word command (`asset register`). */

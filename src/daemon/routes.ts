@@ -71,6 +71,8 @@ export function installRoutes (router: Router, ledger: Ledger, metrics: Metrics)
     }
   }))
   router.add('GET', '/v1/peers', async () => ({ body: { peers: ledger.peers(), writers: ledger.stats.writers } }))
+  // The audit's verdict is in the report (`ok`, `problems`): 200 whatever it found.
+  router.add('POST', '/v1/verify', async () => ({ body: await ledger.verify() }))
 
   router.add('GET', '/v1/members', async (req) => ({ body: { members: await ledger.members({ all: req.query.get('all') === 'true' }) } }))
   router.add('POST', '/v1/members', async (req) => {

@@ -35,15 +35,16 @@ declare module 'hypercore' {
     readonly manifest: Manifest | null
     ready(): Promise<void>
     close(): Promise<void>
-    get(index: number, opts?: { wait?: boolean; timeout?: number; valueEncoding?: unknown }): Promise<Buffer | null>
+    get(index: number, opts?: { wait?: boolean; timeout?: number; valueEncoding?: unknown; raw?: boolean }): Promise<Buffer | null>
     has(index: number): Promise<boolean>
     /** Check a proof made by another core with this key, with nothing stored. */
     verifyFullyRemote(proof: unknown): Promise<unknown>
+    /** A proof from this core's storage, shaped as a wire `data` message (without `request`). */
     proof(opts: {
       hash?: { index: number; nodes: number }
       block?: { index: number; nodes: number }
       upgrade?: { start: number; length: number }
-    }): Promise<Omit<import('hypercore/lib/messages.js').DataMessage, 'request' | 'manifest'>>
+    }): Promise<Omit<DataMessage, 'request' | 'manifest'>>
     append(blocks: Buffer | Buffer[]): Promise<{ length: number; byteLength: number }>
     update(opts?: { wait?: boolean }): Promise<boolean>
     treeHash(length?: number): Promise<Buffer>
@@ -51,8 +52,7 @@ declare module 'hypercore' {
     replicate(isInitiator: boolean | unknown, opts?: Record<string, unknown>): NodeJS.ReadWriteStream
     session(opts?: Record<string, unknown>): Hypercore
     getUserData(key: string): Promise<Buffer | null>
-    /** A proof from this core's storage, shaped as a wire `data` message (without `request`). */
-    proof(opts: Hypercore.ProofRequest): Promise<Omit<DataMessage, 'request'>>
+    setUserData(key: string, value: Buffer | null): Promise<void>
     /** A peer proved that the signer signed another tree at `length`: the core is frozen and closed. */
     on(event: 'conflict', listener: (length: number, fork: number, proof: DataMessage) => void): this
     on(event: 'append', listener: () => void): this

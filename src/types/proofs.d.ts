@@ -11,6 +11,10 @@ declare module 'hypercore-crypto' {
     keyPair(seed?: Buffer): { publicKey: Buffer; secretKey: Buffer }
     /** The hash of a tree given its roots. */
     tree(roots: Array<{ index: number; size: number; hash: Buffer }>): Buffer
+    /** Merkle leaf and parent hashes, and a key's discovery key (the tests rewrite trees as an attacker would). */
+    data(block: Buffer): Buffer
+    parent(left: { index: number; size: number; hash: Buffer }, right: { index: number; size: number; hash: Buffer }): Buffer
+    discoveryKey(key: Buffer): Buffer
     sign(message: Buffer, secretKey: Buffer): Buffer
     verify(message: Buffer, signature: Buffer, publicKey: Buffer): boolean
   }
