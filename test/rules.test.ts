@@ -19,9 +19,9 @@ test('cold chain: a reading above 8 °C flags its shipment and raises an alert',
   await until([sensor], async () => (await sensor.asset('shipment-42')) !== null && (await list(sensor.rules())).length === 1)
   const ok = await sensor.record('temp', 6.5, { asset: 'shipment-42' })
   const breach = await sensor.record('temp', 9.1, { asset: 'shipment-42' })
-  await sensor.record('humidity', 99, { asset: 'shipment-42' })
+  const humid = await sensor.record('humidity', 99, { asset: 'shipment-42' })
   await fails(t, sensor.record('temp', 1, { asset: 'shipment-404' }), 'UNKNOWN_ASSET')
-  await until([shipper], async () => (await shipper.get(breach.id)) !== null)
+  await until([shipper], async () => (await shipper.get(breach.id)) !== null && (await shipper.get(humid.id)) !== null)
 
   const asset = await shipper.asset('shipment-42')
   t.alike(asset?.flags, [{ reason: 'temperature above 8 °C', rule: 'cold-chain', trigger: breach.id }])
