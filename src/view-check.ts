@@ -107,6 +107,8 @@ interface Link {
   stream: ReplicationStream
   send: (state: ViewState) => void
   heard: Statement | null
+  /** A comparison for this link is queued (it reads `heard` when it runs). */
+  queued: boolean
   check: PeerViewCheck | null
 }
 
@@ -161,7 +163,7 @@ export class ViewCheck extends ReadyResource {
   attach (stream: ReplicationStream): void {
     if (this.closing !== null) return
     const mux = Protomux.from(stream.noiseStream)
-    const link: Link = { stream, send: () => {}, heard: null, check: null }
+    const link: Link = { stream, send: () => {}, heard: null, queued: false, check: null }
     const channel = mux.createChannel({
       protocol: VIEW_CHECK_PROTOCOL,
       id: this.id,
@@ -192,7 +194,7 @@ export class ViewCheck extends ReadyResource {
   /** This device's confirmed view and how its peers compare (one entry per peer, newest statement). */
   summary (): ViewCheckSummary {
     const own = this.own
-    const peers = new Map<string, PeerViewCheck>()
+    const peers = new Map<DeviceKey, PeerViewCheck>()
     for (const link of this.links) {
       const key = keyOf(link)
       if (link.check === null || key === null) continue
@@ -206,7 +208,7 @@ export class ViewCheck extends ReadyResource {
       viewKey: own === null ? '' : encodeKey(own.key),
       peers: checks.length,
       agreeing: checks.filter(([, v]) => v.result === 'match').length,
-      mismatched: checks.filter(([, v]) => v.result === 'mismatch').map(([k]) => k as DeviceKey),
+      mismatched: checks.filter(([, v]) => v.result === 'mismatch').map(([k]) => k),
       unchecked: checks.filter(([, v]) => v.result === 'ahead' || v.result === 'other-indexer-set').length
     }
   }
@@ -227,9 +229,14 @@ export class ViewCheck extends ReadyResource {
       return // not a state message (garbage or a future format): ignore it, never drop replication
     }
     if (!Number.isSafeInteger(state.length)) return
-    const heard: Statement = { view: state, at: Date.now() }
-    link.heard = heard
-    this.run(() => this.compare(link, heard))
+    link.heard = { view: state, at: Date.now() }
+    // One queued comparison per link, whatever the rate of statements: a chatty peer cannot grow the queue.
+    if (link.queued) return
+    link.queued = true
+    this.run(async () => {
+      link.queued = false
+      await this.compare(link)
+    })
   }
 
   /** Recompute this device's state; if it changed, tell every peer and compare everyone again. */
@@ -240,7 +247,7 @@ export class ViewCheck extends ReadyResource {
     if (own !== null && own.length === next.length && own.key.equals(next.key) && own.hash.equals(next.hash)) return
     this.own = next
     for (const link of this.links) link.send(next)
-    for (const link of this.links) if (link.heard !== null) await this.compare(link, link.heard)
+    for (const link of this.links) await this.compare(link)
   }
 
   private async current (): Promise<ViewState> {
@@ -254,10 +261,11 @@ export class ViewCheck extends ReadyResource {
     return { key, length, hash }
   }
 
-  private async compare (link: Link, heard: Statement): Promise<void> {
+  private async compare (link: Link): Promise<void> {
     const own = this.own
+    const heard = link.heard
+    if (own === null || heard === null || this.closing !== null) return
     const peer = heard.view
-    if (own === null || link.heard !== heard || this.closing !== null) return
     const position = peer.length === own.length ? 'equal' : peer.length < own.length ? 'behind' : 'ahead'
     let result: ViewAgreement
     if (!peer.key.equals(own.key)) {
@@ -268,11 +276,14 @@ export class ViewCheck extends ReadyResource {
       // Behind: our signed prefix at its length is final and comparable. Ahead: only if our own
       // (tentative) view reaches that far and already agrees; a difference there may be a reorder.
       const hash = await this.hashAt(own.key, peer.length)
-      if (hash === null) result = position === 'behind' ? 'other-indexer-set' : 'ahead'
+      // Behind with no hash: our own view core changed key meanwhile, and the restatement that
+      // follows compares again.
+      if (hash === null && position === 'behind') return
+      if (hash === null) result = 'ahead'
       else if (hash.equals(peer.hash)) result = 'match'
       else result = position === 'behind' ? 'mismatch' : 'ahead'
     }
-    if (link.heard !== heard) return // a newer statement arrived meanwhile; its comparison follows
+    if (link.heard !== heard) return // a newer statement arrived meanwhile; its comparison is queued
     const check: PeerViewCheck = { length: peer.length, hash: peer.hash.toString('hex'), viewKey: encodeKey(peer.key), position, result, receivedAt: heard.at }
     const before = link.check
     link.check = check

@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process'
 import { cp, rm } from 'node:fs/promises'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import test from 'brittle'
 import { normalizeKey, type DeviceKey, type Ledger, type LedgerOptions, type PeerViewCheck } from '../src/index.js'
+import { BIN, spawnDaemon } from './daemon-helpers.js'
 import { create, testnet, tmp, until } from './helpers.js'
+
+const run = promisify(execFile)
 
 /** The swarm key peers know this ledger by. */
 function swarmKey (ledger: Ledger): DeviceKey {
@@ -66,11 +71,11 @@ test('view check: three devices over the DHT confirm the same view; one that was
  * different histories under one view key. At equal lengths hypercore never notices (no block is
  * requested); the view check does.
  */
-async function clonePair (t: test.Test, extraOnClone: number): Promise<[Ledger, Ledger]> {
-  const dirA = await tmp(t)
+async function clone (t: test.Test, dirA: string, extraOnClone: number): Promise<{ key: string, encryptionKey: string | null, dirB: string }> {
   const dirB = await tmp(t)
   const original = await create(t, { storage: dirA })
   await original.append({ type: 'note', data: 'before the clone' })
+  const { key, encryptionKey } = original
   await original.close()
   await cp(dirA, dirB, { recursive: true })
   await rm(path.join(dirB, 'CORESTORE'))
@@ -82,8 +87,14 @@ async function clonePair (t: test.Test, extraOnClone: number): Promise<[Ledger, 
   for (let i = 0; i <= extraOnClone; i++) await b.append({ type: 'note', data: { on: 'the clone', i } })
   t.is(b.viewCheck().viewKey, a.viewCheck().viewKey, 'one view key')
   await Promise.all([a.close(), b.close()])
+  return { key, encryptionKey, dirB }
+}
 
-  // Reconnected over a direct TCP link: both have the same swarm key, and a swarm never dials itself.
+/** A device and its clone, reconnected over a direct TCP link. */
+async function clonePair (t: test.Test, extraOnClone: number): Promise<[Ledger, Ledger]> {
+  const dirA = await tmp(t)
+  const { dirB } = await clone(t, dirA, extraOnClone)
+  // Direct, because both have the same swarm key and a swarm never dials itself.
   let address = ''
   const onA = await create(t, { storage: dirA, swarm: undefined, dht: false, lan: false, lanHost: '127.0.0.1', lanPort: 0, onNetworkEvent: (e) => { if (e.event === 'lan-listening') address = String(e.address) } })
   const onB = await create(t, { storage: dirB, swarm: undefined, dht: false, lan: false, peers: [address] })
@@ -108,7 +119,7 @@ test('view check: a cloned indexer confirms another history at the same length; 
 test('view check: a peer behind with another history is a mismatch; one ahead stays unchecked', async (t) => {
   // The clone confirms one more entry. Its longer history can be checked against the original's
   // shorter one, not the other way round. (Offered the longer history, hypercore on the original
-  // also finds the conflicting signatures and closes that core: the log line is expected.)
+  // may also find the conflicting signatures, log them and close that core.)
   const [a, b] = await clonePair(t, 1)
   t.ok(b.stats.view.signedLength > a.stats.view.signedLength)
   await until([a, b], () => a.peers()[0]?.view != null && b.peers()[0]?.view != null)
@@ -121,3 +132,40 @@ test('view check: a peer behind with another history is a mismatch; one ahead st
 function pick (v: PeerViewCheck | null | undefined): { position?: string, result?: string } {
   return { position: v?.position, result: v?.result }
 }
+
+test('view check in the daemon: /metrics, /v1/status, `meshledger status` and `peers`', async (t) => {
+  // The daemon serves the original of a cloned device; an honest replica and the clone dial it.
+  const data = await tmp(t)
+  const { key, encryptionKey, dirB } = await clone(t, path.join(data, 'store'), 0)
+  const d = await spawnDaemon(t, data, ['--lan-only', '--no-lan', '--lan-host', '127.0.0.1', '--lan-port', '0', '--log-level', 'debug'], { offline: false })
+  const address = String((await d.logged((e) => e.event === 'lan-listening')).address)
+  const direct = { swarm: undefined, dht: false, lan: false, peers: [address] }
+  const replica = await create(t, { ...direct, key, encryptionKey })
+  await create(t, { ...direct, storage: dirB }) // the clone
+  await until([replica], () => replica.peers()[0]?.view?.position === 'equal' && replica.peers()[0]?.view?.result === 'match')
+  const length = replica.viewCheck().confirmedLength
+  // The clone has the daemon's swarm key (the same store seed): the daemon's peer that is not it is the replica.
+  const twinKey = replica.peers()[0].publicKey
+
+  // The daemon logs each comparison as it makes it: once both are in, the gauges hold them.
+  await d.logged((e) => e.event === 'view-check' && e.peer !== twinKey && e.result === 'match' && e.position === 'equal' && e.length === length)
+  const mismatch = await d.logged((e) => e.event === 'view-mismatch')
+  t.is(mismatch.peer, twinKey, 'the mismatch is logged as an error, naming the clone')
+  t.is(mismatch.level, 'error')
+
+  const metrics = (await d.api('GET', '/metrics')).body as string
+  t.ok(/^meshledger_view_peers_checked 2$/m.test(metrics), 'two peers stated their view')
+  t.ok(/^meshledger_view_peers_agreeing 1$/m.test(metrics), 'one agrees')
+  t.ok(/^meshledger_view_peers_mismatched 1$/m.test(metrics), 'one confirms another history')
+
+  const status = (await d.api('GET', '/v1/status')).body
+  t.alike({ ...status.viewCheck, hash: undefined, viewKey: undefined }, { confirmedLength: length, hash: undefined, viewKey: undefined, peers: 2, agreeing: 1, mismatched: [twinKey], unchecked: 0 })
+  t.alike(status.peers.map((p: { view: PeerViewCheck }) => p.view.result).sort(), ['match', 'mismatch'])
+
+  const printed = (await run(process.execPath, [BIN, 'status', '--data', data])).stdout.split('\n')
+  t.is(printed.find((l) => l.startsWith('confirmed view')), `confirmed view  ${length} blocks, matches 1 of 2 peers; DIFFERS from ${twinKey}`)
+  const rows = (await run(process.execPath, [BIN, 'peers', '--data', data])).stdout.split('\n')
+  t.comment(rows.slice(0, 3).join('\n'))
+  t.ok(rows.some((l) => !l.startsWith(twinKey) && l.endsWith('  match')), 'peers shows the replica matching')
+  t.ok(rows.some((l) => l.startsWith(twinKey) && l.endsWith('  mismatch')), 'and the clone not')
+})
