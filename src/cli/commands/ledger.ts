@@ -36,7 +36,7 @@ function confirmedView (v: Status['viewCheck']): string {
   return line
 }
 
-/** A peer's view check in a table cell: `match`, `match (behind 12)`, `mismatch`, ... */
+/** A peer's view check in a table cell: `match`, `match (behind at 12)`, `mismatch`, ... */
 function peerView (v: PeerView | null | undefined): string {
   if (v == null) return '-'
   const result = v.result === 'other-indexer-set' ? 'other indexers' : v.result
