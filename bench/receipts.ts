@@ -7,6 +7,7 @@ import Corestore from 'corestore'
 import c from 'compact-encoding'
 import messages from 'hypercore/lib/messages.js'
 import { Ledger, verifyReceipt } from '../src/index.js'
+import { encodeBuffer } from '../src/signed-tree.js'
 import { IN_FLIGHT } from './ingest.js'
 import { concurrently, entryBuffer, entryInput, now, removeDir, tempDir, type Scenario, type SideResult } from './util.js'
 
@@ -66,7 +67,7 @@ async function runRaw (n: number): Promise<SideResult> {
     const proofs: Buffer[] = []
     for (let i = 0; i < n; i++) {
       const proof = await core.proof({ block: { index: i, nodes: 0 }, upgrade: { start: 0, length: core.length } })
-      proofs.push(c.encode(messages.wire.data, { ...proof, request: 0, manifest: core.manifest }))
+      proofs.push(encodeBuffer(messages.wire.data, { ...proof, request: 0, manifest: core.manifest }))
     }
     for (const p of proofs.slice(0, WARM_UP)) await checker.verifyFullyRemote(c.decode(messages.wire.data, p))
     const start = now()

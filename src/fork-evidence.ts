@@ -12,14 +12,13 @@
  * Checking is pure computation (hashes and Ed25519), done by Hypercore's own verification code so
  * that apply agrees exactly with what replication found.
  */
-import c from 'compact-encoding'
 import crypto from 'hypercore-crypto'
 import type Hypercore from 'hypercore'
 import messages, { type DataMessage, type Manifest } from 'hypercore/lib/messages.js'
 import Verifier from 'hypercore/lib/verifier.js'
 import { encodeKey } from './keys.js'
 import type { Refusal } from './ops.js'
-import { decodeCanonical, fullRoots, signedRoots } from './signed-tree.js'
+import { decodeCanonical, encodeBuffer, fullRoots, signedRoots } from './signed-tree.js'
 
 /** Largest manifest accepted in evidence, in bytes (a writer core has one signer: about 70). */
 export const MAX_MANIFEST_BYTES = 4096
@@ -111,14 +110,14 @@ export async function captureFork (core: Hypercore, length: number, remote: Data
 export function encodeEvidence (key: Buffer, manifest: Manifest, proofs: [DataMessage, DataMessage]): ForkEvidence {
   return {
     key: encodeKey(key),
-    manifest: c.encode(messages.manifest, manifest).toString('hex'),
+    manifest: encodeBuffer(messages.manifest, manifest).toString('hex'),
     proofs: [encodeProof(proofs[0]), encodeProof(proofs[1])]
   }
 }
 
 function encodeProof (proof: DataMessage): string {
   // Only the upgrade is the statement; a manifest sent along is already in the evidence.
-  return c.encode(messages.wire.data, { ...proof, request: 0, block: null, hash: null, seek: null, manifest: null }).toString('hex')
+  return encodeBuffer(messages.wire.data, { ...proof, request: 0, block: null, hash: null, seek: null, manifest: null }).toString('hex')
 }
 
 /** Hex as bytes; bytes that do not round-trip (odd length, stray characters) fail decoding. */

@@ -30,6 +30,7 @@ import { PairingMember } from './pairing.js'
 import { openStore, storedLedgerKey, type WalSync } from './storage.js'
 import type { VerifyOptions, VerifyReport } from './verify/report.js'
 import { verifyLedger } from './verify/verify.js'
+import { ViewCheck, type PeerViewCheck, type ReplicationStream, type ViewCheckSummary } from './view-check.js'
 import { ViewFeed } from './view-feed.js'
 import { blockKey, memberRange } from './view-layout.js'
 import { Watcher, type WatchFilter } from './watcher.js'
@@ -61,6 +62,7 @@ export class LedgerCore extends ReadyResource {
   private network: Network | null = null
   private feed: ViewFeed | null = null
   private tracker: WriterTracker | null = null
+  private checker: ViewCheck | null = null
   private readonly watchers = new Set<Watcher>()
   private readonly commits: GroupCommit
   private executing: Promise<void> | null = null
@@ -199,6 +201,11 @@ export class LedgerCore extends ReadyResource {
         this.forkDetected(evidence).catch((err: unknown) => { this.emit('warning', err) })
       })
       await this.tracker.refresh()
+      const checker = new ViewCheck(base.view, base.discoveryKey)
+      this.checker = checker
+      checker.on('check', (peer: DeviceKey, check: PeerViewCheck) => this.emit('view-check', peer, check))
+      checker.on('warning', (err: unknown) => this.emit('warning', err))
+      await checker.ready()
       if (this._mode === 'created' && base.local.length === 0) {
         // The genesis op: the creator records itself as the first indexer.
         await this.commit(base, { type: 'member.add', data: { key: encodeKey(base.local.key), role: 'indexer' } })
@@ -213,6 +220,7 @@ export class LedgerCore extends ReadyResource {
         this.network.on('peer-refused', (p: PeerInfo) => this.emit('peer-refused', p))
         this.network.on('peer-add', (p: PeerInfo) => this.emit('peer-add', p))
         this.network.on('peer-remove', (p: PeerInfo) => this.emit('peer-remove', p))
+        this.network.on('stream', (stream: ReplicationStream) => checker.attach(stream))
         await this.network.open()
         const swarm = this.network.current
         if (swarm !== null) {
@@ -403,9 +411,20 @@ export class LedgerCore extends ReadyResource {
     return roleOf(base.view, decodeKey(key), base.key)
   }
 
-  /** Peers connected now. */
+  /** Peers connected now, each with how its confirmed view compares with this device's (`view`). */
   peers (): PeerInfo[] {
-    return this.network?.peers() ?? []
+    const checker = this.checker
+    return (this.network?.peers() ?? []).map((p) => ({ ...p, view: checker?.peer(p.publicKey) ?? null }))
+  }
+
+  /**
+   * This device's confirmed view (signed length and tree hash) and how many connected peers
+   * confirm the same history. Peers restate their view within a fraction of a second of a change;
+   * `mismatched` names peers whose confirmed history differs under the same indexer set.
+   */
+  viewCheck (): ViewCheckSummary {
+    this.opened$()
+    return (this.checker as ViewCheck).summary()
   }
 
   /**
@@ -558,6 +577,7 @@ export class LedgerCore extends ReadyResource {
 
   private updated (): void {
     this.feed?.poke()
+    this.checker?.poke()
     this.tracker?.refresh().catch(safetyCatch)
     if (this.isIndexer && this.executing === null) {
       this.executing = this.executePending().catch((err: unknown) => { this.emit('warning', err) }).finally(() => { this.executing = null })
@@ -597,6 +617,7 @@ export class LedgerCore extends ReadyResource {
     await this.executing
     await this.feed?.idle()
     const steps: Array<() => Promise<void> | undefined> = [
+      () => this.checker?.close(),
       () => this.pairing?.close(),
       () => this.network?.close(),
       () => this.commits.flushed(),

@@ -7,6 +7,7 @@ import type { ForkEvidence } from './fork-evidence.js'
 import type { DeviceKey, KeyInput } from './keys.js'
 import type { NetworkOptions, PeerInfo } from './network.js'
 import type { Role } from './ops.js'
+import type { PeerViewCheck } from './view-check.js'
 import type { WriterProgress } from './writer-progress.js'
 
 /** Options of {@link Ledger}. */
@@ -89,6 +90,11 @@ export interface LedgerEvents {
   'peer-remove': [PeerInfo]
   /** A removed member's device tried to connect (or was connected) and was turned away. */
   'peer-refused': [PeerInfo]
+  /**
+   * A peer stated its confirmed view and the comparison changed (result, position or length).
+   * Given the peer's swarm key; `mismatch` means the peer confirms a different history.
+   */
+  'view-check': [DeviceKey, PeerViewCheck]
   /** This device became (or stopped being) able to write. */
   writable: []
   unwritable: []

@@ -17,6 +17,7 @@ import safetyCatch from 'safety-catch'
 import { MeshledgerError } from './errors.js'
 import { decodeKey, encodeKey, type DeviceKey } from './keys.js'
 import { LanDiscovery, type LanPeer } from './lan.js'
+import type { PeerViewCheck } from './view-check.js'
 
 /** Longest a close waits for the swarm to leave the DHT, ms. */
 const CLOSE_WAIT_MS = 2000
@@ -86,6 +87,11 @@ export interface PeerInfo {
   via: PeerVia
   /** `host:port` of the other end, for LAN and direct connections. */
   address?: string
+  /**
+   * In `ledger.peers()`: how the peer's confirmed view compares with this device's; null until
+   * the peer has stated it (a peer running an older meshledger never does).
+   */
+  view?: PeerViewCheck | null
 }
 
 /** A `host:port` known peer and its redial state. */
@@ -135,7 +141,11 @@ export function parsePeers (peers: string[]): { keys: Buffer[], addresses: Array
   return { keys, addresses }
 }
 
-/** Internal: owns (or borrows) a swarm, the LAN listener and mDNS, for one ledger. */
+/**
+ * Internal: owns (or borrows) a swarm, the LAN listener and mDNS, for one ledger. Emits `stream`
+ * with every replication stream as it starts (other protocols ride on it), then `peer-add` once
+ * the peer is known.
+ */
 export class Network extends EventEmitter {
   private readonly store: Corestore
   private readonly topic: Buffer
@@ -265,6 +275,7 @@ export class Network extends EventEmitter {
     const via: PeerVia = this.knownKeys.has(hex) ? 'direct' : 'dht'
     const peer: PeerInfo = { publicKey: encodeKey<DeviceKey>(conn.remotePublicKey), connectedAt: Date.now(), initiator: info.client, via }
     this.store.replicate(conn)
+    this.emit('stream', conn)
     conn.on('error', () => {}) // connection errors end the connection; the swarm reconnects
     this.added(conn, peer)
     conn.once('close', () => this.removed(conn, peer))
@@ -424,6 +435,7 @@ export class Network extends EventEmitter {
       return
     }
     stream.on('error', () => {})
+    this.emit('stream', stream)
     socket.pipe(stream).pipe(socket)
     const closed = new Promise<void>((resolve) => {
       let ended = false

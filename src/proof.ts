@@ -4,7 +4,6 @@
  * seal and the entry's neighbours; the view record's index; proofs from both signed cores.
  */
 import Autobase from 'autobase'
-import c from 'compact-encoding'
 import crypto from 'hypercore-crypto'
 import type Corestore from 'corestore'
 import type Hyperbee from 'hyperbee'
@@ -19,7 +18,7 @@ import { decodeBlock } from './ops.js'
 import { queryEntries } from './query.js'
 import { RECEIPT_FORMAT, receiptBody, type Receipt } from './receipt.js'
 import { entryHash, entryPath } from './seal.js'
-import { fullRoots } from './signed-tree.js'
+import { encodeBuffer, fullRoots } from './signed-tree.js'
 import { blockKey } from './view-layout.js'
 
 /** What `makeReceipt` reads: the ledger's store, its Autobase and its view. */
@@ -107,7 +106,7 @@ async function proveIndex (core: Hypercore, index: number, withBlock: boolean): 
     upgrade: signed.upgrade,
     manifest: core.manifest
   }
-  return c.encode(messages.wire.data, message).toString('base64')
+  return encodeBuffer(messages.wire.data, message).toString('base64')
 }
 
 async function treeNode (core: Hypercore, index: number): Promise<TreeNode> {

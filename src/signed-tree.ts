@@ -15,6 +15,12 @@ export interface SignedRoots {
   roots: TreeNode[]
 }
 
+/** Encode as a Buffer (compact-encoding allocates one in Node; its types say Uint8Array). */
+export function encodeBuffer<T> (enc: Encoding<T>, value: T): Buffer {
+  const bytes = c.encode(enc, value)
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
 /**
  * Decode `bytes`, or null unless they decode and re-encode to the same bytes (no trailing bytes,
  * no alternative encodings). Never throws.
@@ -22,7 +28,7 @@ export interface SignedRoots {
 export function decodeCanonical<T> (enc: Encoding<T>, bytes: Buffer): T | null {
   try {
     const value = c.decode(enc, bytes)
-    return c.encode(enc, value).equals(bytes) ? value : null
+    return encodeBuffer(enc, value).equals(bytes) ? value : null
   } catch {
     return null
   }

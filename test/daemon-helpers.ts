@@ -18,16 +18,21 @@ export interface RunningDaemon {
   url: string
   token: string
   log: Array<Record<string, unknown>>
+  /** Resolves with the first log event (already written or still to come) that `match` accepts. */
+  logged (match: (event: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>
   /** Send a signal and resolve with the exit code (null if killed by the signal). */
   stop (signal?: NodeJS.Signals): Promise<number | null>
   /** An authorised JSON request. */
   api (method: string, route: string, body?: unknown, token?: string): Promise<{ status: number, body: any }>
 }
 
-/** Start `meshledger daemon` on `data`; stopped at teardown if still running. */
-export async function spawnDaemon (t: test.Test, data: string, args: string[] = []): Promise<RunningDaemon> {
-  const child = spawn(process.execPath, [BIN, 'daemon', '--data', data, '--port', '0', '--offline', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Start `meshledger daemon` on `data` (offline unless told); stopped at teardown if still running. */
+export async function spawnDaemon (t: test.Test, data: string, args: string[] = [], { offline = true }: { offline?: boolean } = {}): Promise<RunningDaemon> {
+  const child = spawn(process.execPath, [BIN, 'daemon', '--data', data, '--port', '0', ...(offline ? ['--offline'] : []), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   const log: Array<Record<string, unknown>> = []
+  const waiting = new Set<{ match: (event: Record<string, unknown>) => boolean, resolve: (event: Record<string, unknown>) => void }>()
+  const logged = async (match: (event: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> =>
+    log.find(match) ?? await new Promise((resolve) => waiting.add({ match, resolve }))
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
   const exited = once(child, 'exit') as Promise<[number | null]>
@@ -35,6 +40,11 @@ export async function spawnDaemon (t: test.Test, data: string, args: string[] = 
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       const ev = JSON.parse(line) as Record<string, unknown>
       log.push(ev)
+      for (const w of waiting) {
+        if (!w.match(ev)) continue
+        waiting.delete(w)
+        w.resolve(ev)
+      }
       if (ev.event === 'ready') resolve()
     })
     exited.then(([code]) => reject(new Error(`daemon exited ${String(code)}: ${stderr}`)), reject)
@@ -60,5 +70,5 @@ export async function spawnDaemon (t: test.Test, data: string, args: string[] = 
     const text = await res.text()
     return { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : text }
   }
-  return { child, url: info.url, token, log, stop, api }
+  return { child, url: info.url, token, log, logged, stop, api }
 }

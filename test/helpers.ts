@@ -32,7 +32,7 @@ export async function create (t: T, opts: Partial<LedgerOptions> = {}): Promise<
   return ledger
 }
 
-/** Resolves once `fn()` is true, re-checked after each ledger update (no sleeps). */
+/** Resolves once `fn()` is true, re-checked after each ledger update or peer view check (no sleeps). */
 export async function until (ledgers: Ledger[], fn: () => boolean | Promise<boolean>): Promise<void> {
   const alive = setInterval(() => {}, 1 << 30) // autobase's timers are unref'd; keep the test alive
   try {
@@ -46,12 +46,18 @@ async function untilUpdated (ledgers: Ledger[], fn: () => boolean | Promise<bool
   while (true) {
     let wake = (): void => {}
     const next = new Promise<void>((resolve) => { wake = resolve })
-    for (const l of ledgers) l.on('update', wake)
+    for (const l of ledgers) {
+      l.on('update', wake)
+      l.on('view-check', wake)
+    }
     try {
       if (await fn()) return
       await next
     } finally {
-      for (const l of ledgers) l.off('update', wake)
+      for (const l of ledgers) {
+        l.off('update', wake)
+        l.off('view-check', wake)
+      }
     }
   }
 }

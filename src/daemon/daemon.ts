@@ -89,6 +89,11 @@ export class Daemon extends ReadyResource {
       ledger.on('peer-add', (p) => this.log.info('peer-add', { peer: p.publicKey, via: p.via, ...(p.address === undefined ? {} : { address: p.address }) }))
       ledger.on('peer-remove', (p) => this.log.info('peer-remove', { peer: p.publicKey }))
       ledger.on('peer-refused', (p) => this.log.warn('peer-refused', { peer: p.publicKey, via: p.via, reason: 'removed member' }))
+      ledger.on('view-check', (peer, { result, position, length, hash }) => {
+        // A peer confirming another history is the one thing here an operator must act on.
+        if (result === 'mismatch') this.log.error('view-mismatch', { peer, position, length, hash })
+        else this.log.debug('view-check', { peer, result, position, length })
+      })
       ledger.on('writable', () => this.log.info('writable'))
       ledger.on('unwritable', () => this.log.warn('unwritable'))
       ledger.on('upgrade-required', (err) => this.log.error('upgrade-required', { error: err.message }))

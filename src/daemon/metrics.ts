@@ -1,6 +1,6 @@
 /**
  * `/metrics` in the Prometheus text format: entries, appends, peers, per-writer lag, applied vs
- * confirmed view length, RSS and event-loop lag.
+ * confirmed view length, how many peers confirm the same view, RSS and event-loop lag.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import type { Ledger } from '../ledger.js'
@@ -30,6 +30,7 @@ export class Metrics {
   /** The metrics page. */
   async render (): Promise<string> {
     const s = this.ledger.stats
+    const check = this.ledger.viewCheck()
     const lines: string[] = []
     const metric = (name: string, type: string, help: string, samples: Array<[string, number]>): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
@@ -41,6 +42,9 @@ export class Metrics {
     metric('meshledger_peers', 'gauge', 'Connected peers.', [['', s.peers]])
     metric('meshledger_view_length', 'gauge', 'Length of the view (applied).', [['', s.view.length]])
     metric('meshledger_view_signed_length', 'gauge', 'Length of the view signed by a quorum of indexers (confirmed).', [['', s.view.signedLength]])
+    metric('meshledger_view_peers_checked', 'gauge', 'Connected peers that stated their confirmed view.', [['', check.peers]])
+    metric('meshledger_view_peers_agreeing', 'gauge', 'Connected peers whose confirmed view matches this device\'s (up to the shorter of the two).', [['', check.agreeing]])
+    metric('meshledger_view_peers_mismatched', 'gauge', 'Connected peers confirming a different history under the same indexer set.', [['', check.mismatched.length]])
     metric('meshledger_writer_length', 'gauge', 'Blocks of each member log held here.', s.writers.map((w) => [`{writer="${w.key}"}`, w.length]))
     metric('meshledger_writer_lag', 'gauge', 'Blocks of each member log that peers have and this device lacks.', s.writers.map((w) => [`{writer="${w.key}"}`, w.lag]))
     metric('process_resident_memory_bytes', 'gauge', 'Resident set size.', [['', process.memoryUsage.rss()]])

@@ -67,7 +67,8 @@ export function installRoutes (router: Router, ledger: Ledger, metrics: Metrics)
       indexer: ledger.isIndexer,
       hash: await ledger.hash(),
       ...ledger.stats,
-      peers: ledger.peers()
+      peers: ledger.peers(),
+      viewCheck: ledger.viewCheck()
     }
   }))
   router.add('GET', '/v1/peers', async () => ({ body: { peers: ledger.peers(), writers: ledger.stats.writers } }))

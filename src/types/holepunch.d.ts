@@ -355,3 +355,23 @@ declare module 'z32' {
   export function encode(buf: Uint8Array): string
   export function decode(text: string): Buffer
 }
+
+declare module 'protomux' {
+  namespace Protomux {
+    interface Message {
+      send(message: Uint8Array): boolean
+    }
+    interface Channel {
+      addMessage(opts: { encoding?: unknown; onmessage?: (message: Buffer) => void }): Message
+      open(handshake?: unknown): void
+      close(): void
+    }
+  }
+
+  class Protomux {
+    /** The muxer a replication stream already carries (`noiseStream.userData`), or a new one. */
+    static from(stream: unknown): Protomux
+    createChannel(opts: { protocol: string; id?: Buffer | null; onopen?: () => void; onclose?: () => void }): Protomux.Channel | null
+  }
+  export = Protomux
+}

@@ -21,25 +21,10 @@ declare module 'hypercore-crypto' {
   export = crypto
 }
 
-declare module 'compact-encoding' {
-  namespace c {
-    interface Encoding<T> {
-      preencode(state: unknown, value: T): void
-      encode(state: unknown, value: T): void
-      decode(state: unknown): T
-    }
-  }
-  const c: {
-    encode<T>(encoding: c.Encoding<T>, value: T): Buffer
-    decode<T>(encoding: c.Encoding<T>, buffer: Buffer): T
-  }
-  export = c
-}
-
 declare module 'hypercore/lib/messages.js' {
-  import type c from 'compact-encoding'
+  import type { Encoder } from 'compact-encoding'
   namespace messages {
-    type Encoding<T> = c.Encoding<T>
+    type Encoding<T> = Encoder<T>
     interface TreeNode { index: number; size: number; hash: Buffer }
     interface Manifest {
       version: number
@@ -61,9 +46,9 @@ declare module 'hypercore/lib/messages.js' {
     }
   }
   const messages: {
-    wire: { data: c.Encoding<messages.DataMessage> }
-    manifest: c.Encoding<messages.Manifest>
-    multiSignature: c.Encoding<{ proofs: Array<{ signer: number; signature: Buffer; patch: number }>; patch: unknown[] }>
+    wire: { data: Encoder<messages.DataMessage> }
+    manifest: Encoder<messages.Manifest>
+    multiSignature: Encoder<{ proofs: Array<{ signer: number; signature: Buffer; patch: number }>; patch: unknown[] }>
   }
   export = messages
 }

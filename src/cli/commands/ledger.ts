@@ -7,16 +7,40 @@ import { runningDaemon } from '../../daemon/daemon.js'
 import { route, write, type Command } from '../command.js'
 import { clip, iso, print, printFields, printJson, printTable } from '../output.js'
 
+interface PeerView {
+  length: number
+  position: 'equal' | 'behind' | 'ahead'
+  result: 'match' | 'mismatch' | 'ahead' | 'other-indexer-set'
+}
+
 interface Status {
   ledger: string
   device: string
   mode: string
   writable: boolean
   indexer: boolean
-  peers: Array<{ publicKey: string, connectedAt: number, initiator: boolean, via?: string, address?: string }>
+  peers: Array<{ publicKey: string, connectedAt: number, initiator: boolean, via?: string, address?: string, view?: PeerView | null }>
   appended: { entries: number, blocks: number }
   view: { length: number, signedLength: number }
   writers: Array<{ key: string, length: number, remoteLength: number, lag: number }>
+  viewCheck: { confirmedLength: number, peers: number, agreeing: number, mismatched: string[], unchecked: number }
+}
+
+/** `1234 blocks, matches 2 of 2 peers`, naming the peers whose confirmed history differs. */
+function confirmedView (v: Status['viewCheck']): string {
+  const head = `${v.confirmedLength} blocks`
+  if (v.peers === 0) return `${head}, no peer to compare with`
+  let line = `${head}, matches ${v.agreeing} of ${v.peers} peer${v.peers === 1 ? '' : 's'}`
+  if (v.unchecked > 0) line += ` (${v.unchecked} not comparable yet)`
+  if (v.mismatched.length > 0) line += `; DIFFERS from ${v.mismatched.join(', ')}`
+  return line
+}
+
+/** A peer's view check in a table cell: `match`, `match (behind at 12)`, `mismatch`, ... */
+function peerView (v: PeerView | null | undefined): string {
+  if (v == null) return '-'
+  const result = v.result === 'other-indexer-set' ? 'other indexers' : v.result
+  return v.position === 'equal' || v.result === 'ahead' ? result : `${result} (${v.position} at ${v.length})`
 }
 
 const init: Command = {
@@ -56,6 +80,7 @@ const status: Command = {
       ['via', client.via === 'daemon' ? `daemon at ${client.url}` : 'local storage (no daemon running)'],
       ['peers', s.peers.length],
       ['view', `${s.view.length} blocks, ${s.view.signedLength} confirmed`],
+      ['confirmed view', confirmedView(s.viewCheck)],
       ['appended', `${s.appended.entries} entries in ${s.appended.blocks} blocks since start`],
       ['writers', s.writers.length],
       ['lagging', s.writers.filter((w) => w.lag > 0).length]
@@ -72,8 +97,8 @@ const peers: Command = {
     const p = await client.request<{ peers: Status['peers'], writers: Status['writers'] }>('GET', '/v1/peers')
     if (ctx.json) return printJson(p)
     printTable(
-      ['PEER', 'VIA', 'ADDRESS', 'CONNECTED', 'DIALLED'],
-      p.peers.map((x) => [x.publicKey, x.via ?? '-', x.address ?? '-', iso(x.connectedAt), x.initiator ? 'yes' : 'no']),
+      ['PEER', 'VIA', 'ADDRESS', 'CONNECTED', 'DIALLED', 'CONFIRMED VIEW'],
+      p.peers.map((x) => [x.publicKey, x.via ?? '-', x.address ?? '-', iso(x.connectedAt), x.initiator ? 'yes' : 'no', peerView(x.view)]),
       'no peers connected'
     )
     print('')
