@@ -252,11 +252,7 @@ if (reason !== null) {
     t.comment(`converged ${Date.now() - healed} ms after the link came back; ${Date.now() - started} ms in all`)
   }))
 
-  // Opt-in: on the machine this was written on, hyperdht connections between namespaces through
-  // one own bootstrap node came up on one side only and timed out after 13 s (also with plain
-  // Hyperswarm, without meshledger), so the daemons never converge. MESHLEDGER_NETNS_DHT=1 runs it.
-  const dhtSkip = process.env.MESHLEDGER_NETNS_DHT !== '1'
-  test(`netns: an own bootstrap node instead of LAN discovery${dhtSkip ? ' (skipped: set MESHLEDGER_NETNS_DHT=1)' : ''}`, { timeout: 60_000, skip: dhtSkip }, guarded(async (t, logs) => {
+  test('netns: an own bootstrap node instead of LAN discovery', { timeout: 60_000 }, guarded(async (t, logs) => {
     const started = Date.now()
     const net = network(t, 3, 'b')
     const { data, key, devices } = await prepare(t, 3)
