@@ -4,9 +4,9 @@
  */
 import Autobase from 'autobase'
 import BlindPairing from 'blind-pairing'
+import DHT from 'hyperdht'
 import Hyperswarm from 'hyperswarm'
 import z32 from 'z32'
-import { createDht } from './dht.js'
 import { MeshledgerError } from './errors.js'
 import { Ledger } from './ledger.js'
 import type { LedgerOptions } from './ledger-types.js'
@@ -50,7 +50,7 @@ export async function join (code: string, options: JoinOptions): Promise<Ledger>
   }
 
   const own = options.swarm === undefined || options.swarm === false
-  const swarm = own ? new Hyperswarm({ dht: createDht(options.bootstrap, options.dhtHost) }) : options.swarm as Hyperswarm
+  const swarm = own ? new Hyperswarm({ dht: new DHT({ bootstrap: options.bootstrap as Array<{ host: string, port: number }> | undefined, host: options.dhtHost }) }) : options.swarm as Hyperswarm
   const pairing = new BlindPairing(swarm, { poll: 1000 })
   let timer: NodeJS.Timeout | undefined
   try {

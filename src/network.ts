@@ -11,9 +11,9 @@
 import { EventEmitter } from 'node:events'
 import net, { type Server, type Socket } from 'node:net'
 import type Corestore from 'corestore'
+import DHT from 'hyperdht'
 import Hyperswarm from 'hyperswarm'
 import safetyCatch from 'safety-catch'
-import { createDht, type BootstrapNode } from './dht.js'
 import { MeshledgerError } from './errors.js'
 import { decodeKey, encodeKey, type DeviceKey } from './keys.js'
 import { LanDiscovery, type LanPeer } from './lan.js'
@@ -29,6 +29,9 @@ const BACKOFF_MAX_MS = 30_000
 const IDLE_TIMEOUT_MS = 12_000
 /** A direct connection that lasted this long resets its backoff, ms. */
 const STABLE_MS = 5000
+
+/** A DHT bootstrap node, as `{ host, port }` or `'host:port'`. */
+export type BootstrapNode = { host: string, port: number } | string
 
 /** Something the network did worth logging (never an exception). */
 export interface NetworkEvent {
@@ -180,7 +183,10 @@ export class Network extends EventEmitter {
       if (this.options.swarm !== undefined) {
         this.swarm = this.options.swarm
       } else {
-        const dht = createDht(this.options.bootstrap, this.options.dhtHost)
+        const dht = new DHT({
+          bootstrap: this.options.bootstrap as Array<{ host: string, port: number }> | undefined,
+          host: this.options.dhtHost
+        })
         // Refused devices (removed members) are turned away before the handshake completes.
         this.swarm = new Hyperswarm({ dht, keyPair: this.keyPair, firewall: (key) => this.refuses(key) })
         this.owned = true
