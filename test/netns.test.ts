@@ -7,8 +7,8 @@
  *    is cut, all keep writing, the link comes back, all converge to one view.
  * 2. An own bootstrap node (`meshledger bootstrap`) on one host, LAN discovery off
  *    (`--no-lan --bootstrap IP:PORT`): the daemons find each other through the DHT, as peers
- *    `via` dht. (With one bootstrap node this needs the daemons' DHT nodes to be non-ephemeral:
- *    see src/dht.ts.)
+ *    `via` dht. (This needs the two DHT nodes `meshledger bootstrap` runs besides the bootstrap
+ *    node: see src/cli/commands/network.ts.)
  *
  * Needs root and `ip netns` (iproute2); skipped with a message otherwise. Namespaces and processes
  * are removed at teardown, also when a step fails.
