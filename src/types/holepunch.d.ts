@@ -205,6 +205,10 @@ declare module 'autobase' {
 declare module 'hyperdht' {
   class DHT {
     constructor(opts?: { bootstrap?: string[] | Array<{ host: string; port: number }>; host?: string; port?: number; ephemeral?: boolean })
+    /** False once the node passed its reachability check and serves the DHT. */
+    readonly ephemeral: boolean
+    /** The UDP port the node serves on (host: the machine's first address). */
+    localAddress(): { host: string; port: number } | null
     ready(): Promise<void>
     destroy(): Promise<void>
     static bootstrapper(port: number, host: string, opts?: Record<string, unknown>): DHT
