@@ -18,7 +18,7 @@ import { decodeBlock } from './ops.js'
 import { queryEntries } from './query.js'
 import { RECEIPT_FORMAT, receiptBody, type Receipt } from './receipt.js'
 import { entryHash, entryPath } from './seal.js'
-import { encodeBuffer, fullRoots } from './signed-tree.js'
+import { encodeBuffer, flatParent, flatSibling, fullRoots } from './signed-tree.js'
 import { blockKey } from './view-layout.js'
 
 /** What `makeReceipt` reads: the ledger's store, its Autobase and its view. */
@@ -94,8 +94,8 @@ async function proveIndex (core: Hypercore, index: number, withBlock: boolean): 
   let at = 2 * index
   if (!withBlock) nodes.push(await treeNode(core, at))
   while (!roots.includes(at)) {
-    nodes.push(await treeNode(core, sibling(at)))
-    at = parent(at)
+    nodes.push(await treeNode(core, flatSibling(at)))
+    at = flatParent(at)
   }
   const message = {
     request: 0,
@@ -114,26 +114,6 @@ async function treeNode (core: Hypercore, index: number): Promise<TreeNode> {
   if (node === null) throw MeshledgerError.notProvable(`tree node ${index} is missing`)
   return node
 }
-
-// Flat-tree arithmetic (hypercore's layout: leaves at even indexes, a node's depth = its trailing 1 bits).
-function depthOf (index: number): number {
-  let d = 0
-  while (Math.floor(index / 2 ** d) % 2 === 1) d++
-  return d
-}
-
-function sibling (index: number): number {
-  const d = depthOf(index)
-  const offset = Math.floor(index / 2 ** (d + 1))
-  return (offset ^ 1) * 2 ** (d + 1) + 2 ** d - 1
-}
-
-function parent (index: number): number {
-  const d = depthOf(index)
-  const offset = Math.floor(index / 2 ** (d + 1))
-  return Math.floor(offset / 2) * 2 ** (d + 2) + 2 ** (d + 1) - 1
-}
-
 
 /** The proof of view record `index`, if the indexers' signed view reaches it. */
 async function viewProof (store: Corestore, base: Autobase<Hyperbee>, index: number): Promise<Receipt['view']> {
@@ -154,7 +134,7 @@ async function ruleVersion (view: Hyperbee, index: number): Promise<Receipt['rul
   let last: { id: EntryId, at: number } | null = null
   for (const type of RULE_TYPES) {
     for await (const entry of queryEntries(view, { type })) {
-      const node = await view.get(blockKey(Buffer.from(parseId(entry.id).writer), entry.seq))
+      const node = await view.get(blockKey(parseId(entry.id).writer, entry.seq))
       if (node === null || node.seq >= index) continue
       version++
       if (last === null || node.seq > last.at || (node.seq === last.at && entry.id > last.id)) last = { id: entry.id, at: node.seq }

@@ -79,6 +79,27 @@ export function fullRoots (length: number): number[] {
   return roots
 }
 
+// Flat-tree arithmetic (hypercore's layout: leaves at even indexes, a node's depth = its trailing 1 bits).
+function depthOf (index: number): number {
+  let d = 0
+  while (Math.floor(index / 2 ** d) % 2 === 1) d++
+  return d
+}
+
+/** The other child of `index`'s parent. */
+export function flatSibling (index: number): number {
+  const d = depthOf(index)
+  const offset = Math.floor(index / 2 ** (d + 1))
+  return (offset ^ 1) * 2 ** (d + 1) + 2 ** d - 1
+}
+
+/** The node one level above `index`. */
+export function flatParent (index: number): number {
+  const d = depthOf(index)
+  const offset = Math.floor(index / 2 ** (d + 1))
+  return Math.floor(offset / 2) * 2 ** (d + 2) + 2 ** (d + 1) - 1
+}
+
 /** A tree with nothing verified yet, for checking a proof with no local state. */
 function seed (manifest: Manifest): unknown {
   return { fork: 0, roots: [], length: 0, signature: null, ancestors: 0, byteLength: 0, prologue: manifest.prologue, storage: null }
