@@ -8,6 +8,7 @@ import type Hypercore from 'hypercore'
 import Hyperbee from 'hyperbee'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
+import { AckWatchdog } from './ack-watchdog.js'
 import { createApply } from './apply.js'
 import { dryRun } from './dry-run.js'
 import { memberRecord, roleOf, type MemberRecord } from './semantics/membership.js'
@@ -63,6 +64,7 @@ export class LedgerCore extends ReadyResource {
   private feed: ViewFeed | null = null
   private tracker: WriterTracker | null = null
   private checker: ViewCheck | null = null
+  private watchdog: AckWatchdog | null = null
   private readonly watchers = new Set<Watcher>()
   private readonly commits: GroupCommit
   private executing: Promise<void> | null = null
@@ -149,6 +151,7 @@ export class LedgerCore extends ReadyResource {
       peers: this.network?.peers().length ?? 0,
       appended: { entries: this.commits.ops, blocks: this.commits.blocks },
       view: { length: base?.view.core.length ?? 0, signedLength: base?.view.core.signedLength ?? 0 },
+      forcedAcks: this.watchdog?.acks ?? 0,
       writers: this.tracker?.progress() ?? []
     }
   }
@@ -195,6 +198,8 @@ export class LedgerCore extends ReadyResource {
       await base.ready()
       const secretKey = base.local.keyPair?.secretKey ?? null
       if (secretKey !== null) this.sealer = createSealer(base.key, base.local.key, secretKey)
+      this.watchdog = new AckWatchdog(base, base.view.core, ackInterval)
+      this.watchdog.start()
 
       this.feed = new ViewFeed(base.view)
       this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => {
@@ -616,6 +621,7 @@ export class LedgerCore extends ReadyResource {
     for (const w of [...this.watchers]) await w.return()
     await this.executing
     await this.feed?.idle()
+    this.watchdog?.stop()
     const steps: Array<() => Promise<void> | undefined> = [
       () => this.checker?.close(),
       () => this.pairing?.close(),

@@ -68,6 +68,11 @@ export interface LedgerStats {
   appended: { entries: number, blocks: number }
   /** Length of the view, and how much of it a quorum of indexers signed. */
   view: { length: number, signedLength: number }
+  /**
+   * Acks this device wrote because finality had stalled with indexers online (an Autobase
+   * knot that its own acks never undo; see the README's ackInterval). Zero is normal.
+   */
+  forcedAcks: number
   writers: WriterProgress[]
 }
 

@@ -42,6 +42,7 @@ export class Metrics {
     metric('meshledger_peers', 'gauge', 'Connected peers.', [['', s.peers]])
     metric('meshledger_view_length', 'gauge', 'Length of the view (applied).', [['', s.view.length]])
     metric('meshledger_view_signed_length', 'gauge', 'Length of the view signed by a quorum of indexers (confirmed).', [['', s.view.signedLength]])
+    metric('meshledger_forced_acks_total', 'counter', 'Acks this indexer wrote because finality had stalled with nothing changing (normally 0).', [['', s.forcedAcks]])
     metric('meshledger_view_peers_checked', 'gauge', 'Connected peers that stated their confirmed view.', [['', check.peers]])
     metric('meshledger_view_peers_agreeing', 'gauge', 'Connected peers whose confirmed view matches this device\'s (up to the shorter of the two).', [['', check.agreeing]])
     metric('meshledger_view_peers_mismatched', 'gauge', 'Connected peers confirming a different history under the same indexer set.', [['', check.mismatched.length]])
