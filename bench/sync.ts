@@ -7,6 +7,7 @@ import type Autobase from 'autobase'
 import Corestore from 'corestore'
 import type Hyperbee from 'hyperbee'
 import { Ledger } from '../src/index.js'
+import { pipeReplicas } from '../src/verify/pipe.js'
 import {
   alive, concurrently, entryBuffer, entryInput, now, removeDir, rssAfterGc, tempDir, until,
   type Scenario, type SideResult
@@ -39,16 +40,6 @@ export const sync: Scenario = {
   }
 }
 
-/** Pipe two replication streams together; returns a function that tears the pipe down. */
-function pipe (s1: NodeJS.ReadWriteStream, s2: NodeJS.ReadWriteStream): () => void {
-  s1.pipe(s2).pipe(s1)
-  s1.on('error', () => {})
-  s2.on('error', () => {})
-  return () => {
-    for (const s of [s1, s2]) (s as unknown as { destroy (): void }).destroy()
-  }
-}
-
 async function runOurs (dirA: string, dirB: string, n: number): Promise<SideResult> {
   const a = new Ledger({ storage: dirA, swarm: false })
   await a.ready()
@@ -62,7 +53,7 @@ async function runOurs (dirA: string, dirB: string, n: number): Promise<SideResu
     const start = now()
     b = new Ledger({ storage: dirB, key: a.key, encryptionKey: a.encryptionKey, swarm: false })
     await b.ready()
-    unpipe = pipe(a.replicate(true), b.replicate(false))
+    unpipe = pipeReplicas(a, b)
     const peer = b
     await alive(until(peer, 'update', async () => peer.length >= length && await peer.hash() === hash), WAIT_MS, 'B view length and hash')
     const usableMs = now() - start
@@ -106,7 +97,7 @@ async function runRaw (dirA: string, dirB: string, n: number): Promise<SideResul
     storeB = new Corestore(dirB)
     const coreB = storeB.get({ key: coreA.key })
     await coreB.ready()
-    unpipe = pipe(storeA.replicate(true), storeB.replicate(false))
+    unpipe = pipeReplicas(storeA, storeB)
     await alive(coreB.download({ start: 0, end: n }).done(), WAIT_MS, 'raw download')
     const ms = now() - start
     if (coreB.contiguousLength !== n) throw new Error(`raw replica holds ${coreB.contiguousLength} of ${n} blocks`)

@@ -4,7 +4,6 @@
  * the manifest hashes to, or a receipt of another ledger fails with `INVALID_RECEIPT` and a reason.
  */
 import Autobase from 'autobase'
-import c from 'compact-encoding'
 import Hypercore from 'hypercore'
 import crypto from 'hypercore-crypto'
 import messages from 'hypercore/lib/messages.js'
@@ -26,6 +25,7 @@ export interface VerifyReceiptOptions {
 
 /** A proof checked against its key: what was signed, and the block or leaf it proves. */
 interface CheckedProof {
+  key: Buffer
   message: messages.DataMessage
   manifest: messages.Manifest
   length: number
@@ -78,13 +78,13 @@ export async function verifyReceipt (input: unknown, opts: VerifyReceiptOptions 
 
   let view: VerifiedReceipt['view'] = null
   if (r.view !== null) {
-    const viewKey = manifestKey(r.view.proof)
-    const checked = checkProof(viewKey, r.view.proof, 'view')
+    // The view core's key is not otherwise in the receipt: it is what its manifest hashes to.
+    const checked = checkProof(null, r.view.proof, 'view')
     const hash = checked.message.hash
     if (hash === null || hash.index !== 2 * r.view.index) throw invalid(`the view proof is not of index ${r.view.index}`)
     if (checked.length <= r.view.index) throw invalid('the view is not signed up to the entry')
     view = {
-      key: encodeKey(viewKey),
+      key: encodeKey(checked.key),
       index: r.view.index,
       length: checked.length,
       quorum: checked.manifest.quorum,
@@ -111,7 +111,8 @@ export async function verifyReceipt (input: unknown, opts: VerifyReceiptOptions 
   }
 }
 
-function checkProof (coreKey: Buffer, encoded: string, what: string): CheckedProof {
+/** Check one proof against `coreKey` (null: the key its manifest hashes to). */
+function checkProof (coreKey: Buffer | null, encoded: string, what: string): CheckedProof {
   const message = decodeCanonical(messages.wire.data, Buffer.from(encoded, 'base64'))
   if (message === null) throw invalid(`the ${what} proof does not decode (canonically)`)
   const { manifest } = message
@@ -119,23 +120,21 @@ function checkProof (coreKey: Buffer, encoded: string, what: string): CheckedPro
   if (message.request !== 0 || message.seek !== null || (message.block === null) === (message.hash === null)) throw invalid(`the ${what} proof is not of one block`)
   // The signed roots, then the block's path up to one of them (checked apart: hypercore makes
   // the two proofs apart, as combined proofs fail on cores with a prologue).
-  const signed = signedRoots(coreKey, manifest, message)
+  const key = coreKey ?? manifestKey(manifest, what)
+  const signed = signedRoots(key, manifest, message)
   if (signed === null) throw invalid(`the ${what} proof is not signed by its key`)
   const root = pathRoot(manifest, message)
   if (root === null || !signed.roots.some((r) => r.index === root.index && r.size === root.size && r.hash.equals(root.hash))) {
     throw invalid(`the ${what} proof's block is not in the signed tree`)
   }
-  return { message, manifest, length: signed.length }
+  return { key, message, manifest, length: signed.length }
 }
 
-/** The key a proof's manifest hashes to (the view core's key is not otherwise in the receipt). */
-function manifestKey (encoded: string): Buffer {
+function manifestKey (manifest: messages.Manifest, what: string): Buffer {
   try {
-    const { manifest } = c.decode(messages.wire.data, Buffer.from(encoded, 'base64'))
-    if (manifest == null) throw new Error('no manifest')
     return Hypercore.key(manifest)
   } catch {
-    throw invalid('the view proof does not decode')
+    throw invalid(`the ${what} manifest is malformed`)
   }
 }
 
