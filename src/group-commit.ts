@@ -3,15 +3,13 @@
  * travel as ONE Autobase block, so the per-block cost (signing, linearizing, replicating) is paid
  * once per batch, not once per entry. Each caller awaits only its own position.
  */
-import { MAX_BATCH_ENTRIES, MAX_BLOCK_BYTES, encodeBlock, isSystemType, type WireOp } from './ops.js'
+import { MAX_BATCH_ENTRIES, MAX_BLOCK_BYTES, blockBytesBound, encodeBlock, encodeOp, type WireOp } from './ops.js'
 import type { Sealer } from './seal.js'
 
 /** Where a committed op landed: its block in the writer's log and its place in that block. */
 export interface Committed {
   seq: number
   offset: number
-  /** True when the block also carries ledger (system) ops, whose effects only the view knows. */
-  system: boolean
   /** The protocol the block was stamped with. */
   protocol: number
 }
@@ -21,6 +19,8 @@ export type WriteBlock = (block: Buffer) => Promise<number>
 
 interface Waiting {
   op: WireOp
+  /** The op as it goes into the block, and its size in bytes (what apply's limit measures). */
+  entry: string
   bytes: number
   resolve: (c: Committed) => void
   reject: (err: unknown) => void
@@ -49,10 +49,12 @@ export class GroupCommit {
     return this.queue.length
   }
 
-  /** Queue an op (already validated, `bytes` its encoded size); resolves once it is in the log. */
-  push (op: WireOp, bytes: number): Promise<Committed> {
+  /** Queue an op (already validated); resolves once it is in the log. */
+  push (op: WireOp): Promise<Committed> {
+    const entry = encodeOp(op)
+    const bytes = Buffer.byteLength(entry)
     return new Promise<Committed>((resolve, reject) => {
-      this.queue.push({ op, bytes, resolve, reject })
+      this.queue.push({ op, entry, bytes, resolve, reject })
       if (this.flushing === null) this.flushing = this.drain()
     })
   }
@@ -73,22 +75,25 @@ export class GroupCommit {
   }
 
   private async writeNext (): Promise<void> {
+    // Pack by encoded bytes against an upper bound of the frame, so no block is ever one that
+    // apply refuses whole (BLOCK_TOO_LARGE) after its callers heard "appended". One op always
+    // fits: checkOp bounds an entry far below a block.
     let size = 0
     let count = 0
     while (count < this.queue.length && count < MAX_BATCH_ENTRIES) {
-      const next = this.queue[count].bytes + 64
-      if (count > 0 && size + next > MAX_BLOCK_BYTES) break
-      size += next
+      const next = size + this.queue[count].bytes
+      if (count > 0 && blockBytesBound(next, count + 1) > MAX_BLOCK_BYTES) break
+      size = next
       count++
     }
     const batch = this.queue.splice(0, count)
     try {
-      const block = encodeBlock(batch.map((w) => w.op), this.sealer())
+      const block = encodeBlock(batch.map((w) => w.op), this.sealer(), batch.map((w) => w.entry))
+      if (block.bytes.byteLength > MAX_BLOCK_BYTES) throw new RangeError(`group commit built a block of ${block.bytes.byteLength} bytes`)
       const seq = await this.write(block.bytes)
       this.blocks++
       this.ops += batch.length
-      const system = batch.some((w) => isSystemType(w.op.t))
-      for (let i = 0; i < batch.length; i++) batch[i].resolve({ seq, offset: i, system, protocol: block.protocol })
+      for (let i = 0; i < batch.length; i++) batch[i].resolve({ seq, offset: i, protocol: block.protocol })
     } catch (err) {
       for (const w of batch) w.reject(err)
     }

@@ -276,7 +276,7 @@ export class LedgerCore extends ReadyResource {
       const refusal = await dryRun(base.view, base.key, base.local.key, base.local.length, op)
       if (refusal !== null) throw MeshledgerError.fromRefusal(refusal)
     }
-    const { seq, offset, system, protocol } = await this.commits.push(op, checked.json.length + op.t.length)
+    const { seq, offset, protocol } = await this.commits.push(op)
     const entry: Entry = {
       id: formatId(base.local.key, seq, offset),
       writer: encodeKey<DeviceKey>(base.local.key),
@@ -288,16 +288,8 @@ export class LedgerCore extends ReadyResource {
       data: op.d,
       status: 'applied'
     }
-    if (!system) {
-      // Autobase applies a local block before its append resolves, and a block of plain entries
-      // from a writer is accepted whole (held, if this device is quarantined); it is final once
-      // the view is signed to its end.
-      const core = base.view.core
-      if (this.tracker?.quarantined === true) entry.status = 'held'
-      else if (core.signedLength >= core.length) entry.status = 'confirmed'
-      return entry
-    }
-    // Membership ops can reject entries: read what apply decided, once per block.
+    // Answer with what apply decided (membership ops, quarantine and the block checks can all
+    // refuse), read once per block: never a status the view does not hold.
     let read = this.blockReads.get(seq)
     if (read === undefined) {
       read = this.readBlock(base, base.local.key, seq)

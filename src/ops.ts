@@ -121,16 +121,32 @@ export function checkOp (op: WireOp, protocol = PROTOCOL_VERSION): { json: strin
   return { json }
 }
 
+/** The JSON one op travels as inside a block; the seal signs exactly these bytes. */
+export function encodeOp (op: WireOp): string {
+  return JSON.stringify({ t: op.t, s: op.s, d: op.d })
+}
+
+/**
+ * Bytes a block of ops whose encodings take `entryBytes` in all (`count` of them) can take once
+ * encoded: an upper bound (largest protocol number, a seal) that group commit packs against, so
+ * a block it writes is never one that {@link decodeBlock} refuses for its size.
+ */
+export function blockBytesBound (entryBytes: number, count: number): number {
+  return BLOCK_FRAME_BYTES + entryBytes + Math.max(0, count - 1)
+}
+
+/** `{"p":NNN,"o":[` + `],"z":"<88 base64 chars>"}`: the frame around the entries, at most. */
+const BLOCK_FRAME_BYTES = 16 + 96
+
 /**
  * Encode a block for the log, stamped with the lowest protocol that gives every op its meaning,
- * and sealed when a sealer is given. Each op is encoded once: the seal signs exactly the JSON
- * that goes into the block. Apply ignores the seal (older peers never saw one), so sealing does
- * not change what the ledger says.
+ * and sealed when a sealer is given. Each op is encoded once (`entries`, when the caller already
+ * has them): the seal signs exactly the JSON that goes into the block. Apply ignores the seal
+ * (older peers never saw one), so sealing does not change what the ledger says.
  */
-export function encodeBlock (ops: WireOp[], seal?: Sealer): { bytes: Buffer, protocol: number } {
+export function encodeBlock (ops: WireOp[], seal?: Sealer, entries: string[] = ops.map(encodeOp)): { bytes: Buffer, protocol: number } {
   let p = 1
   for (const op of ops) p = Math.max(p, protocolOf(op.t))
-  const entries = ops.map((op) => JSON.stringify({ t: op.t, s: op.s, d: op.d }))
   const z = seal === undefined ? '' : `,"z":${JSON.stringify(seal(entries))}`
   return { bytes: Buffer.from(`{"p":${p},"o":[${entries.join(',')}]${z}}`), protocol: p }
 }

@@ -1,0 +1,24 @@
+import test from 'brittle'
+import { MAX_ENTRY_BYTES } from '../src/index.js'
+import { MAX_BLOCK_BYTES } from '../src/ops.js'
+import { create } from './helpers.js'
+
+test('multi-byte entries near the size limit are packed by bytes: every acknowledged one is in the ledger', async (t) => {
+  const a = await create(t)
+  // '€' is 3 bytes in UTF-8 and 1 UTF-16 unit: 48 of these are ~3 MiB, one block would be refused.
+  const data = '€'.repeat(Math.floor((MAX_ENTRY_BYTES - 2) / 3) - 5)
+  t.ok(Buffer.byteLength(JSON.stringify(data)) <= MAX_ENTRY_BYTES && 48 * data.length < MAX_BLOCK_BYTES, 'the shape that used to fit one block by length')
+  const blocks = a.stats.appended.blocks
+  const entries = await Promise.all(Array.from({ length: 48 }, () => a.append({ type: 'note', data })))
+  t.ok(a.stats.appended.blocks - blocks >= 3, `split into ${a.stats.appended.blocks - blocks} blocks`)
+  t.ok(entries.every((e) => e.status === 'confirmed'), 'every append answered confirmed')
+  let found = 0
+  for (const e of entries) {
+    const stored = await a.get(e.id)
+    if (stored?.status === 'confirmed' && stored.data === data) found++
+  }
+  t.is(found, 48, 'every acknowledged entry is in the view, as acknowledged')
+  let queried = 0
+  for await (const e of a.query({ type: 'note' })) if (e.status === 'confirmed') queried++
+  t.is(queried, 48, 'and the query finds them all')
+})
