@@ -1,7 +1,7 @@
 /**
  * A device's storage folder: one Corestore on RocksDB with bounded memory, locked to one process.
  */
-import { open, type FileHandle } from 'node:fs/promises'
+import { open, readdir, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import Corestore from 'corestore'
 import HypercoreStorage from 'hypercore-storage'
@@ -45,36 +45,89 @@ export async function openStore (folder: string, cacheSize: number): Promise<Ope
 /**
  * fsync of RocksDB's write-ahead log. Every write reaches the WAL before it is acknowledged, and
  * the WAL lives in the OS page cache until synced: a crashed process loses nothing, a power cut
- * loses what was not synced. One sync per group commit makes acknowledged entries durable. The
- * WAL file stays open between syncs and is reopened when RocksDB moves to a new one.
+ * loses what was not synced. One sync per group commit makes acknowledged entries durable.
+ *
+ * RocksDB moves to a new WAL file when a memtable fills (every {@link WRITE_BUFFER_BYTES} or so),
+ * possibly in the middle of one Autobase append, which is several write batches: part of the
+ * acknowledged write then sits in the older file. So a sync covers every WAL file from the one
+ * current at the previous sync up to the current one (a file gone by then was flushed into an SST,
+ * which RocksDB syncs itself), and the folder too once a new file appeared, so its entry survives.
  */
 export class WalSync {
   private readonly storage: HypercoreStorage
-  private readonly folder: string
-  private file: { name: string, handle: FileHandle } | null = null
+  private readonly dir: string
+  /** The WAL current at the previous sync: every write since went to it or a newer one. */
+  private floor = 0
+  /** The newest WAL whose directory entry is synced. */
+  private listed = -1
+  private readonly files = new Map<number, FileHandle>()
+  /** Names of the WAL files the last sync made durable. */
+  synced: string[] = []
 
   constructor (storage: HypercoreStorage, folder: string) {
     this.storage = storage
-    this.folder = folder
+    this.dir = path.join(folder, 'db')
   }
 
   /** Make everything written so far durable. */
   async sync (): Promise<void> {
-    // RocksDB reports the WAL by its name under the database folder ('/000004.log').
-    const name = path.basename((await this.storage.rocks.currentWalFile()).path)
-    if (this.file?.name !== name) {
-      await this.close()
-      this.file = { name, handle: await open(path.join(this.folder, 'db', name), 'r') }
+    const current = (await this.storage.rocks.currentWalFile()).number
+    const wals = (await readdir(this.dir)).map(walNumber).filter((n) => n >= this.floor).sort((a, b) => a - b)
+    const synced: string[] = []
+    for (const n of wals) {
+      const handle = await this.open(n)
+      if (handle === null) continue
+      await handle.sync()
+      synced.push(walName(n))
     }
-    await this.file.handle.sync()
+    const newest = wals.length === 0 ? -1 : wals[wals.length - 1]
+    if (newest > this.listed) {
+      const dir = await open(this.dir, 'r')
+      try {
+        await dir.sync()
+      } finally {
+        await dir.close()
+      }
+      this.listed = newest
+    }
+    this.floor = current
+    for (const [n, handle] of this.files) {
+      if (n >= current) continue
+      this.files.delete(n)
+      await handle.close()
+    }
+    this.synced = synced
   }
 
-  /** Close the open WAL file, if any. */
+  /** Close the open WAL files, if any. */
   async close (): Promise<void> {
-    const file = this.file
-    this.file = null
-    await file?.handle.close()
+    const handles = [...this.files.values()]
+    this.files.clear()
+    for (const handle of handles) await handle.close()
   }
+
+  private async open (n: number): Promise<FileHandle | null> {
+    const open$ = this.files.get(n)
+    if (open$ !== undefined) return open$
+    try {
+      const handle = await open(path.join(this.dir, walName(n)), 'r')
+      this.files.set(n, handle)
+      return handle
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null // flushed and removed meanwhile
+      throw err
+    }
+  }
+}
+
+/** RocksDB names WAL files by a six-digit (or longer) number: `000004.log`. */
+function walName (n: number): string {
+  return `${String(n).padStart(6, '0')}.log`
+}
+
+function walNumber (name: string): number {
+  const m = /^(\d+)\.log$/.exec(name)
+  return m === null ? -1 : Number(m[1])
 }
 
 /** The key of the ledger this store already holds (its local writer's referrer), or null. */
