@@ -28,6 +28,7 @@ import { pendingRules } from './reads.js'
 import { keys } from './semantics/state-layout.js'
 import type { LedgerMode, LedgerOptions, LedgerStats, Member } from './ledger-types.js'
 import { PairingMember } from './pairing.js'
+import { ownerOnly } from './permissions.js'
 import { openStore, storedLedgerKey, type WalSync } from './storage.js'
 import type { VerifyOptions, VerifyReport } from './verify/report.js'
 import { verifyLedger } from './verify/verify.js'
@@ -158,7 +159,11 @@ export class LedgerCore extends ReadyResource {
 
   protected override async _open (): Promise<void> {
     const { storage, key = null, ackInterval = DEFAULT_ACK_INTERVAL, cacheSize = DEFAULT_CACHE_SIZE } = this.options
+    // Owner-only before RocksDB writes a key into it; files it creates on open are tightened too.
+    const loosened = await ownerOnly(storage)
+    if (loosened.length > 0) this.emit('permissions-tightened', { folder: storage, paths: loosened })
     const { store, wal } = await openStore(storage, cacheSize)
+    await ownerOnly(storage)
     this.store = store
     this.wal = this.options.durable === true ? wal : null
 
@@ -623,7 +628,9 @@ export class LedgerCore extends ReadyResource {
       () => this.boot?.close(),
       () => this.base?.close(),
       () => this.wal?.close(),
-      () => this.store?.close()
+      () => this.store?.close(),
+      // RocksDB's files created while open follow the umask; the folder kept them private.
+      async () => { if (this.store !== null) await ownerOnly(this.options.storage) }
     ]
     let first: unknown = null
     for (const step of steps) {

@@ -114,5 +114,7 @@ export interface LedgerEvents {
   'upgrade-required': [MeshledgerError]
   /** Something went wrong in the background that did not stop the ledger. */
   warning: [unknown]
+  /** The storage folder was readable by others (folder, and the paths now owner-only). */
+  'permissions-tightened': [{ folder: string, paths: string[] }]
 }
 

@@ -16,6 +16,8 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
 
+  // Everything the daemon creates (RocksDB's files among them) holds or guards the ledger's keys.
+  process.umask(0o077)
   const config: DaemonConfig = await resolveConfig(flags, process.env, defaultData)
   const log = new Logger(config.logLevel, { json: flags.json === true || !process.stdout.isTTY, out: process.stdout })
   // Dependencies print now and then (Hypercore announces each fork it detects with console.log):

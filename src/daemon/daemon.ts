@@ -4,7 +4,7 @@
  * Library, not process: no argv, no signal handlers (bin/ wires those).
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile, chmod } from 'node:fs/promises'
+import { readFile, rename, rm, writeFile, chmod } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -15,6 +15,7 @@ import type { DaemonConfig } from './config.js'
 import { Router } from './http.js'
 import type { Logger } from './logger.js'
 import { Metrics } from './metrics.js'
+import { ownerOnly } from '../permissions.js'
 import { installRoutes } from './routes.js'
 
 /** What `<data>/daemon.json` holds while a daemon runs. */
@@ -60,7 +61,8 @@ export class Daemon extends ReadyResource {
   protected override async _open (): Promise<void> {
     const { data } = this.config
     const files = daemonFiles(data)
-    await mkdir(data, { recursive: true })
+    const loosened = await ownerOnly(data)
+    if (loosened.length > 0) this.log.warn('permissions-tightened', { folder: data, paths: loosened.length, note: 'the data folder holds secrets: now owner-only (0700 folders, 0600 files)' })
     await refuseIfRunning(data)
     this.token = await readOrCreateToken(files.token)
     try {
@@ -99,6 +101,7 @@ export class Daemon extends ReadyResource {
       ledger.on('upgrade-required', (err) => this.log.error('upgrade-required', { error: err.message }))
       ledger.on('fork', (f) => this.log.error('fork-detected', { device: f.key, self: f.self }))
       ledger.on('warning', (err) => this.log.warn('warning', { error: String(err) }))
+      ledger.on('permissions-tightened', ({ folder, paths }) => this.log.warn('permissions-tightened', { folder, paths: paths.length }))
       await ledger.ready()
 
       const metrics = new Metrics(ledger)
@@ -184,7 +187,7 @@ async function readOrCreateToken (file: string): Promise<string> {
   return token
 }
 
-async function writeAtomic (file: string, text: string, mode = 0o644): Promise<void> {
+async function writeAtomic (file: string, text: string, mode = 0o600): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`
   await writeFile(tmp, text, { mode })
   await chmod(tmp, mode)
