@@ -5,13 +5,14 @@
  * said, whether a fresh replica reaches the same view and sees a new entry confirmed, and the time
  * to recover. Exits 1 if any row is not clean. `--short` is the CI version.
  *
- *   node dist/faults/index.js [--short] [--only kill,sigterm,rotation,multibyte,bitflip,diskfull] [--rounds N] [--hogs N]
+ *   node dist/faults/index.js [--short] [--only kill,sigterm,rotation,multibyte,bitflip,diskfull,autobase] [--rounds N] [--hogs N]
  */
 import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
 import type { Row } from './check.js'
 import { cpuHogs } from './load.js'
 import { bitFlips, crashLoop, diskFull, multibyte, walRotation, type ScenarioOptions } from './scenarios.js'
+import { runTornFlush } from './torn-flush.js'
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +58,14 @@ const SCENARIOS: Array<[string, () => Promise<unknown>]> = [
   ['rotation', () => walRotation(opts(Math.max(1, Math.ceil(rounds / 4))))],
   ['multibyte', () => multibyte(opts(1))],
   ['bitflip', () => bitFlips(opts(1))],
-  ['diskfull', () => diskFull(opts(1))]
+  ['diskfull', () => diskFull(opts(1))],
+  // The same kills on plain Autobase + Hyperbee, no meshledger code: what the patch fixes.
+  ['autobase', async () => {
+    const o = opts(0)
+    for (const r of await runTornFlush({ rounds: Math.max(1, Math.ceil(rounds / 4)), hogs: 0, reuse: true })) {
+      o.onrow({ scenario: 'plain Autobase, kill -9', round: r.round, acked: r.acknowledged, found: r.found, verify: r.viewOk ? 'sound' : `${r.viewLength - 1} blocks, ${r.keys} keys`, replica: r.replicaOk ? 'equal, confirms' : 'no match', recoverMs: 0, clean: r.viewOk && r.replicaOk })
+    }
+  }]
 ]
 
 console.log(`# meshledger faults: ${short ? 'short' : 'full'} run, ${rounds} kill rounds, ${hogs} CPU hogs, node ${process.version}`)

@@ -9,11 +9,12 @@
  * `node dist/faults/torn-flush.js [rounds]` prints one row per round; `--reuse` keeps one
  * folder across rounds (a kill sequence, as the finding was first seen).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { cpuHogs } from './load.js'
 import { openPlain, readView, replicaMatches } from './plain-base.js'
 
 /** Concurrent append loops in the child (the finding used 16 curl loops). */
@@ -53,7 +54,7 @@ export interface TornFlushRow {
 /** Run `rounds` kills; resolves with one row per round. */
 export async function runTornFlush (opts: TornFlushOptions = {}): Promise<TornFlushRow[]> {
   const rounds = opts.rounds ?? 6
-  const hogs = startHogs(opts.hogs ?? 1)
+  const stopHogs = cpuHogs(opts.hogs ?? 1)
   const rows: TornFlushRow[] = []
   const root = await mkdtemp(path.join(tmpdir(), 'meshledger-fault-torn-'))
   try {
@@ -80,7 +81,7 @@ export async function runTornFlush (opts: TornFlushOptions = {}): Promise<TornFl
       rows.push(row)
     }
   } finally {
-    for (const hog of hogs) hog.kill('SIGKILL')
+    stopHogs()
     await rm(root, { recursive: true, force: true })
   }
   return rows
@@ -109,15 +110,6 @@ async function killChildUnderLoad (dir: string, round: number, acked: Set<string
   await new Promise((resolve) => setTimeout(resolve, KILL_MIN_MS + Math.random() * (KILL_MAX_MS - KILL_MIN_MS)))
   child.kill('SIGKILL')
   await exited
-}
-
-/** Busy loops in their own processes, killed when the run ends. */
-function startHogs (n: number): ChildProcess[] {
-  const hogs: ChildProcess[] = []
-  for (let i = 0; i < n; i++) {
-    hogs.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }))
-  }
-  return hogs
 }
 
 /** The child: append from {@link LOOPS} loops until killed, printing each acknowledged key. */
