@@ -112,6 +112,12 @@ export interface LedgerEvents {
   fork: [ForkReport]
   /** A writer used a newer protocol: this device stopped applying and needs newer code. */
   'upgrade-required': [MeshledgerError]
+  /**
+   * Storage failed underneath the ledger and Autobase closed itself: `STORAGE_FULL` for a full
+   * disk, else the error as raised. Every call throws it from now on; close the ledger and open
+   * it again (the daemon does, once space is back). Nothing acknowledged is lost.
+   */
+  fault: [Error]
   /** Something went wrong in the background that did not stop the ledger. */
   warning: [unknown]
 }
