@@ -28,7 +28,7 @@ import { pendingRules } from './reads.js'
 import { keys } from './semantics/state-layout.js'
 import type { LedgerMode, LedgerOptions, LedgerStats, Member } from './ledger-types.js'
 import { PairingMember } from './pairing.js'
-import { isDiskFull, openStore, storedLedgerKey, type WalSync } from './storage.js'
+import { DEFAULT_MIN_FREE_BYTES, WRITE_AMPLIFICATION, freeBytes, isDiskFull, openStore, storedLedgerKey, type WalSync } from './storage.js'
 import type { VerifyOptions, VerifyReport } from './verify/report.js'
 import { verifyLedger } from './verify/verify.js'
 import { ViewCheck, type PeerViewCheck, type ReplicationStream, type ViewCheckSummary } from './view-check.js'
@@ -89,6 +89,9 @@ export class LedgerCore extends ReadyResource {
     }
     if (options.ackInterval !== undefined && !(Number.isSafeInteger(options.ackInterval) && options.ackInterval > 0)) {
       throw MeshledgerError.invalidOption('ackInterval must be a positive integer (ms)')
+    }
+    if (options.minFreeBytes !== undefined && !(Number.isSafeInteger(options.minFreeBytes) && options.minFreeBytes >= 0)) {
+      throw MeshledgerError.invalidOption('minFreeBytes must be a non-negative integer')
     }
     if (options.key !== undefined && options.key !== null) decodeKey(options.key, 'key')
     this.options = options
@@ -513,6 +516,7 @@ export class LedgerCore extends ReadyResource {
     if (this._fault !== null) throw this._fault
     if (base === null || base.closed) throw MeshledgerError.ledgerClosed()
     if (this.interruption !== null) throw this.interruption
+    await this.ensureRoom(block.length)
     try {
       const length = await base.append(block)
       // Durable mode: the group commit ends in one WAL fsync, before any caller hears back.
@@ -524,6 +528,17 @@ export class LedgerCore extends ReadyResource {
       if (isDiskFull(err)) this.failed(err)
       throw this._fault ?? err
     }
+  }
+
+  /**
+   * Refuse a block the disk may not hold, before any of it is written: a write that runs out of
+   * space midway leaves Autobase's flush torn (its log written, its view not) and closes it.
+   */
+  private async ensureRoom (bytes: number): Promise<void> {
+    const { storage, minFreeBytes = DEFAULT_MIN_FREE_BYTES } = this.options
+    const free = await freeBytes(storage)
+    const needed = minFreeBytes + bytes * WRITE_AMPLIFICATION
+    if (free < needed) throw MeshledgerError.storageFull(`the disk under ${storage} has ${free} bytes free; an append needs ${needed} (minFreeBytes ${minFreeBytes}); nothing was written`)
   }
 
   /** A fatal storage failure: remember it (a full disk as `STORAGE_FULL`) and say so once. */

@@ -38,6 +38,13 @@ export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {
   durable?: boolean
   /** Bound on cached blocks, Hyperbee nodes and Merkle tree nodes (entries). Default 512. */
   cacheSize?: number
+  /**
+   * Free bytes the storage's filesystem must keep (besides room for the block) before an append
+   * is written; below it appends fail with `STORAGE_FULL` and the ledger stays open. Default
+   * 262144. Storage that runs out of space mid-write is torn across RocksDB batches (Autobase
+   * writes a flush in several) and closes; this keeps writes from getting there.
+   */
+  minFreeBytes?: number
 }
 
 /** How this instance came to hold its ledger. */

@@ -1,7 +1,7 @@
 /**
  * A device's storage folder: one Corestore on RocksDB with bounded memory, locked to one process.
  */
-import { open, type FileHandle } from 'node:fs/promises'
+import { open, statfs, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import Corestore from 'corestore'
 import HypercoreStorage from 'hypercore-storage'
@@ -41,6 +41,21 @@ export async function openStore (folder: string, cacheSize: number): Promise<Ope
     throw err
   }
   return { store, wal: new WalSync(storage, folder) }
+}
+
+/** Default of `minFreeBytes`: the free space kept back from appends (bytes). */
+export const DEFAULT_MIN_FREE_BYTES = 256 * 1024
+
+/**
+ * How much room a block takes in the write that stores it, as a multiple of its size: the block
+ * in the writer's log, its records in the view, the system core, RocksDB's log framing.
+ */
+export const WRITE_AMPLIFICATION = 4
+
+/** Bytes available to an unprivileged writer on the filesystem holding `folder`. */
+export async function freeBytes (folder: string): Promise<number> {
+  const s = await statfs(folder)
+  return s.bavail * s.bsize
 }
 
 /** How deep {@link isDiskFull} follows `cause` and `errors`: RocksDB wraps twice at most. */

@@ -77,12 +77,22 @@ export class Daemon extends ReadyResource {
     this.advertise = advertise
   }
 
-  /** Whether the ledger is up, and if not, why (`STORAGE_FULL` while waiting for space). */
-  health (): Health {
+  /**
+   * Whether the ledger is up and can take writes, and if not, why: `STORAGE_FULL` while the disk
+   * has less than `minFreeBytes` free (appends are refused) or the ledger waits to reopen.
+   */
+  async health (): Promise<Health> {
     const ledger = this.ledger
-    const ready = this.fault === null && ledger !== null && ledger.opened && ledger.closing === null && ledger.fault === null
-    const failure = this.fault ?? ledger?.fault ?? null
-    return { ready, error: ready ? null : failure instanceof MeshledgerError ? failure : MeshledgerError.ledgerClosed() }
+    const up = this.fault === null && ledger !== null && ledger.opened && ledger.closing === null && ledger.fault === null
+    if (!up) {
+      const failure = this.fault ?? ledger?.fault ?? null
+      return { ready: false, error: failure instanceof MeshledgerError ? failure : MeshledgerError.ledgerClosed() }
+    }
+    const free = await freeBytes(this.config.data)
+    if (free < this.config.minFreeBytes) {
+      return { ready: false, error: MeshledgerError.storageFull(`the disk under ${this.config.data} has ${free} bytes free, under the ${this.config.minFreeBytes} kept back; appends are refused`) }
+    }
+    return { ready: true, error: null }
   }
 
   protected override async _open (): Promise<void> {
@@ -95,7 +105,7 @@ export class Daemon extends ReadyResource {
       // where it listens (after a power cut it may name a live, unrelated pid).
       this.ledger = await this.openLedger().catch(async (err: unknown) => { throw await whoHolds(data, err) })
 
-      const metrics = new Metrics(() => this.ledger$(), () => this.health().ready)
+      const metrics = new Metrics(() => this.ledger$(), async () => (await this.health()).ready)
       this.metrics = metrics
       const router = new Router({ token: this.token, maxBody: this.config.maxBodyBytes, onerror: (err) => this.log.error('http-error', { error: String((err as Error)?.stack ?? err) }) })
       installRoutes(router, () => this.ledger$(), metrics, () => this.health())
@@ -149,7 +159,8 @@ export class Daemon extends ReadyResource {
       },
       ackInterval: this.config.ackInterval,
       cacheSize: this.config.cacheSize,
-      durable: this.config.durability === 'sync'
+      durable: this.config.durability === 'sync',
+      minFreeBytes: this.config.minFreeBytes
     })
     ledger.on('peer-add', (p) => this.log.info('peer-add', { peer: p.publicKey, via: p.via, ...(p.address === undefined ? {} : { address: p.address }) }))
     ledger.on('peer-remove', (p) => this.log.info('peer-remove', { peer: p.publicKey }))

@@ -8,12 +8,12 @@ import type { Ledger } from '../ledger.js'
 /** Counters kept by the daemon and rendered on request. */
 export class Metrics {
   private readonly current: () => Ledger
-  private readonly ready: () => boolean
+  private readonly ready: () => Promise<boolean>
   private readonly loop: IntervalHistogram
   private appends = 0
 
   /** `ledger` gives the ledger served now; `ready` whether it is up (not reopening after a fault). */
-  constructor (ledger: () => Ledger, ready: () => boolean) {
+  constructor (ledger: () => Ledger, ready: () => Promise<boolean>) {
     this.current = ledger
     this.ready = ready
     this.loop = monitorEventLoopDelay({ resolution: 20 })
@@ -33,16 +33,16 @@ export class Metrics {
   /** The metrics page. */
   async render (): Promise<string> {
     const ledger = this.current()
-    const up = this.ready()
+    const up = await this.ready()
     const s = ledger.stats
     // A ledger that is down has no view to check; the page still renders, with meshledger_ready 0.
-    const check = up ? ledger.viewCheck() : { peers: 0, agreeing: 0, mismatched: [] }
+    const check = ledger.fault === null && ledger.closing === null ? ledger.viewCheck() : { peers: 0, agreeing: 0, mismatched: [] }
     const lines: string[] = []
     const metric = (name: string, type: string, help: string, samples: Array<[string, number]>): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
       for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`)
     }
-    metric('meshledger_ready', 'gauge', 'Whether the ledger is open and serving (0 while its storage is full and it waits to reopen).', [['', up ? 1 : 0]])
+    metric('meshledger_ready', 'gauge', 'Whether the ledger is open and takes writes (0 while its disk is full).', [['', up ? 1 : 0]])
     metric('meshledger_http_appends_total', 'counter', 'Entries appended through the HTTP API.', [['', this.appends]])
     metric('meshledger_entries_appended_total', 'counter', 'Entries this device appended since start.', [['', s.appended.entries]])
     metric('meshledger_blocks_appended_total', 'counter', 'Blocks (group commits) this device appended since start.', [['', s.appended.blocks]])

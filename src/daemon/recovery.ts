@@ -3,23 +3,13 @@
  * and the storage stays refused until it is reopened. The daemon closes the ledger (releasing the
  * storage lock), waits here until the filesystem has room again, and opens it anew.
  */
-import { statfs } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { DEFAULT_MIN_FREE_BYTES, freeBytes } from '../storage.js'
 
-/**
- * Free space (bytes) the data folder's filesystem needs before the ledger is reopened. Opening
- * writes a new manifest and WAL; a few KiB free would only fill again on the first write.
- */
-export const DEFAULT_MIN_FREE_BYTES = 1024 * 1024
+export { DEFAULT_MIN_FREE_BYTES, freeBytes }
 
 /** First and longest wait between free-space checks (ms): doubling from one to the other. */
 export const DEFAULT_RECOVERY_BACKOFF: readonly [number, number] = [250, 5000]
-
-/** Bytes available to an unprivileged writer on the filesystem holding `folder`. */
-export async function freeBytes (folder: string): Promise<number> {
-  const s = await statfs(folder)
-  return s.bavail * s.bsize
-}
 
 /** Options of {@link waitForSpace}. */
 export interface WaitForSpaceOptions {

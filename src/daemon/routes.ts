@@ -53,7 +53,7 @@ export interface Health {
 }
 
 /** Install every route of the API on `router`; `ledger` gives the ledger served now. */
-export function installRoutes (router: Router, ledger: () => Ledger, metrics: Metrics, health: () => Health): void {
+export function installRoutes (router: Router, ledger: () => Ledger, metrics: Metrics, health: () => Promise<Health>): void {
   const written = async (req: Request, entry: Entry): Promise<Reply> => {
     metrics.appended()
     if (req.query.get('wait') === 'confirmed') entry = await ledger().confirmed(entry.id, { timeout: num(req.query, 'timeout') ?? DEFAULT_WAIT_MS })
@@ -64,7 +64,7 @@ export function installRoutes (router: Router, ledger: () => Ledger, metrics: Me
   // 503 while the ledger is down (storage full, reopening): a load balancer or probe stops sending.
   // `pid` lets a local program tell this daemon from whatever a stale daemon.json points at.
   router.add('GET', '/healthz', async () => {
-    const { ready, error } = health()
+    const { ready, error } = await health()
     const body = { ok: true, ready, pid: process.pid, ...(error === null ? {} : { error: { code: error.code, message: error.message } }) }
     return { status: ready ? 200 : 503, body }
   }, { open: true })
