@@ -72,6 +72,7 @@ export class LedgerCore extends ReadyResource {
   private readonly blockReads = new Map<number, Promise<{ record: BlockRecord, nodeSeq: number } | null>>()
   private interruption: MeshledgerError | null = null
   private _fault: Error | null = null
+  private lowSpace: { needed: number, error: MeshledgerError } | null = null
   private _mode: LedgerMode | null = null
   private wal: WalSync | null = null
   private pairing: PairingMember | null = null
@@ -536,9 +537,32 @@ export class LedgerCore extends ReadyResource {
    */
   private async ensureRoom (bytes: number): Promise<void> {
     const { storage, minFreeBytes = DEFAULT_MIN_FREE_BYTES } = this.options
+    if (minFreeBytes === 0) return
     const free = await freeBytes(storage)
     const needed = minFreeBytes + bytes * WRITE_AMPLIFICATION
-    if (free < needed) throw MeshledgerError.storageFull(`the disk under ${storage} has ${free} bytes free; an append needs ${needed} (minFreeBytes ${minFreeBytes}); nothing was written`)
+    if (free >= needed) {
+      this.lowSpace = null
+      return
+    }
+    const error = MeshledgerError.storageFull(`the disk under ${storage} has ${free} bytes free; an append needs ${needed} (minFreeBytes ${minFreeBytes}); nothing was written`)
+    this.lowSpace = { needed, error }
+    throw error
+  }
+
+  /**
+   * `STORAGE_FULL` while the disk has less room than `minFreeBytes` or than the last refused
+   * append needed; null once it has (or with the check off). For health checks.
+   */
+  async storageCheck (): Promise<MeshledgerError | null> {
+    const { storage, minFreeBytes = DEFAULT_MIN_FREE_BYTES } = this.options
+    if (minFreeBytes === 0) return null
+    const free = await freeBytes(storage)
+    const low = this.lowSpace
+    if (free >= Math.max(minFreeBytes, low?.needed ?? 0)) {
+      this.lowSpace = null
+      return null
+    }
+    return low?.error ?? MeshledgerError.storageFull(`the disk under ${storage} has ${free} bytes free, under the ${minFreeBytes} kept back; appends are refused`)
   }
 
   /** A fatal storage failure: remember it (a full disk as `STORAGE_FULL`) and say so once. */

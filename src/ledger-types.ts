@@ -41,7 +41,7 @@ export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {
   /**
    * Free bytes the storage's filesystem must keep (besides room for the block) before an append
    * is written; below it appends fail with `STORAGE_FULL` and the ledger stays open. Default
-   * 262144. Storage that runs out of space mid-write is torn across RocksDB batches (Autobase
+   * 262144; 0 turns the check off. Storage that runs out of space mid-write is torn across RocksDB batches (Autobase
    * writes a flush in several) and closes; this keeps writes from getting there.
    */
   minFreeBytes?: number

@@ -64,7 +64,7 @@ export const OPTIONS: Option[] = [
   { name: 'cacheSize', flag: 'cache-size', env: 'MESHLEDGER_CACHE_SIZE', kind: 'number', help: 'cache bound in entries (default 512)' },
   { name: 'durability', flag: 'durability', env: 'MESHLEDGER_DURABILITY', kind: 'string', help: 'sync (fsync before acknowledging, default) or relaxed' },
   { name: 'maxBodyBytes', flag: 'max-body', env: 'MESHLEDGER_MAX_BODY', kind: 'number', help: 'largest HTTP request body in bytes (default 1048576)' },
-  { name: 'minFreeBytes', flag: 'min-free', env: 'MESHLEDGER_MIN_FREE', kind: 'number', help: 'free bytes kept back: appends below it get STORAGE_FULL (default 262144)' }
+  { name: 'minFreeBytes', flag: 'min-free', env: 'MESHLEDGER_MIN_FREE', kind: 'number', help: 'free bytes kept back: appends below it get STORAGE_FULL (default 262144, 0 off)' }
 ]
 
 /** Resolve the configuration. `flags` are parsed argv values keyed by flag name. */

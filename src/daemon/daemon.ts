@@ -88,11 +88,8 @@ export class Daemon extends ReadyResource {
       const failure = this.fault ?? ledger?.fault ?? null
       return { ready: false, error: failure instanceof MeshledgerError ? failure : MeshledgerError.ledgerClosed() }
     }
-    const free = await freeBytes(this.config.data)
-    if (free < this.config.minFreeBytes) {
-      return { ready: false, error: MeshledgerError.storageFull(`the disk under ${this.config.data} has ${free} bytes free, under the ${this.config.minFreeBytes} kept back; appends are refused`) }
-    }
-    return { ready: true, error: null }
+    const full = await ledger.storageCheck()
+    return { ready: full === null, error: full }
   }
 
   protected override async _open (): Promise<void> {
