@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'LEDGER_MISMATCH'
   | 'STORAGE_LOCKED'
   | 'STORAGE_COPIED'
+  | 'STORAGE_FULL'
   | 'LEDGER_CLOSED'
   | 'UPGRADE_REQUIRED'
   | 'TIMEOUT'
@@ -110,6 +111,14 @@ export class MeshledgerError extends Error {
 
   static storageCopied (message: string, cause?: unknown): MeshledgerError {
     return new MeshledgerError('STORAGE_COPIED', message, { cause })
+  }
+
+  /**
+   * The disk under the ledger's storage is full: the write was refused and not acknowledged.
+   * Storage closes itself after such a failure; the daemon reopens it once space is back.
+   */
+  static storageFull (message: string, cause?: unknown): MeshledgerError {
+    return new MeshledgerError('STORAGE_FULL', message, { cause })
   }
 
   static ledgerClosed (): MeshledgerError {

@@ -29,7 +29,7 @@ import { keys } from './semantics/state-layout.js'
 import type { LedgerMode, LedgerOptions, LedgerStats, Member } from './ledger-types.js'
 import { PairingMember } from './pairing.js'
 import { ownerOnly } from './permissions.js'
-import { openStore, storedLedgerKey, type WalSync } from './storage.js'
+import { DEFAULT_MIN_FREE_BYTES, WRITE_AMPLIFICATION, freeBytes, isDiskFull, openStore, storedLedgerKey, type WalSync } from './storage.js'
 import type { VerifyOptions, VerifyReport } from './verify/report.js'
 import { verifyLedger } from './verify/verify.js'
 import { ViewCheck, type PeerViewCheck, type ReplicationStream, type ViewCheckSummary } from './view-check.js'
@@ -72,6 +72,8 @@ export class LedgerCore extends ReadyResource {
   private readonly executed = new Set<string>()
   private readonly blockReads = new Map<number, Promise<{ record: BlockRecord, nodeSeq: number } | null>>()
   private interruption: MeshledgerError | null = null
+  private _fault: Error | null = null
+  private lowSpace: { needed: number, error: MeshledgerError } | null = null
   private _mode: LedgerMode | null = null
   private wal: WalSync | null = null
   private pairing: PairingMember | null = null
@@ -89,6 +91,9 @@ export class LedgerCore extends ReadyResource {
     }
     if (options.ackInterval !== undefined && !(Number.isSafeInteger(options.ackInterval) && options.ackInterval > 0)) {
       throw MeshledgerError.invalidOption('ackInterval must be a positive integer (ms)')
+    }
+    if (options.minFreeBytes !== undefined && !(Number.isSafeInteger(options.minFreeBytes) && options.minFreeBytes >= 0)) {
+      throw MeshledgerError.invalidOption('minFreeBytes must be a non-negative integer')
     }
     if (options.key !== undefined && options.key !== null) decodeKey(options.key, 'key')
     this.options = options
@@ -127,6 +132,14 @@ export class LedgerCore extends ReadyResource {
   get encryptionKey (): string | null {
     const key = this.opened$().encryptionKey
     return key === null ? null : encodeKey(key)
+  }
+
+  /**
+   * The storage failure that closed the ledger underneath it (`STORAGE_FULL` for a full disk),
+   * or null. Once set, every call throws it: close the ledger and open the folder again.
+   */
+  get fault (): Error | null {
+    return this._fault
   }
 
   /** Whether this device is an indexer (helps sign finality). */
@@ -199,7 +212,8 @@ export class LedgerCore extends ReadyResource {
       })
       base.on('unwritable', () => this.emit('unwritable'))
       base.on('warning', (w: unknown) => this.emit('warning', w))
-      base.on('error', (err: unknown) => this.emit('warning', err))
+      // Autobase emits 'error' only for a fatal failure, after which it closes itself.
+      base.on('error', (err: unknown) => this.failed(err))
       await base.ready()
       const secretKey = base.local.keyPair?.secretKey ?? null
       if (secretKey !== null) this.sealer = createSealer(base.key, base.local.key, secretKey)
@@ -366,6 +380,7 @@ export class LedgerCore extends ReadyResource {
         if (entry?.rejection?.final === true) {
           throw MeshledgerError.entryRejected(`${id}: ${entry.rejection.code}: ${entry.rejection.reason}`)
         }
+        if (this._fault !== null) throw this._fault
         if (this.closing !== null) throw MeshledgerError.ledgerClosed()
         if (expired) throw MeshledgerError.timeout(`${id} was not confirmed within ${timeout} ms`)
         await this.nextChange(base, expiry)
@@ -496,12 +511,65 @@ export class LedgerCore extends ReadyResource {
 
   private async writeBlock (block: Buffer): Promise<number> {
     const base = this.base
+    if (this._fault !== null) throw this._fault
     if (base === null || base.closed) throw MeshledgerError.ledgerClosed()
     if (this.interruption !== null) throw this.interruption
-    const length = await base.append(block)
-    // Durable mode: the group commit ends in one WAL fsync, before any caller hears back.
-    if (this.wal !== null) await this.wal.sync()
-    return length - 1
+    await this.ensureRoom(block.length)
+    try {
+      const length = await base.append(block)
+      // Durable mode: the group commit ends in one WAL fsync, before any caller hears back.
+      if (this.wal !== null) await this.wal.sync()
+      return length - 1
+    } catch (err) {
+      // A write RocksDB refused surfaces here as "Autobase is closing": Autobase has already
+      // reported the real cause (see failed()), synchronously, before it closed.
+      if (isDiskFull(err)) this.failed(err)
+      throw this._fault ?? err
+    }
+  }
+
+  /**
+   * Refuse a block the disk may not hold, before any of it is written: a write that runs out of
+   * space midway leaves Autobase's flush torn (its log written, its view not) and closes it.
+   */
+  private async ensureRoom (bytes: number): Promise<void> {
+    const { storage, minFreeBytes = DEFAULT_MIN_FREE_BYTES } = this.options
+    if (minFreeBytes === 0) return
+    const free = await freeBytes(storage)
+    const needed = minFreeBytes + bytes * WRITE_AMPLIFICATION
+    if (free >= needed) {
+      this.lowSpace = null
+      return
+    }
+    const error = MeshledgerError.storageFull(`the disk under ${storage} has ${free} bytes free; an append needs ${needed} (minFreeBytes ${minFreeBytes}); nothing was written`)
+    this.lowSpace = { needed, error }
+    throw error
+  }
+
+  /**
+   * `STORAGE_FULL` while the disk has less room than `minFreeBytes` or than the last refused
+   * append needed; null once it has (or with the check off). For health checks.
+   */
+  async storageCheck (): Promise<MeshledgerError | null> {
+    const { storage, minFreeBytes = DEFAULT_MIN_FREE_BYTES } = this.options
+    if (minFreeBytes === 0) return null
+    const free = await freeBytes(storage)
+    const low = this.lowSpace
+    if (free >= Math.max(minFreeBytes, low?.needed ?? 0)) {
+      this.lowSpace = null
+      return null
+    }
+    return low?.error ?? MeshledgerError.storageFull(`the disk under ${storage} has ${free} bytes free, under the ${minFreeBytes} kept back; appends are refused`)
+  }
+
+  /** A fatal storage failure: remember it (a full disk as `STORAGE_FULL`) and say so once. */
+  private failed (err: unknown): void {
+    if (this._fault !== null) return
+    const fault = isDiskFull(err)
+      ? MeshledgerError.storageFull('the disk under the ledger\'s storage is full; the write was not acknowledged', err)
+      : err instanceof Error ? err : new Error(String(err))
+    this._fault = fault
+    this.emit('fault', fault)
   }
 
   /**
@@ -568,11 +636,13 @@ export class LedgerCore extends ReadyResource {
         base.off('update', done)
         base.view.core.off('append', done)
         this.off('close', done)
+        this.off('fault', done)
         resolve()
       }
       base.on('update', done)
       base.view.core.on('append', done)
       this.on('close', done)
+      this.on('fault', done)
       stop.then(done, done)
     })
   }
@@ -649,6 +719,7 @@ export class LedgerCore extends ReadyResource {
   }
 
   private opened$ (): Autobase<Hyperbee> {
+    if (this._fault !== null) throw this._fault
     if (this.closing !== null) throw MeshledgerError.ledgerClosed()
     if (this.base === null || !this.opened) throw MeshledgerError.invalidOption('call await ledger.ready() first')
     // Autobase closes itself after a fatal error, this device's log found forked among them.

@@ -38,6 +38,13 @@ export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {
   durable?: boolean
   /** Bound on cached blocks, Hyperbee nodes and Merkle tree nodes (entries). Default 512. */
   cacheSize?: number
+  /**
+   * Free bytes the storage's filesystem must keep (besides room for the block) before an append
+   * is written; below it appends fail with `STORAGE_FULL` and the ledger stays open. Default
+   * 262144; 0 turns the check off. Storage that runs out of space mid-write is torn across RocksDB batches (Autobase
+   * writes a flush in several) and closes; this keeps writes from getting there.
+   */
+  minFreeBytes?: number
 }
 
 /** How this instance came to hold its ledger. */
@@ -112,6 +119,12 @@ export interface LedgerEvents {
   fork: [ForkReport]
   /** A writer used a newer protocol: this device stopped applying and needs newer code. */
   'upgrade-required': [MeshledgerError]
+  /**
+   * Storage failed underneath the ledger and Autobase closed itself: `STORAGE_FULL` for a full
+   * disk, else the error as raised. Every call throws it from now on; close the ledger and open
+   * it again (the daemon does, once space is back). Nothing acknowledged is lost.
+   */
+  fault: [Error]
   /** Something went wrong in the background that did not stop the ledger. */
   warning: [unknown]
   /** The storage folder was readable by others (folder, and the paths now owner-only). */

@@ -1,7 +1,7 @@
 /**
  * A device's storage folder: one Corestore on RocksDB with bounded memory, locked to one process.
  */
-import { open, readdir, type FileHandle } from 'node:fs/promises'
+import { open, readdir, statfs, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import Corestore from 'corestore'
 import HypercoreStorage from 'hypercore-storage'
@@ -32,6 +32,7 @@ export async function openStore (folder: string, cacheSize: number): Promise<Ope
     if (err instanceof Error && /lock/i.test(err.message)) {
       throw MeshledgerError.storageLocked(`${folder} is in use by another process`, err)
     }
+    if (isDiskFull(err)) throw MeshledgerError.storageFull(`the disk under ${folder} is full`, err)
     if ((err as { code?: unknown }).code === 'DEVICE_FILE') {
       // Hypercore's storage records the folder's inode and an extended attribute: a copy (a
       // restored backup, a clone) is refused, since two copies writing would fork the device's log.
@@ -40,6 +41,37 @@ export async function openStore (folder: string, cacheSize: number): Promise<Ope
     throw err
   }
   return { store, wal: new WalSync(storage, folder) }
+}
+
+/** Default of `minFreeBytes`: the free space kept back from appends (bytes). */
+export const DEFAULT_MIN_FREE_BYTES = 256 * 1024
+
+/**
+ * How much room a block takes in the write that stores it, as a multiple of its size: the block
+ * in the writer's log, its records in the view, the system core, RocksDB's log framing.
+ */
+export const WRITE_AMPLIFICATION = 4
+
+/** Bytes available to an unprivileged writer on the filesystem holding `folder`. */
+export async function freeBytes (folder: string): Promise<number> {
+  const s = await statfs(folder)
+  return s.bavail * s.bsize
+}
+
+/** How deep {@link isDiskFull} follows `cause` and `errors`: RocksDB wraps twice at most. */
+const MAX_CAUSE_DEPTH = 4
+
+/**
+ * Whether `err` is, or was caused by, a full disk (or quota). RocksDB reports it as ENOSPC in the
+ * `cause` of a "Batch was not applied" error, and Autobase closes itself after it.
+ */
+export function isDiskFull (err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > MAX_CAUSE_DEPTH) return false
+  const e = err as { code?: unknown, message?: unknown, cause?: unknown, errors?: unknown }
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return true
+  if (typeof e.message === 'string' && /no space left on device|disk quota exceeded/i.test(e.message)) return true
+  if (Array.isArray(e.errors) && e.errors.some((x) => isDiskFull(x, depth + 1))) return true
+  return isDiskFull(e.cause, depth + 1)
 }
 
 /**

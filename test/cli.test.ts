@@ -143,9 +143,15 @@ test('exit codes: 2 usage, 3 not found, 4 rejected, 5 daemon unreachable', async
   t.is((await cli(['status', '--data', path.join(empty, 'none')])).code, 3, 'no ledger in the folder is not found')
 
   await writeFile(path.join(data, 'daemon.json'), JSON.stringify({ pid: process.pid, url: `http://127.0.0.1:${await freePort()}` }))
+  t.is((await cli(['status', '--data', data])).code, 0, 'a live pid whose URL does not answer, and a free lock: stale, opened in-process')
+  // The storage lock held (by this process) makes the same daemon.json a daemon that does not answer.
+  const holder = new Ledger({ storage: path.join(data, 'store'), swarm: false })
+  await holder.ready()
+  t.teardown(() => holder.close())
   const r = await cli(['status', '--data', data])
-  t.is(r.code, 5, 'a live pid whose URL does not answer')
+  t.is(r.code, 5, 'a live pid whose URL does not answer, with the lock held')
   t.ok(r.stderr.startsWith('meshledger status: DAEMON_UNREACHABLE: '), r.stderr.trim())
+  await holder.close()
 })
 
 test('--help of every command matches test/snapshots/help.txt', async (t) => {

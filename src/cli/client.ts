@@ -78,17 +78,31 @@ const BUSY_RETRY_MS = 10_000
 const UNREACHABLE_RETRY_MS = 3000
 const PROBE_TIMEOUT_MS = 3000
 
-async function connectOnce (data: string, { create = false, key }: ConnectOptions): Promise<Client> {
+async function connectOnce (data: string, options: ConnectOptions): Promise<Client> {
   const files = daemonFiles(data)
   const info = await runningDaemon(data)
-  if (info !== null) {
-    // Without a readable token the daemon answers UNAUTHORISED, which says where the token lives.
-    const token = await readFile(files.token, 'utf8').then((t) => t.trim(), () => '')
-    const client = new HttpClient('daemon', info.url, token, async () => {}, info.pid)
+  if (info === null) return await openLocal(data, options)
+  // Without a readable token the daemon answers UNAUTHORISED, which says where the token lives.
+  const token = await readFile(files.token, 'utf8').then((t) => t.trim(), () => '')
+  const client = new HttpClient('daemon', info.url, token, async () => {}, info.pid)
+  try {
     await client.probe()
     return client
+  } catch (err) {
+    if (!(err instanceof Unreachable)) throw err
+    // daemon.json only says where a daemon listens; after a power cut it can name a live,
+    // unrelated pid. The storage lock is the truth: if it is free, no daemon runs here.
+    try {
+      return await openLocal(data, options)
+    } catch (local) {
+      throw isMeshledgerError(local, 'STORAGE_LOCKED') || isMeshledgerError(local, 'DAEMON_RUNNING') ? err : local
+    }
   }
-  if (!create && !await exists(files.store)) {
+}
+
+/** Open the storage in-process: the same daemon, offline, unadvertised, on a loopback port. */
+async function openLocal (data: string, { create = false, key }: ConnectOptions): Promise<Client> {
+  if (!create && !await exists(daemonFiles(data).store)) {
     throw new CliError('NOT_FOUND', `no ledger in ${data} (run meshledger init, or pass --data)`)
   }
   const flags: Record<string, string | undefined> = { data, key }
@@ -156,9 +170,17 @@ class HttpClient implements Client {
     await this.onclose()
   }
 
-  /** Check that the server answers at all (`/healthz` needs no token). */
+  /**
+   * Check that the daemon daemon.json names answers (`/healthz` needs no token and states the
+   * daemon's pid): anything else at that address is {@link Unreachable}.
+   */
   async probe (): Promise<void> {
-    await readAll(await this.send('GET', this.href('/healthz'), undefined, { timeout: PROBE_TIMEOUT_MS }))
+    const text = await readAll(await this.send('GET', this.href('/healthz'), undefined, { timeout: PROBE_TIMEOUT_MS }))
+    let pid: unknown = null
+    try {
+      pid = (JSON.parse(text) as { pid?: unknown } | null)?.pid
+    } catch {}
+    if (pid !== this.pid) throw new Unreachable(false, `what answers at ${this.url} is not the daemon (pid ${String(this.pid)}) daemon.json names`)
   }
 
   private href (path: string, query: Query = {}): URL {

@@ -6,6 +6,8 @@ import { format } from 'node:util'
 import { resolveConfig, type DaemonConfig } from '../daemon/config.js'
 import { Daemon } from '../daemon/daemon.js'
 import { Logger } from '../daemon/logger.js'
+import { EXIT } from './constants.js'
+import { exitCodeOf } from './errors.js'
 
 /** Run the daemon until a signal; resolves with the exit code. */
 export async function runDaemon (flags: Record<string, string | boolean | undefined>, defaultData: string): Promise<number> {
@@ -24,6 +26,15 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
   // keep stdout one event per line.
   console.log = (...args: unknown[]) => { log.info('library', { text: format(...args) }) }
   const daemon = new Daemon(config, log)
+  // A ledger that failed for good must not leave a zombie answering 503: exit non-zero, and the
+  // service manager (systemd's Restart=on-failure) starts it again.
+  let code: number = EXIT.ok
+  daemon.on('fatal', (err: unknown) => {
+    code = exitCodeOf(err)
+    if (code === EXIT.ok || code === EXIT.usage) code = EXIT.failed
+    log.error('fatal', { error: String(err) })
+    stop()
+  })
   await daemon.ready()
   const ledger = daemon.ledger as NonNullable<Daemon['ledger']>
   log.info('ready', {
@@ -41,5 +52,5 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
   log.info('stopping')
   await daemon.close()
   log.info('stopped')
-  return 0
+  return code
 }

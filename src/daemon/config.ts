@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { MeshledgerError } from '../errors.js'
+import { DEFAULT_MIN_FREE_BYTES } from './recovery.js'
 
 /** Default HTTP port of the local API. */
 export const DEFAULT_PORT = 4737
@@ -30,6 +31,7 @@ export interface DaemonConfig {
   cacheSize: number
   durability: 'sync' | 'relaxed'
   maxBodyBytes: number
+  minFreeBytes: number
 }
 
 interface Option {
@@ -61,7 +63,8 @@ export const OPTIONS: Option[] = [
   { name: 'logLevel', flag: 'log-level', env: 'MESHLEDGER_LOG_LEVEL', kind: 'string', help: 'debug, info, warn or error (default info)' },
   { name: 'cacheSize', flag: 'cache-size', env: 'MESHLEDGER_CACHE_SIZE', kind: 'number', help: 'cache bound in entries (default 512)' },
   { name: 'durability', flag: 'durability', env: 'MESHLEDGER_DURABILITY', kind: 'string', help: 'sync (fsync before acknowledging, default) or relaxed' },
-  { name: 'maxBodyBytes', flag: 'max-body', env: 'MESHLEDGER_MAX_BODY', kind: 'number', help: 'largest HTTP request body in bytes (default 1048576)' }
+  { name: 'maxBodyBytes', flag: 'max-body', env: 'MESHLEDGER_MAX_BODY', kind: 'number', help: 'largest HTTP request body in bytes (default 1048576)' },
+  { name: 'minFreeBytes', flag: 'min-free', env: 'MESHLEDGER_MIN_FREE', kind: 'number', help: 'free bytes kept back: appends below it get STORAGE_FULL (default 262144, 0 off)' }
 ]
 
 /** Resolve the configuration. `flags` are parsed argv values keyed by flag name. */
@@ -99,11 +102,13 @@ export async function resolveConfig (
     cacheSize: 512,
     durability: 'sync',
     maxBodyBytes: 1024 * 1024,
+    minFreeBytes: DEFAULT_MIN_FREE_BYTES,
     ...values
   }
   if (!['debug', 'info', 'warn', 'error'].includes(config.logLevel)) throw MeshledgerError.invalidOption('log level is debug, info, warn or error')
   if (!['sync', 'relaxed'].includes(config.durability)) throw MeshledgerError.invalidOption('durability is sync or relaxed')
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw MeshledgerError.invalidOption('port is 0-65535')
+  if (!Number.isSafeInteger(config.minFreeBytes) || config.minFreeBytes < 0) throw MeshledgerError.invalidOption('--min-free is a number of bytes')
   if (config.lanPort !== null && (!Number.isInteger(config.lanPort) || config.lanPort < 0 || config.lanPort > 65535)) throw MeshledgerError.invalidOption('LAN port is 0-65535')
   return config
 }

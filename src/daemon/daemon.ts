@@ -9,14 +9,16 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import ReadyResource from 'ready-resource'
-import { MeshledgerError } from '../errors.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { isMeshledgerError, MeshledgerError } from '../errors.js'
 import { Ledger } from '../ledger.js'
 import type { DaemonConfig } from './config.js'
 import { Router } from './http.js'
 import type { Logger } from './logger.js'
 import { Metrics } from './metrics.js'
 import { ownerOnly } from '../permissions.js'
-import { installRoutes } from './routes.js'
+import { DEFAULT_RECOVERY_BACKOFF, freeBytes, waitForSpace } from './recovery.js'
+import { installRoutes, type Health } from './routes.js'
 
 /** What `<data>/daemon.json` holds while a daemon runs. */
 export interface DaemonInfo {
@@ -32,7 +34,20 @@ export function daemonFiles (data: string): { info: string, token: string, store
   return { info: path.join(data, 'daemon.json'), token: path.join(data, 'api-token'), store: path.join(data, 'store') }
 }
 
-/** A running daemon on one data folder. */
+/** Events of a {@link Daemon}. */
+export interface DaemonEvents {
+  /**
+   * The daemon cannot go on: its ledger failed for a reason it cannot wait out (anything but a
+   * full disk), or reopening failed. The process should exit non-zero so a supervisor restarts it.
+   */
+  fatal: [unknown]
+}
+
+/**
+ * A running daemon on one data folder. When the disk fills, the ledger refuses the write with
+ * `STORAGE_FULL` (HTTP 507) and closes itself; the daemon then answers `STORAGE_FULL` and
+ * `/healthz` 503 until the disk has room again, and reopens the ledger in place.
+ */
 export class Daemon extends ReadyResource {
   readonly config: DaemonConfig
   private readonly log: Logger
@@ -40,12 +55,17 @@ export class Daemon extends ReadyResource {
   private metrics: Metrics | null = null
   private wroteInfo = false
   private readonly advertise: boolean
-  /** The ledger, once open. */
+  private fault: MeshledgerError | null = null
+  private recovering: Promise<void> | null = null
+  private readonly stopping = new AbortController()
+  /** The ledger served now (replaced when it is reopened after a full disk). */
   ledger: Ledger | null = null
   /** The API's base URL, once listening. */
   url = ''
   /** The bearer token, once read or created. */
   token = ''
+  /** Times the ledger was reopened after its disk filled up. */
+  recoveries = 0
 
   /**
    * `advertise: false` serves the API without writing daemon.json: for a command that opens the
@@ -58,56 +78,36 @@ export class Daemon extends ReadyResource {
     this.advertise = advertise
   }
 
+  /**
+   * Whether the ledger is up and can take writes, and if not, why: `STORAGE_FULL` while the disk
+   * has less than `minFreeBytes` free (appends are refused) or the ledger waits to reopen.
+   */
+  async health (): Promise<Health> {
+    const ledger = this.ledger
+    const up = this.fault === null && ledger !== null && ledger.opened && ledger.closing === null && ledger.fault === null
+    if (!up) {
+      const failure = this.fault ?? ledger?.fault ?? null
+      return { ready: false, error: failure instanceof MeshledgerError ? failure : MeshledgerError.ledgerClosed() }
+    }
+    const full = await ledger.storageCheck()
+    return { ready: full === null, error: full }
+  }
+
   protected override async _open (): Promise<void> {
     const { data } = this.config
     const files = daemonFiles(data)
     const loosened = await ownerOnly(data)
     if (loosened.length > 0) this.log.warn('permissions-tightened', { folder: data, paths: loosened.length, note: 'the data folder holds secrets: now owner-only (0700 folders, 0600 files)' })
-    await refuseIfRunning(data)
     this.token = await readOrCreateToken(files.token)
     try {
-      const ledger = new Ledger({
-        storage: files.store,
-        key: this.config.key,
-        encryptionKey: this.config.encryptionKey,
-        swarm: this.config.offline ? false : undefined,
-        bootstrap: this.config.bootstrap ?? undefined,
-        dhtHost: this.config.dhtHost ?? undefined,
-        dht: !this.config.lanOnly,
-        lan: this.config.lan,
-        lanHost: this.config.lanHost ?? undefined,
-        lanPort: this.config.lanPort ?? undefined,
-        peers: this.config.peers,
-        onNetworkEvent: ({ event, ...detail }) => {
-          if (event === 'lan-listening') this.log.info(event, detail)
-          else if (event === 'lan-warning' || event === 'peers-ignored') this.log.warn(event, detail)
-          else this.log.debug(event, detail)
-        },
-        ackInterval: this.config.ackInterval,
-        cacheSize: this.config.cacheSize,
-        durable: this.config.durability === 'sync'
-      })
-      this.ledger = ledger
-      ledger.on('peer-add', (p) => this.log.info('peer-add', { peer: p.publicKey, via: p.via, ...(p.address === undefined ? {} : { address: p.address }) }))
-      ledger.on('peer-remove', (p) => this.log.info('peer-remove', { peer: p.publicKey }))
-      ledger.on('peer-refused', (p) => this.log.warn('peer-refused', { peer: p.publicKey, via: p.via, reason: 'removed member' }))
-      ledger.on('view-check', (peer, { result, position, length, hash }) => {
-        // A peer confirming another history is the one thing here an operator must act on.
-        if (result === 'mismatch') this.log.error('view-mismatch', { peer, position, length, hash })
-        else this.log.debug('view-check', { peer, result, position, length })
-      })
-      ledger.on('writable', () => this.log.info('writable'))
-      ledger.on('unwritable', () => this.log.warn('unwritable'))
-      ledger.on('upgrade-required', (err) => this.log.error('upgrade-required', { error: err.message }))
-      ledger.on('fork', (f) => this.log.error('fork-detected', { device: f.key, self: f.self }))
-      ledger.on('warning', (err) => this.log.warn('warning', { error: String(err) }))
-      ledger.on('permissions-tightened', ({ folder, paths }) => this.log.warn('permissions-tightened', { folder, paths: paths.length }))
-      await ledger.ready()
+      // The storage lock says whether another process holds the folder; daemon.json only says
+      // where it listens (after a power cut it may name a live, unrelated pid).
+      this.ledger = await this.openLedger().catch(async (err: unknown) => { throw await whoHolds(data, err) })
 
-      const metrics = new Metrics(ledger)
+      const metrics = new Metrics(() => this.ledger$(), async () => (await this.health()).ready)
       this.metrics = metrics
       const router = new Router({ token: this.token, maxBody: this.config.maxBodyBytes, onerror: (err) => this.log.error('http-error', { error: String((err as Error)?.stack ?? err) }) })
-      installRoutes(router, ledger, metrics)
+      installRoutes(router, () => this.ledger$(), metrics, () => this.health())
       const server = createServer((req, res) => { router.handle(req, res).catch(() => {}) })
       server.keepAliveTimeout = 30_000
       this.server = server
@@ -132,11 +132,113 @@ export class Daemon extends ReadyResource {
     await this.shutdown()
   }
 
+  private ledger$ (): Ledger {
+    if (this.ledger === null) throw MeshledgerError.ledgerClosed()
+    return this.ledger
+  }
+
+  /** Open the ledger in the data folder, its events wired to the log and to recovery. */
+  private async openLedger (): Promise<Ledger> {
+    const ledger = new Ledger({
+      storage: daemonFiles(this.config.data).store,
+      key: this.config.key,
+      encryptionKey: this.config.encryptionKey,
+      swarm: this.config.offline ? false : undefined,
+      bootstrap: this.config.bootstrap ?? undefined,
+      dhtHost: this.config.dhtHost ?? undefined,
+      dht: !this.config.lanOnly,
+      lan: this.config.lan,
+      lanHost: this.config.lanHost ?? undefined,
+      lanPort: this.config.lanPort ?? undefined,
+      peers: this.config.peers,
+      onNetworkEvent: ({ event, ...detail }) => {
+        if (event === 'lan-listening') this.log.info(event, detail)
+        else if (event === 'lan-warning' || event === 'peers-ignored') this.log.warn(event, detail)
+        else this.log.debug(event, detail)
+      },
+      ackInterval: this.config.ackInterval,
+      cacheSize: this.config.cacheSize,
+      durable: this.config.durability === 'sync',
+      minFreeBytes: this.config.minFreeBytes
+    })
+    ledger.on('peer-add', (p) => this.log.info('peer-add', { peer: p.publicKey, via: p.via, ...(p.address === undefined ? {} : { address: p.address }) }))
+    ledger.on('peer-remove', (p) => this.log.info('peer-remove', { peer: p.publicKey }))
+    ledger.on('peer-refused', (p) => this.log.warn('peer-refused', { peer: p.publicKey, via: p.via, reason: 'removed member' }))
+    ledger.on('view-check', (peer, { result, position, length, hash }) => {
+      // A peer confirming another history is the one thing here an operator must act on.
+      if (result === 'mismatch') this.log.error('view-mismatch', { peer, position, length, hash })
+      else this.log.debug('view-check', { peer, result, position, length })
+    })
+    ledger.on('writable', () => this.log.info('writable'))
+    ledger.on('unwritable', () => this.log.warn('unwritable'))
+    ledger.on('upgrade-required', (err) => this.log.error('upgrade-required', { error: err.message }))
+    ledger.on('fork', (f) => this.log.error('fork-detected', { device: f.key, self: f.self }))
+    ledger.on('warning', (err) => this.log.warn('warning', { error: String(err) }))
+    ledger.on('permissions-tightened', ({ folder, paths }) => this.log.warn('permissions-tightened', { folder, paths: paths.length }))
+    ledger.on('fault', (err) => this.faulted(ledger, err))
+    await ledger.ready()
+    return ledger
+  }
+
+  /**
+   * The ledger's storage failed and Autobase closed it. A full disk is waited out in place: an
+   * exit would only crash-loop while the disk stays full (opening writes too), and leave clients
+   * with refused connections instead of a coded answer. Anything else is fatal.
+   */
+  private faulted (ledger: Ledger, err: Error): void {
+    if (ledger !== this.ledger || this.closing !== null || this.recovering !== null) return
+    if (!isMeshledgerError(err, 'STORAGE_FULL')) {
+      this.log.error('ledger-failed', { error: String(err) })
+      this.emit('fatal', err)
+      return
+    }
+    this.fault = err
+    this.recovering = this.recover(ledger, err)
+      .catch((e: unknown) => {
+        if (this.closing !== null) return
+        this.log.error('recovery-failed', { error: String(e) })
+        this.emit('fatal', e)
+      })
+      .finally(() => { this.recovering = null })
+  }
+
+  /** Close the failed ledger, wait for free space, reopen; until then every call answers the fault. */
+  private async recover (failed: Ledger, fault: MeshledgerError): Promise<void> {
+    const started = Date.now()
+    const { data, minFreeBytes } = this.config
+    this.log.error('storage-full', { error: fault.message, free: await freeBytes(data).catch(() => null), minFree: minFreeBytes })
+    // Acknowledged entries are in RocksDB's log already; closing releases the storage lock.
+    await failed.close().catch((err: unknown) => this.log.warn('close-failed', { error: String(err) }))
+    const signal = this.stopping.signal
+    while (true) {
+      const free = await waitForSpace(data, { minFree: minFreeBytes, signal, onwait: (bytes, next) => this.log.debug('storage-still-full', { free: bytes, next }) })
+      let ledger: Ledger
+      try {
+        ledger = await this.openLedger()
+      } catch (err) {
+        if (!isMeshledgerError(err, 'STORAGE_FULL')) throw err
+        this.log.warn('reopen-failed', { error: err.message, free })
+        await sleep(DEFAULT_RECOVERY_BACKOFF[1], undefined, { signal })
+        continue
+      }
+      if (this.closing !== null) {
+        await ledger.close()
+        return
+      }
+      this.ledger = ledger
+      this.fault = null
+      this.recoveries++
+      this.log.info('storage-recovered', { ms: Date.now() - started, free })
+      return
+    }
+  }
+
   /** Best-effort per step, in reverse order of opening, so the storage lock is always released. */
   private async shutdown (): Promise<void> {
     const steps: Array<[string, () => Promise<void> | void]> = [
       ['http', () => closeServer(this.server)],
       ['metrics', () => this.metrics?.close()],
+      ['recovery', async () => { this.stopping.abort(MeshledgerError.ledgerClosed()); await this.recovering }],
       ['ledger', () => this.ledger?.close()],
       ['daemon.json', async () => { if (this.wroteInfo) await rm(daemonFiles(this.config.data).info, { force: true }) }]
     ]
@@ -150,7 +252,10 @@ export class Daemon extends ReadyResource {
   }
 }
 
-/** The daemon serving a data folder, or null when none runs (no daemon.json, or a dead pid). */
+/**
+ * What daemon.json says serves a data folder, or null (no file, or a dead pid). A live pid is not
+ * proof: after a reboot it may be an unrelated process. Only the storage lock is.
+ */
 export async function runningDaemon (data: string): Promise<DaemonInfo | null> {
   let info: DaemonInfo
   try {
@@ -162,10 +267,15 @@ export async function runningDaemon (data: string): Promise<DaemonInfo | null> {
   return info
 }
 
-async function refuseIfRunning (data: string): Promise<void> {
+/**
+ * Why the ledger would not open: a folder locked by a process that daemon.json names as a live
+ * daemon is `DAEMON_RUNNING` with its address; any other error is returned as it is.
+ */
+async function whoHolds (data: string, err: unknown): Promise<unknown> {
+  if (!isMeshledgerError(err, 'STORAGE_LOCKED')) return err
   const info = await runningDaemon(data)
-  if (info === null || info.pid === process.pid) return // none, or a stale file from a crash
-  throw MeshledgerError.daemonRunning(`a daemon (pid ${info.pid}) already serves this folder at ${info.url}`)
+  if (info === null) return err
+  return MeshledgerError.daemonRunning(`a daemon (pid ${info.pid}) already serves this folder at ${info.url}`)
 }
 
 function alive (pid: number): boolean {

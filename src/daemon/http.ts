@@ -64,6 +64,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   INVALID_RECEIPT: 422,
   TIMEOUT: 504,
   UPGRADE_REQUIRED: 503,
+  STORAGE_FULL: 507,
   LEDGER_CLOSED: 503
 }
 

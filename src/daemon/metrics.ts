@@ -7,12 +7,15 @@ import type { Ledger } from '../ledger.js'
 
 /** Counters kept by the daemon and rendered on request. */
 export class Metrics {
-  private readonly ledger: Ledger
+  private readonly current: () => Ledger
+  private readonly ready: () => Promise<boolean>
   private readonly loop: IntervalHistogram
   private appends = 0
 
-  constructor (ledger: Ledger) {
-    this.ledger = ledger
+  /** `ledger` gives the ledger served now; `ready` whether it is up (not reopening after a fault). */
+  constructor (ledger: () => Ledger, ready: () => Promise<boolean>) {
+    this.current = ledger
+    this.ready = ready
     this.loop = monitorEventLoopDelay({ resolution: 20 })
     this.loop.enable()
   }
@@ -29,13 +32,17 @@ export class Metrics {
 
   /** The metrics page. */
   async render (): Promise<string> {
-    const s = this.ledger.stats
-    const check = this.ledger.viewCheck()
+    const ledger = this.current()
+    const up = await this.ready()
+    const s = ledger.stats
+    // A ledger that is down has no view to check; the page still renders, with meshledger_ready 0.
+    const check = ledger.fault === null && ledger.closing === null ? ledger.viewCheck() : { peers: 0, agreeing: 0, mismatched: [] }
     const lines: string[] = []
     const metric = (name: string, type: string, help: string, samples: Array<[string, number]>): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
       for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`)
     }
+    metric('meshledger_ready', 'gauge', 'Whether the ledger is open and takes writes (0 while its disk is full).', [['', up ? 1 : 0]])
     metric('meshledger_http_appends_total', 'counter', 'Entries appended through the HTTP API.', [['', this.appends]])
     metric('meshledger_entries_appended_total', 'counter', 'Entries this device appended since start.', [['', s.appended.entries]])
     metric('meshledger_blocks_appended_total', 'counter', 'Blocks (group commits) this device appended since start.', [['', s.appended.blocks]])

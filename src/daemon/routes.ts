@@ -46,36 +46,48 @@ function limitOf (q: URLSearchParams): number {
   return Math.min(num(q, 'limit') ?? DEFAULT_LIMIT, MAX_LIMIT)
 }
 
-/** Install every route of the API on `router`. */
-export function installRoutes (router: Router, ledger: Ledger, metrics: Metrics): void {
+/** Whether the daemon serves its ledger now, and if not, why (`STORAGE_FULL` while reopening). */
+export interface Health {
+  ready: boolean
+  error: MeshledgerError | null
+}
+
+/** Install every route of the API on `router`; `ledger` gives the ledger served now. */
+export function installRoutes (router: Router, ledger: () => Ledger, metrics: Metrics, health: () => Promise<Health>): void {
   const written = async (req: Request, entry: Entry): Promise<Reply> => {
     metrics.appended()
-    if (req.query.get('wait') === 'confirmed') entry = await ledger.confirmed(entry.id, { timeout: num(req.query, 'timeout') ?? DEFAULT_WAIT_MS })
+    if (req.query.get('wait') === 'confirmed') entry = await ledger().confirmed(entry.id, { timeout: num(req.query, 'timeout') ?? DEFAULT_WAIT_MS })
     return { status: 201, body: entry.rejection === undefined ? { id: entry.id, status: entry.status } : { id: entry.id, status: entry.status, rejection: entry.rejection } }
   }
-  const append = async (req: Request, input: EntryInput): Promise<Reply> => written(req, await ledger.append(input))
+  const append = async (req: Request, input: EntryInput): Promise<Reply> => written(req, await ledger().append(input))
 
-  router.add('GET', '/healthz', async () => ({ body: { ok: true, ready: ledger.opened && ledger.closing === null } }), { open: true })
+  // 503 while the ledger is down (storage full, reopening): a load balancer or probe stops sending.
+  // `pid` lets a local program tell this daemon from whatever a stale daemon.json points at.
+  router.add('GET', '/healthz', async () => {
+    const { ready, error } = await health()
+    const body = { ok: true, ready, pid: process.pid, ...(error === null ? {} : { error: { code: error.code, message: error.message } }) }
+    return { status: ready ? 200 : 503, body }
+  }, { open: true })
   router.add('GET', '/metrics', async () => ({ body: await metrics.render() }))
 
   router.add('GET', '/v1/status', async () => ({
     body: {
-      ledger: ledger.key,
-      device: ledger.deviceKey,
-      mode: ledger.mode,
-      writable: ledger.writable,
-      indexer: ledger.isIndexer,
-      hash: await ledger.hash(),
-      ...ledger.stats,
-      peers: ledger.peers(),
-      viewCheck: ledger.viewCheck()
+      ledger: ledger().key,
+      device: ledger().deviceKey,
+      mode: ledger().mode,
+      writable: ledger().writable,
+      indexer: ledger().isIndexer,
+      hash: await ledger().hash(),
+      ...ledger().stats,
+      peers: ledger().peers(),
+      viewCheck: ledger().viewCheck()
     }
   }))
-  router.add('GET', '/v1/peers', async () => ({ body: { peers: ledger.peers(), writers: ledger.stats.writers } }))
+  router.add('GET', '/v1/peers', async () => ({ body: { peers: ledger().peers(), writers: ledger().stats.writers } }))
   // The audit's verdict is in the report (`ok`, `problems`): 200 whatever it found.
-  router.add('POST', '/v1/verify', async () => ({ body: await ledger.verify() }))
+  router.add('POST', '/v1/verify', async () => ({ body: await ledger().verify() }))
 
-  router.add('GET', '/v1/members', async (req) => ({ body: { members: await ledger.members({ all: req.query.get('all') === 'true' }) } }))
+  router.add('GET', '/v1/members', async (req) => ({ body: { members: await ledger().members({ all: req.query.get('all') === 'true' }) } }))
   router.add('POST', '/v1/members', async (req) => {
     const b = object(await req.body())
     if (typeof b.key !== 'string') throw MeshledgerError.invalidRequest('key is a device key')
@@ -91,60 +103,60 @@ export function installRoutes (router: Router, ledger: Ledger, metrics: Metrics)
   router.add('GET', '/v1/entries', async (req) => {
     const q = req.query
     const query = { type: str(q, 'type'), writer: str(q, 'writer'), stream: str(q, 'stream'), since: num(q, 'since'), until: num(q, 'until'), reverse: q.get('reverse') === 'true', limit: limitOf(q) }
-    return { body: { entries: await collect(ledger.query(query), query.limit) } }
+    return { body: { entries: await collect(ledger().query(query), query.limit) } }
   })
   router.add('GET', '/v1/entries/:id', async (req) => {
-    const entry = await ledger.get(req.params.id)
+    const entry = await ledger().get(req.params.id)
     if (entry === null) throw MeshledgerError.notFound(`no entry ${req.params.id}`)
     return { body: entry }
   })
-  router.add('GET', '/v1/entries/:id/proof', async (req) => ({ body: await ledger.proof(req.params.id, { block: req.query.get('block') === 'true' }) }))
-  router.add('GET', '/v1/entries/:id/status', async (req) => ({ body: { id: req.params.id, status: await ledger.status(req.params.id) } }))
-  router.add('GET', '/v1/stream', async (req) => stream(req, ledger))
+  router.add('GET', '/v1/entries/:id/proof', async (req) => ({ body: await ledger().proof(req.params.id, { block: req.query.get('block') === 'true' }) }))
+  router.add('GET', '/v1/entries/:id/status', async (req) => ({ body: { id: req.params.id, status: await ledger().status(req.params.id) } }))
+  router.add('GET', '/v1/stream', async (req) => stream(req, ledger()))
 
-  router.add('GET', '/v1/balances/:account', async (req) => ({ body: { account: req.params.account, balance: await ledger.balance(req.params.account) } }))
-  router.add('GET', '/v1/supply', async () => ({ body: { supply: await ledger.supply() } }))
+  router.add('GET', '/v1/balances/:account', async (req) => ({ body: { account: req.params.account, balance: await ledger().balance(req.params.account) } }))
+  router.add('GET', '/v1/supply', async () => ({ body: { supply: await ledger().supply() } }))
   router.add('GET', '/v1/transfers', async (req) => {
     const q = req.query
-    return { body: { transfers: await collect(ledger.transfers({ account: str(q, 'account'), since: num(q, 'since'), until: num(q, 'until'), reverse: q.get('reverse') === 'true' }), limitOf(q)) } }
+    return { body: { transfers: await collect(ledger().transfers({ account: str(q, 'account'), since: num(q, 'since'), until: num(q, 'until'), reverse: q.get('reverse') === 'true' }), limitOf(q)) } }
   })
   router.add('POST', '/v1/transfers', async (req) => append(req, { type: 'transfer', data: await req.body() }))
   router.add('POST', '/v1/mint', async (req) => append(req, { type: 'mint', data: await req.body() }))
 
   router.add('GET', '/v1/assets', async (req) => {
     const q = req.query
-    return { body: { assets: await collect(ledger.assets({ owner: str(q, 'owner'), kind: str(q, 'kind'), status: str(q, 'status') }), limitOf(q)) } }
+    return { body: { assets: await collect(ledger().assets({ owner: str(q, 'owner'), kind: str(q, 'kind'), status: str(q, 'status') }), limitOf(q)) } }
   })
   router.add('GET', '/v1/assets/:id', async (req) => {
-    const asset = await ledger.asset(req.params.id)
+    const asset = await ledger().asset(req.params.id)
     if (asset === null) throw MeshledgerError.notFound(`no asset ${req.params.id}`)
     return { body: asset }
   })
-  router.add('GET', '/v1/assets/:id/history', async (req) => ({ body: { history: await ledger.assetHistory(req.params.id) } }))
+  router.add('GET', '/v1/assets/:id/history', async (req) => ({ body: { history: await ledger().assetHistory(req.params.id) } }))
 
   router.add('POST', '/v1/readings', async (req) => append(req, { type: 'telemetry.record', data: await req.body() }))
   router.add('GET', '/v1/readings', async (req) => {
     const q = req.query
     const stream = str(q, 'stream')
     if (stream === undefined) throw MeshledgerError.invalidRequest('readings needs ?stream=')
-    return { body: { readings: await collect(ledger.readings({ stream, since: num(q, 'since'), until: num(q, 'until'), reverse: q.get('reverse') === 'true' }), limitOf(q)) } }
+    return { body: { readings: await collect(ledger().readings({ stream, since: num(q, 'since'), until: num(q, 'until'), reverse: q.get('reverse') === 'true' }), limitOf(q)) } }
   })
 
-  router.add('GET', '/v1/invites', async () => ({ body: { invites: await collect(ledger.invites(), MAX_LIMIT) } }))
+  router.add('GET', '/v1/invites', async () => ({ body: { invites: await collect(ledger().invites(), MAX_LIMIT) } }))
   router.add('POST', '/v1/invites', async (req) => {
     const b = object(await req.body())
-    const invite = await ledger.invite({ role: b.role as never, expires: b.expires as number | undefined, uses: b.uses as number | undefined })
+    const invite = await ledger().invite({ role: b.role as never, expires: b.expires as number | undefined, uses: b.uses as number | undefined })
     metrics.appended()
     return { status: 201, body: invite }
   })
   router.add('DELETE', '/v1/invites/:id', async (req) => append(req, { type: 'invite.revoke', data: { id: req.params.id } }))
 
-  router.add('GET', '/v1/forks', async () => ({ body: { forks: await collect(ledger.forks(), MAX_LIMIT) } }))
+  router.add('GET', '/v1/forks', async () => ({ body: { forks: await collect(ledger().forks(), MAX_LIMIT) } }))
 
-  router.add('GET', '/v1/rules', async () => ({ body: { rules: await collect(ledger.rules(), MAX_LIMIT) } }))
+  router.add('GET', '/v1/rules', async () => ({ body: { rules: await collect(ledger().rules(), MAX_LIMIT) } }))
   router.add('POST', '/v1/rules', async (req) => append(req, { type: 'rule.add', data: await req.body() }))
   router.add('DELETE', '/v1/rules/:id', async (req) => append(req, { type: 'rule.remove', data: { id: req.params.id } }))
-  router.add('GET', '/v1/alerts', async (req) => ({ body: { alerts: await collect(ledger.alerts({ since: num(req.query, 'since'), until: num(req.query, 'until') }), limitOf(req.query)) } }))
+  router.add('GET', '/v1/alerts', async (req) => ({ body: { alerts: await collect(ledger().alerts({ since: num(req.query, 'since'), until: num(req.query, 'until') }), limitOf(req.query)) } }))
 }
 
 /** Server-Sent Events: `entry` and `reorder` events as apply produces them. */

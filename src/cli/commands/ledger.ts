@@ -3,7 +3,6 @@
  */
 import { normalizeKey } from '../../keys.js'
 import { CliError, UsageError } from '../errors.js'
-import { runningDaemon } from '../../daemon/daemon.js'
 import { route, write, type Command } from '../command.js'
 import { clip, iso, print, printFields, printJson, printTable } from '../output.js'
 
@@ -51,10 +50,10 @@ const init: Command = {
   options: { key: { type: 'string', value: 'KEY', help: 'join the ledger with this key (z32 or hex)' } },
   async run (ctx) {
     const key = typeof ctx.flags.key === 'string' ? normalizeKey(ctx.flags.key, 'ledger key') : undefined
-    const running = await runningDaemon(ctx.data)
     const client = await ctx.client({ create: true, key })
+    const running = client.via === 'daemon'
     const s = await client.request<Status>('GET', '/v1/status')
-    if (key !== undefined && running !== null && s.ledger !== key) {
+    if (key !== undefined && running && s.ledger !== key) {
       throw new CliError('LEDGER_MISMATCH', `the daemon on ${ctx.data} serves ledger ${s.ledger}, not ${key}`)
     }
     const out = { mode: s.mode, ledger: s.ledger, device: s.device, writable: s.writable, data: ctx.data }
