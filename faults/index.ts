@@ -59,6 +59,8 @@ const SCENARIOS: Array<[string, () => Promise<unknown>]> = [
   ['multibyte', () => multibyte(opts(1))],
   ['bitflip', () => bitFlips(opts(1))],
   ['diskfull', () => diskFull(opts(1))],
+  // No reserve: the disk fills in the middle of Autobase's writes.
+  ['diskfull', () => diskFull(opts(1), { args: ['--min-free', '0'], name: 'disk full, no reserve' })],
   // The same kills on plain Autobase + Hyperbee, no meshledger code: what the patch fixes.
   ['autobase', async () => {
     const o = opts(0)

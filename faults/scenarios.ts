@@ -28,7 +28,7 @@ async function scratch (name: string): Promise<string> {
 }
 
 /** `signal` at a random moment of 0.5-2 s of load, restart, check; `rounds` times on one folder. */
-export async function crashLoop (signal: NodeJS.Signals, opts: ScenarioOptions, { body = tiny, args = [] as string[], name = signal === 'SIGKILL' ? 'kill -9' : signal } = {}): Promise<Row[]> {
+export async function crashLoop (signal: NodeJS.Signals, opts: ScenarioOptions, { body = tiny, args = [] as string[], name = signal === 'SIGKILL' ? 'kill -9' : signal, after = [500, 2000] } = {}): Promise<Row[]> {
   const data = await scratch(name.replace(/\W+/g, ''))
   const rows: Row[] = []
   const acked: string[] = []
@@ -36,7 +36,7 @@ export async function crashLoop (signal: NodeJS.Signals, opts: ScenarioOptions, 
     for (let round = 1; round <= opts.rounds; round++) {
       const daemon = await startDaemon(data, args)
       const load = postLoop(daemon.url, daemon.token, opts.clients, body)
-      await new Promise((resolve) => setTimeout(resolve, jitter(500, 2000)))
+      await new Promise((resolve) => setTimeout(resolve, jitter(after[0], after[1])))
       await daemon.stop(signal)
       acked.push(...(await load.stop()).acked)
       const row = await checkFolder(name, round, data, acked, { args })
@@ -49,9 +49,12 @@ export async function crashLoop (signal: NodeJS.Signals, opts: ScenarioOptions, 
   return rows
 }
 
-/** Durable ingest of entries at the size limit: the WAL switches files every few appends; kill -9 meanwhile. */
+/**
+ * Durable ingest of entries at the size limit for long enough that RocksDB switches WAL files
+ * (every 8 MiB or so) during the load; kill -9 meanwhile.
+ */
 export async function walRotation (opts: ScenarioOptions): Promise<Row[]> {
-  return crashLoop('SIGKILL', opts, { body: big, name: 'WAL switch, kill -9' })
+  return crashLoop('SIGKILL', opts, { body: big, name: 'WAL switch, kill -9', after: [4000, 8000] })
 }
 
 /** 48 concurrent multi-byte entries at the size limit: every one acknowledged is in the ledger. */
@@ -136,10 +139,10 @@ async function flipBit (file: string): Promise<void> {
  * A 2 MB tmpfs filled by 8 clients posting 2 KB entries; then the space comes back. Root only
  * (mount); skipped with a row saying so otherwise.
  */
-export async function diskFull (opts: ScenarioOptions): Promise<Row[]> {
+export async function diskFull (opts: ScenarioOptions, { args = [] as string[], name = 'disk full' } = {}): Promise<Row[]> {
   const mnt = await scratch('diskfull')
   const skip = (note: string): Row[] => {
-    const row: Row = { scenario: 'disk full', round: 1, acked: 0, found: 0, verify: '-', replica: '-', recoverMs: 0, clean: true, note: `skipped: ${note}` }
+    const row: Row = { scenario: name, round: 1, acked: 0, found: 0, verify: '-', replica: '-', recoverMs: 0, clean: true, note: `skipped: ${note}` }
     opts.onrow(row)
     return [row]
   }
@@ -152,7 +155,7 @@ export async function diskFull (opts: ScenarioOptions): Promise<Row[]> {
   try {
     const data = path.join(mnt, 'data')
     await mkdir(data)
-    const daemon = await startDaemon(data)
+    const daemon = await startDaemon(data, args)
     const load = postLoop(daemon.url, daemon.token, 8, (i) => ({ type: 'reading', data: { i, pad: 'x'.repeat(2000) } }))
     const deadline = Date.now() + 30_000
     let health = ''
@@ -168,7 +171,7 @@ export async function diskFull (opts: ScenarioOptions): Promise<Row[]> {
     // Space back: the daemon may have recovered by itself, exited, or be stuck; the row restarts it either way.
     execFileSync('mount', ['-o', 'remount,size=256m', mnt])
     await daemon.stop('SIGTERM')
-    const row = await checkFolder('disk full', 1, data, result.acked)
+    const row = await checkFolder(name, 1, data, result.acked)
     row.note = `${refusals || 'no refusals'}; ${exited}`
     if (result.refused.size > 0 && ![...result.refused.keys()].every((k) => k.startsWith('507 STORAGE_FULL'))) row.clean = false
     opts.onrow(row)
