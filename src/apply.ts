@@ -13,6 +13,7 @@ import { PROTOCOL_VERSION, checkOp, decodeBlock, type Refusal, type WireOp } fro
 import { applyCache, type ApplyCache, type OpContext } from './semantics/context.js'
 import { keyOf } from './semantics/context.js'
 import { memberRecord, roleOf } from './semantics/membership.js'
+import { activeProtocol } from './semantics/protocol.js'
 import { keys, ranges } from './semantics/state-layout.js'
 import { decodeBlockRecord } from './entry.js'
 import { handlerOf } from './semantics/registry.js'
@@ -35,22 +36,38 @@ export function createApply (genesis: () => Buffer): ApplyFn {
       if (node.value === null) continue
       const writer = node.from.key
       const seq = node.length - 1
+      const active = await activeOf(batch, cache)
+      if (active > PROTOCOL_VERSION) {
+        // The ledger activated a protocol this code does not know: whatever comes after the
+        // activation may mean something else under it. Stop before it; nothing of this call is kept.
+        await batch.close()
+        host.interrupt({ code: 'UPGRADE_REQUIRED', protocol: active, activated: true, writer: encodeKey(writer), seq })
+        return
+      }
       const block = decodeBlock(node.value)
       if ('code' in block) {
         await batch.put(blockKey(writer, seq), Buffer.from(JSON.stringify({ x: block })))
         await batch.put(rejectedKey(writer, seq, 0), EMPTY)
         continue
       }
-      if (block.p > PROTOCOL_VERSION) {
-        // Applying ops of an unknown protocol as anything else would fork this peer's view.
-        await batch.close()
-        host.interrupt({ code: 'UPGRADE_REQUIRED', protocol: block.p, writer: encodeKey(writer), seq })
-        return
+      if (block.p > active) {
+        // Not the ledger's protocol (yet): refused whole, the same on every peer that knows
+        // activation, whichever protocols its code knows. Its ops are not kept: no peer reads them.
+        const refusal: Refusal = { code: 'PROTOCOL_NOT_ACTIVE', reason: `the block is stamped protocol ${block.p}; the ledger runs protocol ${active}` }
+        await batch.put(blockKey(writer, seq), Buffer.from(JSON.stringify({ x: refusal, p: block.p })))
+        await batch.put(rejectedKey(writer, seq, 0), EMPTY)
+        continue
       }
       await applyBlock(batch, host, cache, genesis(), writer, seq, block.p, block.o)
     }
     await batch.flush()
   }
+}
+
+/** The ledger's active protocol, read once per apply call (an activation updates the cache). */
+async function activeOf (batch: Hyperbee.Batch, cache: ApplyCache): Promise<number> {
+  cache.protocol ??= await activeProtocol(batch)
+  return cache.protocol
 }
 
 interface Accepted { offset: number, type: string, ts: number, stream?: string }

@@ -58,7 +58,10 @@ export interface BlockRecord {
   x?: { code: RejectionCode, reason: string }
   /** Set while the block is held (its writer is quarantined); `o` then holds the ops as written. */
   held?: { by: string, reason?: string }
-  /** The block's protocol, kept for held blocks so release applies them as written. */
+  /**
+   * The block's protocol: kept for held blocks so release applies them as written, and for
+   * blocks refused whole with PROTOCOL_NOT_ACTIVE.
+   */
   p?: number
 }
 
@@ -80,7 +83,7 @@ export function entryOfBlock (
   writer: Buffer, seq: number, offset: number, record: BlockRecord, nodeSeq: number, signedLength: number
 ): Entry | null {
   if (record.held !== undefined) return heldEntry(writer, seq, offset, record)
-  const op: StoredOp | undefined = record.o === undefined ? (offset === 0 ? { x: record.x } : undefined) : record.o[offset]
+  const op: StoredOp | undefined = record.o === undefined ? (offset === 0 ? { x: record.x, v: record.p } : undefined) : record.o[offset]
   if (op === undefined) return null
   const final = nodeSeq < signedLength
   const entry: Entry = {

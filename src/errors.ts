@@ -165,6 +165,11 @@ export class MeshledgerError extends Error {
     return new MeshledgerError('FORKED', message)
   }
 
+  /** An op of a protocol the ledger has not activated: nothing was appended. */
+  static protocolNotActive (message: string): MeshledgerError {
+    return new MeshledgerError('PROTOCOL_NOT_ACTIVE', message)
+  }
+
   static upgradeRequired (message: string): MeshledgerError {
     return new MeshledgerError('UPGRADE_REQUIRED', message)
   }

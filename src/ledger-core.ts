@@ -22,11 +22,14 @@ import { makeReceipt, type ProofOptions } from './proof.js'
 import type { Receipt } from './receipt.js'
 import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput, type LedgerKey } from './keys.js'
 import { Network, type NetworkOptions, type PeerInfo } from './network.js'
-import { checkOp, isSystemType, type EntryInput, type Role, type WireOp } from './ops.js'
+import { PROTOCOL_VERSION, checkOp, isSystemType, type EntryInput, type Role, type WireOp } from './ops.js'
+import { entryAfterRemoval } from './removed-entries.js'
+import { BASELINE_PROTOCOL, activeProtocol, protocolRecord } from './semantics/protocol.js'
+import { protocolOf } from './semantics/registry.js'
 import { queryEntries, type QueryOptions } from './query.js'
 import { pendingRules } from './reads.js'
 import { keys } from './semantics/state-layout.js'
-import type { LedgerMode, LedgerOptions, LedgerStats, Member } from './ledger-types.js'
+import type { LedgerMode, LedgerOptions, LedgerProtocol, LedgerStats, Member } from './ledger-types.js'
 import { PairingMember } from './pairing.js'
 import { ownerOnly } from './permissions.js'
 import { DEFAULT_MIN_FREE_BYTES, WRITE_AMPLIFICATION, freeBytes, isDiskFull, openStore, storedLedgerKey, type WalSync } from './storage.js'
@@ -215,6 +218,8 @@ export class LedgerCore extends ReadyResource {
       // Autobase emits 'error' only for a fatal failure, after which it closes itself.
       base.on('error', (err: unknown) => this.failed(err))
       await base.ready()
+      // A ledger that activated a protocol this code does not know stays stopped across restarts.
+      await this.checkProtocol(base)
       const secretKey = base.local.keyPair?.secretKey ?? null
       if (secretKey !== null) this.sealer = createSealer(base.key, base.local.key, secretKey)
       this.watchdog = new AckWatchdog(base, base.view.core, ackInterval)
@@ -291,6 +296,7 @@ export class LedgerCore extends ReadyResource {
     // writer's block that builds on a new block of it would never apply there.
     if (this.tracker?.forked === true) throw MeshledgerError.forked('this device\'s log is proven forked (see ledger.forks()); remove it and join again from a fresh folder')
     op.d = JSON.parse(checked.json)
+    await this.protocolGate(base, op)
     if (isSystemType(op.t)) {
       const refusal = await dryRun(base.view, base.key, base.local.key, base.local.length, op)
       if (refusal !== null) throw MeshledgerError.fromRefusal(refusal)
@@ -342,6 +348,26 @@ export class LedgerCore extends ReadyResource {
     return this.append({ type: 'member.remove', data: { key: normalizeKey(key, 'member key') } })
   }
 
+  /**
+   * Activate protocol `version` on the ledger (indexers only): from the block after the
+   * activation on, blocks stamped up to `version` apply. Upgrade the code on every device first;
+   * a device still running older code stops with `UPGRADE_REQUIRED` once it applies this.
+   */
+  async activateProtocol (version: number): Promise<Entry> {
+    return this.append({ type: 'ledger.protocol', data: { version } })
+  }
+
+  /** The ledger's active protocol (as this device's view holds it) and the newest this code knows. */
+  async protocol (): Promise<LedgerProtocol> {
+    const record = await protocolRecord(this.opened$().view)
+    const out: LedgerProtocol = { active: record?.version ?? BASELINE_PROTOCOL, known: PROTOCOL_VERSION }
+    if (record !== null) {
+      out.activatedBy = record.by as DeviceKey
+      out.activatedAt = record.at
+    }
+    return out
+  }
+
   /** The entry with this id as this device's view holds it, or null. */
   async get (id: string): Promise<Entry | null> {
     return this.read(this.opened$(), parseId(id))
@@ -383,7 +409,8 @@ export class LedgerCore extends ReadyResource {
         if (this._fault !== null) throw this._fault
         if (this.closing !== null) throw MeshledgerError.ledgerClosed()
         if (expired) throw MeshledgerError.timeout(`${id} was not confirmed within ${timeout} ms`)
-        await this.nextChange(base, expiry)
+        // A removed writer's block reaches no view: the change to wait for is in its log.
+        await this.nextChange(base, expiry, this.tracker?.core(addr.writer) ?? null)
       }
     } finally {
       clearTimeout(timer)
@@ -500,7 +527,7 @@ export class LedgerCore extends ReadyResource {
 
   private async read (base: Autobase<Hyperbee>, addr: EntryAddress): Promise<Entry | null> {
     const block = await this.readBlock(base, addr.writer, addr.seq)
-    if (block === null) return null
+    if (block === null) return entryAfterRemoval({ store: this.store as Corestore, base }, addr)
     return entryOfBlock(addr.writer, addr.seq, addr.offset, block.record, block.nodeSeq, base.view.core.signedLength)
   }
 
@@ -630,17 +657,21 @@ export class LedgerCore extends ReadyResource {
   }
 
   /** Resolves at the next view change, on close, or when `stop` resolves. */
-  private nextChange (base: Autobase<Hyperbee>, stop: Promise<void>): Promise<void> {
+  private nextChange (base: Autobase<Hyperbee>, stop: Promise<void>, log: Hypercore | null = null): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         base.off('update', done)
         base.view.core.off('append', done)
+        log?.off('append', done)
+        log?.off('download', done)
         this.off('close', done)
         this.off('fault', done)
         resolve()
       }
       base.on('update', done)
       base.view.core.on('append', done)
+      log?.on('append', done)
+      log?.on('download', done)
       this.on('close', done)
       this.on('fault', done)
       stop.then(done, done)
@@ -648,6 +679,7 @@ export class LedgerCore extends ReadyResource {
   }
 
   private updated (): void {
+    if (this.base !== null && this.interruption === null) this.checkProtocol(this.base).catch(safetyCatch)
     this.feed?.poke()
     this.checker?.poke()
     this.tracker?.refresh().catch(safetyCatch)
@@ -676,9 +708,38 @@ export class LedgerCore extends ReadyResource {
   }
 
   private interrupted (reason: unknown): void {
-    const detail = typeof reason === 'object' && reason !== null && 'protocol' in reason ? ` (protocol ${String(reason.protocol)})` : ''
-    this.interruption = MeshledgerError.upgradeRequired(`a writer uses a newer meshledger protocol${detail}; upgrade this device`)
+    if (this.interruption?.code === 'UPGRADE_REQUIRED') return // said once, by the view or by apply
+    const r = typeof reason === 'object' && reason !== null ? reason as { protocol?: unknown, activated?: unknown } : {}
+    this.interruption = r.activated === true
+      ? MeshledgerError.upgradeRequired(`the ledger activated protocol ${String(r.protocol)}; this device runs protocol ${PROTOCOL_VERSION}: upgrade it`)
+      : MeshledgerError.upgradeRequired(`a writer uses a newer meshledger protocol${r.protocol === undefined ? '' : ` (protocol ${String(r.protocol)})`}; upgrade this device`)
     this.emit('upgrade-required', this.interruption)
+  }
+
+  /**
+   * Stop (`UPGRADE_REQUIRED`) once the view says the ledger activated a protocol this code does
+   * not know. Apply stops at the next block anyway; this covers an activation that is the last
+   * block there is, and a restart.
+   */
+  private async checkProtocol (base: Autobase<Hyperbee>): Promise<void> {
+    const record = await protocolRecord(base.view)
+    if (record !== null && record.version > PROTOCOL_VERSION) this.interrupted({ protocol: record.version, activated: true })
+  }
+
+  /**
+   * Never write a block the ledger would refuse whole: an op of a protocol the ledger has not
+   * activated is refused here (`PROTOCOL_NOT_ACTIVE`), and an activation of a protocol this code
+   * does not know (`UPGRADE_REQUIRED`: upgrade this device first, then activate).
+   */
+  private async protocolGate (base: Autobase<Hyperbee>, op: WireOp): Promise<void> {
+    if (op.t === 'ledger.protocol') {
+      const version = (op.d as { version: number }).version
+      if (version > PROTOCOL_VERSION) throw MeshledgerError.upgradeRequired(`this device runs protocol ${PROTOCOL_VERSION} and cannot activate ${version}: upgrade it first`)
+    }
+    const needed = protocolOf(op.t)
+    if (needed <= BASELINE_PROTOCOL) return
+    const active = await activeProtocol(base.view)
+    if (needed > active) throw MeshledgerError.protocolNotActive(`${op.t} needs protocol ${needed}; the ledger runs protocol ${active} (an indexer activates it with ledger.activateProtocol)`)
   }
 
   /** Close what was opened, in reverse order; each step best-effort so storage is always released. */

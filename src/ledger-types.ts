@@ -68,6 +68,17 @@ export interface Member {
   forkedAt?: EntryId
 }
 
+/** `ledger.protocol()`: which protocol the ledger runs, and which this code knows. */
+export interface LedgerProtocol {
+  /** The ledger's active protocol: the last one its indexers activated, else 4 (the baseline). */
+  active: number
+  /** The newest protocol this code knows (`PROTOCOL_VERSION`); below `active`, the device is stopped. */
+  known: number
+  /** The indexer that activated `active`, and the activation entry; absent for the baseline. */
+  activatedBy?: DeviceKey
+  activatedAt?: string
+}
+
 /** Counters and gauges of a ledger, cheap to read. */
 export interface LedgerStats {
   peers: number

@@ -2,11 +2,12 @@
  * Ops: what a writer puts in its log. A block is one group commit:
  * `{ "p": protocol, "o": [{ "t": type, "s": device time (ms), "d": data }, ...] }` as JSON.
  *
- * The protocol number versions every op in the block. A block written under a protocol newer than
- * this code understands stops apply (host.interrupt) instead of guessing: applying it as something
- * else would make this peer's view differ from upgraded peers'. The ledger then reports
- * `UPGRADE_REQUIRED`. Each block is stamped with the LOWEST protocol that gives all its ops their
- * meaning, so older peers keep following the blocks they can read.
+ * The protocol number versions every op in the block. Which protocols a ledger accepts is the
+ * ledger's decision, recorded in its view (`ledger.protocol`, semantics/protocol.ts): a block
+ * stamped above the active protocol is rejected whole, on every peer (PROTOCOL_NOT_ACTIVE); a
+ * device whose code does not know the active protocol stops (host.interrupt) instead of guessing,
+ * and the ledger reports `UPGRADE_REQUIRED`. Each block is stamped with the LOWEST protocol that
+ * gives all its ops their meaning, so older peers keep following the blocks they can read.
  *
  * Validation here is pure and shared: the local append path turns a failure into a coded error
  * (nothing appended); apply turns the same failure into a recorded rejection.
@@ -16,9 +17,10 @@ import { handlerOf, isReserved, protocolOf } from './semantics/registry.js'
 
 /**
  * The protocol this code understands: 1 = entries and membership; 2 = accounts, assets,
- * telemetry, rules, invites, quarantine; 3 = fork evidence.
+ * telemetry, rules, invites, quarantine; 3 = fork evidence; 4 = protocol activation
+ * (`ledger.protocol`), blocks above the ledger's active protocol rejected.
  */
-export const PROTOCOL_VERSION = 3
+export const PROTOCOL_VERSION = 4
 
 /** Largest JSON encoding of one entry's data, in bytes. */
 export const MAX_ENTRY_BYTES = 64 * 1024
@@ -63,6 +65,7 @@ export interface Refusal {
 /** Codes recorded on rejected entries (and raised locally as the same `MeshledgerError` codes). */
 export type RejectionCode =
   | 'MALFORMED_BLOCK'
+  | 'PROTOCOL_NOT_ACTIVE'
   | 'BLOCK_TOO_LARGE'
   | 'INVALID_ENTRY'
   | 'ENTRY_TOO_LARGE'

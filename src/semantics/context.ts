@@ -25,9 +25,10 @@ export interface OpContext {
   cache: ApplyCache
 }
 
-/** What one apply call memoises: rule ids by trigger type. */
+/** What one apply call memoises: rule ids by trigger type, the ledger's active protocol. */
 export interface ApplyCache {
   rulesByType: Map<string, string[]>
+  protocol?: number
 }
 
 /** A fresh cache for one apply call (or one local check). */

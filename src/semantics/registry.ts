@@ -12,6 +12,7 @@ import type { OpHandler } from './context.js'
 import { forkOps } from './forks.js'
 import { inviteOps } from './invites.js'
 import { membershipOps } from './membership.js'
+import { protocolOps } from './protocol.js'
 import { ruleOps } from './rule-engine.js'
 import { telemetryOps } from './telemetry.js'
 
@@ -22,7 +23,8 @@ const handlers = new Map<string, OpHandler>(Object.entries({
   ...telemetryOps,
   ...ruleOps,
   ...inviteOps,
-  ...forkOps
+  ...forkOps,
+  ...protocolOps
 }))
 
 /**

@@ -20,6 +20,7 @@
  * | 0x27   | writer 32, seq 8                      | empty: a held block of a quarantined writer |
  * | 0x26   | invite id (32)                        | invite `{ publicKey, role, expires, uses, used, ... }` |
  * | 0x28   | writer 32                             | fork evidence against that writer, checked |
+ * | 0x30   | (none)                                | the active protocol `{ version, by, at }` (none: the baseline) |
  * | 0x40   | rule id                               | rule                                     |
  * | 0x41   | op type, rule id                      | empty: rules by trigger type             |
  * | 0x42   | ts 8, trigger address 44, n 2         | alert                                    |
@@ -44,6 +45,7 @@ const POLICY = 0x25
 const INVITE = 0x26
 const HELD = 0x27
 const FORK = 0x28
+const PROTOCOL = 0x30
 const RULE = 0x40
 const RULE_BY_TYPE = 0x41
 const ALERT = 0x42
@@ -111,6 +113,7 @@ export const keys = {
   invite: (id: Buffer) => key(INVITE, id),
   held: (writer: Buffer, seq: number) => key(HELD, writer, u64(seq)),
   fork: (writer: Buffer) => key(FORK, writer),
+  protocol: () => key(PROTOCOL),
   rule: (id: string) => key(RULE, Buffer.from(id, 'utf8')),
   ruleByType: (type: string, id: string) => key(RULE_BY_TYPE, str(type), Buffer.from(id, 'utf8')),
   alert: (ts: number, trigger: EntryAddress, n: number) => key(ALERT, u64(ts), addressBytes(trigger), u16(n)),
