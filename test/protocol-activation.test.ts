@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events'
 import test from 'brittle'
-import type { Ledger, MeshledgerError } from '../src/index.js'
+import { PROTOCOL_VERSION, type Ledger, type MeshledgerError } from '../src/index.js'
 import { create, fails, group, replicate, tmp, until } from './helpers.js'
 import { appendOps, appendRaw } from './internals.js'
 
@@ -115,6 +115,16 @@ test('an activation of a protocol this code does not know stops the device once 
   await fails(t, a2.append({ type: 'note' }), 'UPGRADE_REQUIRED', 'still stopped after a restart')
   t.is(a2.writable, false)
   t.ok((await a2.get(activation)) !== null, 'reads still work')
+})
+
+test('activateProtocol: indexers only, upwards only, and only to a protocol this code knows', async (t) => {
+  const [a, b] = await group(t, ['writer'])
+  t.alike(await a.protocol(), { active: 4, known: PROTOCOL_VERSION }, 'a ledger that never activated one runs the baseline, 4')
+  await fails(t, a.activateProtocol(PROTOCOL_VERSION + 1), 'UPGRADE_REQUIRED', 'upgrade this device first')
+  await fails(t, a.activateProtocol(4), 'INVALID_ENTRY', 'active already')
+  await fails(t, a.activateProtocol(1.5), 'INVALID_ENTRY', 'an integer')
+  await fails(t, b.activateProtocol(PROTOCOL_VERSION), 'NOT_AUTHORISED', 'a writer')
+  t.ok(a.writable && b.writable, 'nothing stopped')
 })
 
 test('blocks of protocols 1, 2 and 3 still apply as they did', async (t) => {

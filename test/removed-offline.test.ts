@@ -25,7 +25,10 @@ test('entries of a member removed while offline end rejected NOT_A_MEMBER on eve
   const removal = await a.removeMember(b.deviceKey)
   await c.confirmed(removal.id, { timeout: 10_000 })
 
+  // c asks before b's entries ever reached it: it must hear of them, not wait for ever.
+  const waiting = c.confirmed(offline[2].id, { timeout: 20_000 }).then(() => 'confirmed', (err: { code?: string }) => err.code)
   replicate(a, b) // b is back
+  t.is(await waiting, 'ENTRY_REJECTED', 'a confirmed() that waited settles once the entry arrives')
   const peers: Ledger[] = [a, b, c]
   const settled = async (l: Ledger): Promise<boolean> => {
     for (const e of offline) {

@@ -1,27 +1,33 @@
 import { once } from 'node:events'
 import test from 'brittle'
 import type { MeshledgerError } from '../src/index.js'
+import type Autobase from 'autobase'
 import Corestore from 'corestore'
 import Hyperbee from 'hyperbee'
 import { createApply } from '../src/apply.js'
 import { encodeBlock, PROTOCOL_VERSION } from '../src/ops.js'
 import { create, tmp, fails } from './helpers.js'
-import { appendRaw } from './internals.js'
+import { appendOps, appendRaw } from './internals.js'
+import { blockKey } from '../src/view-layout.js'
 
-test('a block of a newer protocol stops apply with UPGRADE_REQUIRED instead of guessing', async (t) => {
+// Protocol 4 changed these on purpose (issue 11): a block stamped above the ledger's active
+// protocol is rejected (any writer could otherwise stop every peer for good); only an activation
+// of a protocol this code does not know stops apply. See test/protocol-activation.test.ts.
+test('an activated protocol newer than this code stops apply with UPGRADE_REQUIRED instead of guessing', async (t) => {
   const a = await create(t)
   const before = await a.append({ type: 'note', data: 'understood' })
   const upgrade = once(a, 'upgrade-required') as Promise<[MeshledgerError]>
-  // What a newer device would write. Apply meets it and stops (the raw append call then fails).
-  await appendRaw(a, Buffer.from(JSON.stringify({ p: 99, o: [{ t: 'teleport', s: 1, d: {} }] }))).catch(() => {})
+  // What an indexer running newer code writes: the activation, stamped with the op's protocol.
+  await appendOps(a, [{ t: 'ledger.protocol', d: { version: PROTOCOL_VERSION + 1 } }])
   const [err] = await upgrade
   t.is(err.code, 'UPGRADE_REQUIRED')
   t.is(a.writable, false)
   await fails(t, a.append({ type: 'note' }), 'UPGRADE_REQUIRED', 'appended after the interrupt')
   t.alike((await a.get(before.id))?.data, 'understood', 'what was applied before is still readable')
+  t.is((await a.protocol()).active, PROTOCOL_VERSION + 1)
 })
 
-test('apply interrupts on an unknown protocol and writes nothing for that batch', async (t) => {
+test('apply rejects a block above the active protocol, and interrupts after an unknown activation writing nothing for that batch', async (t) => {
   const store = new Corestore(await tmp(t))
   t.teardown(() => store.close())
   const bee = new Hyperbee(store.get({ name: 'view' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
@@ -35,11 +41,18 @@ test('apply interrupts on an unknown protocol and writes nothing for that batch'
     interrupt: (reason?: unknown) => { interrupts.push(reason) }
   }
   const apply = createApply(() => writer)
-  const ok = { value: encodeBlock([{ t: 'note', s: 1, d: 'v1' }]).bytes, from: { key: writer }, length: 1, indexed: false }
-  const newer = { value: Buffer.from(JSON.stringify({ p: PROTOCOL_VERSION + 1, o: [{ t: 'x', s: 1, d: 1 }] })), from: { key: writer }, length: 2, indexed: false }
-  await apply([ok], bee, host)
-  const length = bee.core.length
+  const node = (length: number, value: Buffer): Autobase.Node => ({ value, from: { key: writer }, length, indexed: false } as unknown as Autobase.Node)
+  const ok = node(1, encodeBlock([{ t: 'note', s: 1, d: 'v1' }]).bytes)
+  const newer = node(2, Buffer.from(JSON.stringify({ p: PROTOCOL_VERSION + 1, o: [{ t: 'x', s: 1, d: 1 }] })))
   await apply([ok, newer], bee, host)
+  t.is(interrupts.length, 0, 'a block above the active protocol stops nothing')
+  const refused = JSON.parse(((await bee.get(blockKey(writer, 1)))?.value ?? Buffer.from('{}')).toString())
+  t.is(refused.x?.code, 'PROTOCOL_NOT_ACTIVE')
+  const activation = node(3, encodeBlock([{ t: 'ledger.protocol', s: 1, d: { version: PROTOCOL_VERSION + 1 } }]).bytes)
+  await apply([activation], bee, host)
+  t.is(interrupts.length, 0, 'the activation itself is applied')
+  const length = bee.core.length
+  await apply([node(4, ok.value as Buffer), node(5, newer.value as Buffer)], bee, host)
   t.is(interrupts.length, 1)
   t.is((interrupts[0] as { code: string }).code, 'UPGRADE_REQUIRED')
   t.is(bee.core.length, length, 'the interrupted batch wrote nothing')
