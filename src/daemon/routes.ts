@@ -78,6 +78,7 @@ export function installRoutes (router: Router, ledger: () => Ledger, metrics: Me
       writable: ledger().writable,
       indexer: ledger().isIndexer,
       hash: await ledger().hash(),
+      protocol: await ledger().protocol(),
       ...ledger().stats,
       peers: ledger().peers(),
       viewCheck: ledger().viewCheck()
@@ -94,6 +95,13 @@ export function installRoutes (router: Router, ledger: () => Ledger, metrics: Me
     return append(req, { type: 'member.add', data: { key: b.key, role: b.role ?? 'writer' } })
   })
   router.add('DELETE', '/v1/members/:key', async (req) => append(req, { type: 'member.remove', data: { key: req.params.key } }))
+
+  router.add('GET', '/v1/protocol', async () => ({ body: await ledger().protocol() }))
+  router.add('POST', '/v1/protocol', async (req) => {
+    const b = object(await req.body())
+    if (!Number.isSafeInteger(b.version)) throw MeshledgerError.invalidRequest('version is an integer')
+    return written(req, await ledger().activateProtocol(b.version as number))
+  })
 
   router.add('POST', '/v1/entries', async (req) => {
     const b = object(await req.body())

@@ -1,5 +1,6 @@
 /**
- * The ledger itself: `init`, `status`, `peers`, `members`, `add-member`, `remove-member`.
+ * The ledger itself: `init`, `status`, `peers`, `members`, `add-member`, `remove-member`,
+ * `activate-protocol`.
  */
 import { normalizeKey } from '../../keys.js'
 import { CliError, UsageError } from '../errors.js'
@@ -23,6 +24,7 @@ interface Status {
   view: { length: number, signedLength: number }
   writers: Array<{ key: string, length: number, remoteLength: number, lag: number }>
   viewCheck: { confirmedLength: number, peers: number, agreeing: number, mismatched: string[], unchecked: number }
+  protocol: { active: number, known: number }
 }
 
 /** `1234 blocks, matches 2 of 2 peers`, naming the peers whose confirmed history differs. */
@@ -76,6 +78,7 @@ const status: Command = {
       ['mode', s.mode],
       ['writable', s.writable],
       ['indexer', s.indexer],
+      ['protocol', `${s.protocol.active} active, ${s.protocol.known} known here${s.protocol.active > s.protocol.known ? ' (UPGRADE REQUIRED)' : ''}`],
       ['via', client.via === 'daemon' ? `daemon at ${client.url}` : 'local storage (no daemon running)'],
       ['peers', s.peers.length],
       ['view', `${s.view.length} blocks, ${s.view.signedLength} confirmed`],
@@ -147,5 +150,18 @@ const removeMember: Command = {
   }
 }
 
+const activateProtocol: Command = {
+  name: 'activate-protocol',
+  usage: '<version>',
+  summary: 'activate a newer protocol on the ledger (indexers only)',
+  description: 'Upgrade meshledger on every device first: once this is applied, a device still running\nolder code stops with UPGRADE_REQUIRED until it is upgraded. `status` shows the active protocol.',
+  write: true,
+  async run (ctx) {
+    const version = Number(ctx.args[0])
+    if (!Number.isSafeInteger(version) || version < 1) throw new UsageError(`<version> is a protocol number, not ${String(ctx.args[0])}`)
+    return await write(ctx, 'POST', route('protocol'), { version })
+  }
+}
+
 /** The ledger commands. */
-export const ledgerCommands: Command[] = [init, status, peers, members, addMember, removeMember]
+export const ledgerCommands: Command[] = [init, status, peers, members, addMember, removeMember, activateProtocol]
