@@ -19,6 +19,7 @@ import { queryEntries } from './query.js'
 import { RECEIPT_FORMAT, receiptBody, type Receipt } from './receipt.js'
 import { entryHash, entryPath } from './seal.js'
 import { encodeBuffer, flatParent, flatSibling, fullRoots } from './signed-tree.js'
+import { entryAfterRemoval } from './removed-entries.js'
 import { blockKey } from './view-layout.js'
 
 /** What `makeReceipt` reads: the ledger's store, its Autobase and its view. */
@@ -42,7 +43,10 @@ export async function makeReceipt ({ store, base, keyPair }: ProofSource, id: st
   const { writer, seq, offset } = parseId(id)
   const view = base.view
   const node = await view.get(blockKey(writer, seq))
-  if (node === null) throw MeshledgerError.notFound(`no entry ${id} in this device's view`)
+  if (node === null) {
+    if ((await entryAfterRemoval({ store, base }, { writer, seq, offset })) !== null) throw MeshledgerError.notProvable(`${id} was rejected (its writer was removed)`)
+    throw MeshledgerError.notFound(`no entry ${id} in this device's view`)
+  }
   const record = decodeBlockRecord(node.value)
   const stored = record.o?.[offset]
   if (stored === undefined) throw MeshledgerError.notFound(`no entry ${id} in this device's view`)

@@ -5,7 +5,7 @@
  */
 import test from 'brittle'
 import type { Entry, Ledger } from '../src/index.js'
-import { create, replicate, until } from './helpers.js'
+import { create, fails, replicate, until } from './helpers.js'
 
 test('entries of a member removed while offline end rejected NOT_A_MEMBER on every peer', async (t) => {
   const a = await create(t)
@@ -56,6 +56,9 @@ test('entries of a member removed while offline end rejected NOT_A_MEMBER on eve
     t.is((await l.get(before.id))?.status, 'confirmed', 'what it wrote before its removal stays')
   }
   t.is((await b.get(offline[0].id))?.data, 'offline 0', 'the rejected entry keeps its data for review')
+  t.is((await c.get(offline[0].id))?.data, 'offline 0', 'on every peer')
+  await fails(t, a.proof(offline[0].id), 'NOT_PROVABLE', 'no receipt for a rejected entry')
+  for await (const e of a.query({ writer: b.deviceKey })) t.is(e.id, before.id, 'query lists what is in the view only')
   await until(peers, async () => {
     const hashes = await Promise.all(peers.map(async (l) => `${l.length}:${await l.hash()}`))
     return hashes.every((h) => h === hashes[0])
