@@ -1,7 +1,7 @@
 /**
  * A device's storage folder: one Corestore on RocksDB with bounded memory, locked to one process.
  */
-import { open, type FileHandle } from 'node:fs/promises'
+import { open, readdir, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import Corestore from 'corestore'
 import HypercoreStorage from 'hypercore-storage'
@@ -20,9 +20,11 @@ export interface OpenStore {
 
 /**
  * Open the store in `folder` with caches of `cacheSize` entries. A folder another process holds
- * gives `STORAGE_LOCKED`; a copied folder gives `STORAGE_COPIED`.
+ * gives `STORAGE_LOCKED`; a copied folder gives `STORAGE_COPIED`; a database RocksDB cannot open
+ * (a damaged or missing CURRENT or MANIFEST file) gives `STORAGE_DAMAGED`.
  */
 export async function openStore (folder: string, cacheSize: number): Promise<OpenStore> {
+  const existed = await holdsDatabase(folder)
   const storage = new HypercoreStorage(folder, { writeBufferSize: WRITE_BUFFER_BYTES, treeCache: { maxSize: cacheSize } })
   const store = new Corestore(storage, { globalCache: new Rache({ maxSize: cacheSize }) })
   try {
@@ -36,6 +38,11 @@ export async function openStore (folder: string, cacheSize: number): Promise<Ope
       // Hypercore's storage records the folder's inode and an extended attribute: a copy (a
       // restored backup, a clone) is refused, since two copies writing would fork the device's log.
       throw MeshledgerError.storageCopied(`${folder} is a copy of another device's folder; running both would fork its log. Join from a fresh folder instead`, err)
+    }
+    // RocksDB answers a damaged CURRENT or MANIFEST with EIO or ENOENT ("checksum mismatch",
+    // "does not end with newline", "No such file"): the database is there but cannot be opened.
+    if (existed && err instanceof Error) {
+      throw MeshledgerError.storageDamaged(`${path.join(folder, 'db')} cannot be opened (${err.message}); restore the folder from a backup or join again from a fresh folder`, err)
     }
     throw err
   }
@@ -74,6 +81,15 @@ export class WalSync {
     const file = this.file
     this.file = null
     await file?.handle.close()
+  }
+}
+
+/** Whether `folder` already holds a RocksDB database (any file in its `db` folder). */
+async function holdsDatabase (folder: string): Promise<boolean> {
+  try {
+    return (await readdir(path.join(folder, 'db'))).length > 0
+  } catch {
+    return false
   }
 }
 

@@ -1,0 +1,202 @@
+/**
+ * The guard of this device's own writer log. It keeps the log record (log-record.ts) up to date,
+ * checks the store against it on open, and, when the store holds less than was recorded, keeps
+ * the device from writing and fetches the missing blocks back from peers.
+ *
+ * Why writing must stop: the lost blocks were signed and most likely replicated. A block signed
+ * again at the same index with other content is a fork; peers freeze the log, and a ledger whose
+ * only indexer forked is dead. Hypercore accepts its own log back from a peer: the peer's signed
+ * length arrives as an upgrade over replication (the signature checks against the device's own
+ * key), and the blocks follow as for any other log.
+ *
+ * When the record is written: in durable mode after each group commit's WAL fsync, before the
+ * entries are acknowledged; in any mode at most {@link RECORD_INTERVAL_MS} after the log grows
+ * (acks included) and on close, each time after a WAL fsync, so the record never claims a block
+ * the WAL may not hold.
+ */
+import type Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import safetyCatch from 'safety-catch'
+import { MeshledgerError } from './errors.js'
+import { readLogMark, writeLogMark, type LogMark } from './log-record.js'
+import type { WalSync } from './storage.js'
+
+/** Longest the record lags behind the log outside a durable group commit, ms. */
+export const RECORD_INTERVAL_MS = 1000
+
+/** What opening found: the log is whole, or short (peers may hold the rest), or beyond repair. */
+export interface OwnLogState {
+  recorded: number
+  stored: number
+  damage: MeshledgerError | null
+}
+
+/** Internal: one per open store. */
+export class OwnLog {
+  private readonly folder: string
+  private readonly wal: WalSync
+  private mark: LogMark | null = null
+  private writing: Promise<void> = Promise.resolve()
+  private timer: NodeJS.Timeout | null = null
+  private core: Hypercore | null = null
+  private ledger: Buffer | null = null
+  private restoring: Hypercore | null = null
+  /** Set while the store holds less than was recorded (or another history). */
+  damage: MeshledgerError | null = null
+  /** Blocks of the log this store held at open. */
+  stored = 0
+
+  constructor (folder: string, wal: WalSync) {
+    this.folder = folder
+    this.wal = wal
+  }
+
+  /** Blocks recorded as written. */
+  get recorded (): number {
+    return this.mark?.length ?? 0
+  }
+
+  /**
+   * Check the store against the record, before Autobase opens (it must not ack on a short log).
+   * `ledger` is the ledger the store holds (null: none). Throws `STORAGE_DAMAGED` when nothing
+   * can repair the folder; sets `damage` when peers may.
+   */
+  async inspect (store: Corestore, ledger: Buffer | null): Promise<void> {
+    this.mark = await readLogMark(this.folder)
+    const mark = this.mark
+    if (mark === null) return
+    if (ledger === null) {
+      throw MeshledgerError.storageDamaged(`${this.folder} recorded ${mark.length} blocks of this device's log, but its store holds no ledger at all (its keys are gone too); join again from a fresh folder`)
+    }
+    if (ledger.toString('hex') !== mark.ledger) {
+      throw MeshledgerError.storageDamaged(`${this.folder} holds another ledger than the one its log record names`)
+    }
+    const local = store.get({ name: 'local', active: false })
+    try {
+      await local.ready()
+      if (local.key.toString('hex') !== mark.writer) {
+        throw MeshledgerError.storageDamaged(`${this.folder} lost this device's writer key (its log record names another); join again from a fresh folder`)
+      }
+      this.stored = local.length
+      this.damage = await this.compare(local)
+    } finally {
+      await local.close()
+    }
+  }
+
+  /** Start recording `core` (this device's log) in `ledger`; writes a first record if none. */
+  async attach (core: Hypercore, ledger: Buffer): Promise<void> {
+    this.core = core
+    this.ledger = ledger
+    core.on('append', () => this.touched())
+    if (this.damage === null && (this.mark === null || core.length > this.mark.length)) await this.record()
+  }
+
+  /** Record the log as it is now (after a WAL fsync of the caller's, or the record's own). */
+  async record (length = this.core?.length ?? 0, synced = false): Promise<void> {
+    const next = this.writing.then(() => this.write(length, synced))
+    this.writing = next.catch(() => {})
+    return next
+  }
+
+  /** The log grew: record it within {@link RECORD_INTERVAL_MS}. */
+  touched (): void {
+    if (this.timer !== null || this.damage !== null || this.core === null) return
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.record().catch(safetyCatch)
+    }, RECORD_INTERVAL_MS)
+    this.timer.unref()
+  }
+
+  /**
+   * While damaged: fetch this device's log back from whichever peer has it, up to the recorded
+   * length. Resolves once the store holds the recorded history again (then `damage` is null).
+   */
+  async restore (store: Corestore, key: Buffer, signal: AbortSignal): Promise<void> {
+    const mark = this.mark
+    if (mark === null || this.damage === null) return
+    const core = store.get({ key })
+    this.restoring = core
+    await core.ready()
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let busy = false
+        const attempt = (): void => {
+          if (busy) return
+          busy = true
+          this.fetch(core, mark.length).then(async (done) => {
+            busy = false
+            if (!done) return
+            this.damage = await this.compare(core)
+            if (this.damage === null) finish(resolve)
+          }).catch((err: unknown) => {
+            busy = false
+            if (signal.aborted || core.closed) return
+            safetyCatch(err)
+          })
+        }
+        const abort = (): void => finish(() => reject(signal.reason))
+        const finish = (fn: () => void): void => {
+          core.off('peer-add', attempt)
+          core.off('append', attempt)
+          signal.removeEventListener('abort', abort)
+          fn()
+        }
+        core.on('peer-add', attempt)
+        core.on('append', attempt)
+        signal.addEventListener('abort', abort)
+        if (signal.aborted) abort()
+        else attempt()
+      })
+    } finally {
+      this.restoring = null
+      await core.close()
+    }
+  }
+
+  /** Stop the timer and write a last record (the WAL is synced first). */
+  async close (): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer = null
+    await this.restoring?.close()
+    if (this.core !== null && !this.core.closed) await this.record()
+    await this.writing
+  }
+
+  private async write (length: number, synced: boolean): Promise<void> {
+    const core = this.core
+    const ledger = this.ledger
+    if (core === null || ledger === null || this.damage !== null || core.closed) return
+    if (this.mark !== null && length <= this.mark.length) return
+    if (!synced) await this.wal.sync()
+    const mark: LogMark = {
+      ledger: ledger.toString('hex'),
+      writer: core.key.toString('hex'),
+      length,
+      treeHash: (await core.treeHash(length)).toString('hex')
+    }
+    await writeLogMark(this.folder, mark)
+    this.mark = mark
+  }
+
+  /** The damage of `core` against the record, or null when it holds the recorded history. */
+  private async compare (core: Hypercore): Promise<MeshledgerError | null> {
+    const mark = this.mark
+    if (mark === null) return null
+    if (core.length < mark.length) {
+      return MeshledgerError.storageDamaged(`this device's log holds ${core.length} blocks but ${mark.length} were written and recorded (the store lost acknowledged entries); writing is refused until peers give the rest back`)
+    }
+    const hash = (await core.treeHash(mark.length)).toString('hex')
+    if (hash === mark.treeHash) return null
+    return MeshledgerError.storageDamaged(`this device's log at ${mark.length} blocks is not the history it recorded; join again from a fresh folder`)
+  }
+
+  /** Get the signed length and the blocks up to `length` from peers; true once all are here. */
+  private async fetch (core: Hypercore, length: number): Promise<boolean> {
+    if (core.length < length && core.peers.length > 0) await core.update({ wait: true })
+    if (core.length < length) return false
+    if (core.contiguousLength < length) await core.download({ start: 0, end: length }).done()
+    return core.contiguousLength >= length
+  }
+}
