@@ -73,6 +73,11 @@ export interface LedgerStats {
    * knot that its own acks never undo; see the README's ackInterval). Zero is normal.
    */
   forcedAcks: number
+  /**
+   * This device's own log: blocks recorded as written (the log record beside the store), blocks
+   * stored now, and whether the store holds less than recorded (appends fail `STORAGE_DAMAGED`).
+   */
+  ownLog: { recorded: number, stored: number, damaged: boolean }
   writers: WriterProgress[]
 }
 
@@ -112,6 +117,13 @@ export interface LedgerEvents {
   fork: [ForkReport]
   /** A writer used a newer protocol: this device stopped applying and needs newer code. */
   'upgrade-required': [MeshledgerError]
+  /**
+   * This device's store holds less of its own log than it wrote (or another history): appends
+   * fail with this `STORAGE_DAMAGED` error; the device keeps replicating to get its log back.
+   */
+  'storage-damaged': [MeshledgerError]
+  /** Peers gave this device its lost log back; the ledger reopened itself and writes again. */
+  'storage-restored': []
   /** Something went wrong in the background that did not stop the ledger. */
   warning: [unknown]
 }

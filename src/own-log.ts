@@ -111,7 +111,8 @@ export class OwnLog {
 
   /**
    * While damaged: fetch this device's log back from whichever peer has it, up to the recorded
-   * length. Resolves once the store holds the recorded history again (then `damage` is null).
+   * length. Resolves once the store holds the recorded history again; `damage` stays set (the
+   * Autobase open on the short log must not write): reopen the store to write again.
    */
   async restore (store: Corestore, key: Buffer, signal: AbortSignal): Promise<void> {
     const mark = this.mark
@@ -128,8 +129,8 @@ export class OwnLog {
           this.fetch(core, mark.length).then(async (done) => {
             busy = false
             if (!done) return
-            this.damage = await this.compare(core)
-            if (this.damage === null) finish(resolve)
+            // `damage` stays set: writing resumes only once the ledger reopened on the whole log.
+            if (await this.compare(core) === null) finish(resolve)
           }).catch((err: unknown) => {
             busy = false
             if (signal.aborted || core.closed) return
