@@ -7,7 +7,7 @@
  * again at the same index with other content is a fork; peers freeze the log, and a ledger whose
  * only indexer forked is dead. Hypercore accepts its own log back from a peer: the peer's signed
  * length arrives as an upgrade over replication (the signature checks against the device's own
- * key), and the blocks follow as for any other log.
+ * key) once asked with `update({ force: true })`, and the blocks follow as for any other log.
  *
  * When the record is written: in durable mode after each group commit's WAL fsync, before the
  * entries are acknowledged; in any mode at most {@link RECORD_INTERVAL_MS} after the log grows
@@ -17,6 +17,8 @@
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import safetyCatch from 'safety-catch'
+
+const noop = (): void => {}
 import { MeshledgerError } from './errors.js'
 import { readLogMark, writeLogMark, type LogMark } from './log-record.js'
 import type { WalSync } from './storage.js'
@@ -122,29 +124,42 @@ export class OwnLog {
     await core.ready()
     try {
       await new Promise<void>((resolve, reject) => {
-        let busy = false
+        let asking = false
+        let fetching = false
         const attempt = (): void => {
-          if (busy) return
-          busy = true
-          this.fetch(core, mark.length).then(async (done) => {
-            busy = false
-            if (!done) return
-            // `damage` stays set: writing resumes only once the ledger reopened on the whole log.
-            if (await this.compare(core) === null) finish(resolve)
-          }).catch((err: unknown) => {
-            busy = false
-            if (signal.aborted || core.closed) return
-            safetyCatch(err)
+          if (core.closed) return
+          if (core.length < mark.length) {
+            // Ask for the signed length (a writable core's `update()` returns false at once unless
+            // forced), in the background: the answer may also arrive another way (this log's other
+            // sessions), and then 'append' brings us back here.
+            if (asking || core.peers.length === 0) return
+            asking = true
+            core.update({ wait: true, force: true }).catch(noop).finally(() => {
+              asking = false
+              attempt()
+            })
+            return
+          }
+          if (fetching) return
+          fetching = true
+          this.fetch(core, mark.length).then((whole) => {
+            fetching = false
+            if (whole) finish(resolve)
+          }, (err: unknown) => {
+            fetching = false
+            if (!signal.aborted && !core.closed) safetyCatch(err)
           })
         }
         const abort = (): void => finish(() => reject(signal.reason))
         const finish = (fn: () => void): void => {
           core.off('peer-add', attempt)
+          core.off('remote-contiguous-length', attempt)
           core.off('append', attempt)
           signal.removeEventListener('abort', abort)
           fn()
         }
         core.on('peer-add', attempt)
+        core.on('remote-contiguous-length', attempt)
         core.on('append', attempt)
         signal.addEventListener('abort', abort)
         if (signal.aborted) abort()
@@ -193,11 +208,13 @@ export class OwnLog {
     return MeshledgerError.storageDamaged(`this device's log at ${mark.length} blocks is not the history it recorded; join again from a fresh folder`)
   }
 
-  /** Get the signed length and the blocks up to `length` from peers; true once all are here. */
+  /**
+   * Download the blocks up to `length` (the signed length is here); true once all are here and
+   * they are the recorded history. `damage` stays set: the ledger reopens on the whole log.
+   */
   private async fetch (core: Hypercore, length: number): Promise<boolean> {
-    if (core.length < length && core.peers.length > 0) await core.update({ wait: true })
-    if (core.length < length) return false
     if (core.contiguousLength < length) await core.download({ start: 0, end: length }).done()
-    return core.contiguousLength >= length
+    return core.contiguousLength >= length && await this.compare(core) === null
   }
+
 }
