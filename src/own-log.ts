@@ -132,7 +132,8 @@ export class OwnLog {
             // Ask for the signed length (a writable core's `update()` returns false at once unless
             // forced), in the background: the answer may also arrive another way (this log's other
             // sessions), and then 'append' brings us back here.
-            if (asking || core.peers.length === 0) return
+            // Only of a peer that says it holds the log that far (the audit's scratch copies do not).
+            if (asking || !core.peers.some((p) => p.remoteLength >= mark.length)) return
             asking = true
             core.update({ wait: true, force: true }).catch(noop).finally(() => {
               asking = false
