@@ -26,6 +26,12 @@ import type { WalSync } from './storage.js'
 /** Longest the record lags behind the log outside a durable group commit, ms. */
 export const RECORD_INTERVAL_MS = 1000
 
+/**
+ * How often a damaged device looks again for a peer holding its log. A peer's length arrives in
+ * a sync message Hypercore emits no event for, so `peer-add` alone can come too early.
+ */
+const RESTORE_RETRY_MS = 500
+
 /** What opening found: the log is whole, or short (peers may hold the rest), or beyond repair. */
 export interface OwnLogState {
   recorded: number
@@ -152,7 +158,10 @@ export class OwnLog {
           })
         }
         const abort = (): void => finish(() => reject(signal.reason))
+        const retry = setInterval(attempt, RESTORE_RETRY_MS)
+        retry.unref()
         const finish = (fn: () => void): void => {
+          clearInterval(retry)
           core.off('peer-add', attempt)
           core.off('remote-contiguous-length', attempt)
           core.off('append', attempt)
