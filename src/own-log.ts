@@ -32,6 +32,10 @@ export const RECORD_INTERVAL_MS = 1000
  */
 const RESTORE_RETRY_MS = 500
 
+/** Blocks of the own log requested at once while restoring it, and how long one may take, ms. */
+const FETCH_WINDOW = 64
+const FETCH_TIMEOUT_MS = 5000
+
 /** What opening found: the log is whole, or short (peers may hold the rest), or beyond repair. */
 export interface OwnLogState {
   recorded: number
@@ -153,7 +157,7 @@ export class OwnLog {
             fetching = false
             if (whole) finish(resolve)
           }, (err: unknown) => {
-            fetching = false
+            fetching = false // a get that timed out: the next try asks again
             if (!signal.aborted && !core.closed) safetyCatch(err)
           })
         }
@@ -206,6 +210,21 @@ export class OwnLog {
     this.mark = mark
   }
 
+  /**
+   * Get the blocks up to `length` (the signed length is here), a window at a time; true once all
+   * are here and they are the recorded history. Block by block, not `download({ start, end })`:
+   * on this log such a range download was seen to stop for good halfway (4 runs in 6), with the
+   * peer holding every block and a plain `get()` of the next one answered at once.
+   */
+  private async fetch (core: Hypercore, length: number): Promise<boolean> {
+    for (let start = core.contiguousLength; start < length; start += FETCH_WINDOW) {
+      const gets: Array<Promise<unknown>> = []
+      for (let i = start; i < Math.min(length, start + FETCH_WINDOW); i++) gets.push(core.get(i, { timeout: FETCH_TIMEOUT_MS }))
+      await Promise.all(gets)
+    }
+    return core.contiguousLength >= length && await this.compare(core) === null
+  }
+
   /** The damage of `core` against the record, or null when it holds the recorded history. */
   private async compare (core: Hypercore): Promise<MeshledgerError | null> {
     const mark = this.mark
@@ -218,13 +237,6 @@ export class OwnLog {
     return MeshledgerError.storageDamaged(`this device's log at ${mark.length} blocks is not the history it recorded; join again from a fresh folder`)
   }
 
-  /**
-   * Download the blocks up to `length` (the signed length is here); true once all are here and
-   * they are the recorded history. `damage` stays set: the ledger reopens on the whole log.
-   */
-  private async fetch (core: Hypercore, length: number): Promise<boolean> {
-    if (core.contiguousLength < length) await core.download({ start: 0, end: length }).done()
-    return core.contiguousLength >= length && await this.compare(core) === null
-  }
+
 
 }
