@@ -63,7 +63,7 @@ test('a flipped WAL bit that drops acknowledged entries: STORAGE_DAMAGED on appe
   t.is(exitCodeOf(ledger.storageDamage), EXIT.storage, 'the CLI exits 7 on STORAGE_DAMAGED')
 })
 
-test('a damaged device restores its log from a peer, writes again, and does not fork', async (t) => {
+test('a damaged device restores its log from a peer, writes again, and does not fork', { timeout: 90_000 }, async (t) => {
   const storage = await tmp(t)
   const a = await create(t, { storage, durable: true })
   const b = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
@@ -104,7 +104,7 @@ test('a damaged device restores its log from a peer, writes again, and does not 
   let recorded = 0
   for await (const _ of b.forks()) recorded++
   t.is(recorded, 0, 'no fork recorded on the ledger')
-  const report = await ledger.verify()
+  const report = await ledger.verify({ stallTimeout: 3000 })
   for (const p of report.problems) t.comment(p.message)
   t.absent(report.problems.some((p) => p.code === 'LOG_TRUNCATED'), 'verify finds no lost entries')
   // The audit's rebuild stalled here in 1 run of about 10 (REBUILD_STALLED at a few view blocks),
