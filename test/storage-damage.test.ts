@@ -60,7 +60,7 @@ test('a flipped WAL bit that drops acknowledged entries: STORAGE_DAMAGED on appe
   const report = await ledger.verify()
   t.absent(report.ok, 'verify is not sound')
   t.ok(report.problems.some((p) => p.code === 'LOG_TRUNCATED' && p.writer === ledger.deviceKey), 'LOG_TRUNCATED names this device\'s log')
-  t.is(exitCodeOf(ledger.storageDamage), EXIT.storage, 'the CLI exits 7 on STORAGE_DAMAGED')
+  t.is(exitCodeOf(ledger.storageDamage), EXIT.storageDamaged, 'the CLI exits 8 on STORAGE_DAMAGED')
 })
 
 test('a damaged device restores its log from a peer, writes again, and does not fork', { timeout: 90_000 }, async (t) => {
