@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'STORAGE_LOCKED'
   | 'STORAGE_COPIED'
   | 'STORAGE_FULL'
+  | 'STORAGE_DAMAGED'
   | 'LEDGER_CLOSED'
   | 'UPGRADE_REQUIRED'
   | 'TIMEOUT'
@@ -40,9 +41,10 @@ export type ErrorCode =
 /**
  * What `ledger.verify()` can find wrong: a writer log whose stored data fails its signed Merkle
  * tree, or that this device cannot read back; a view that differs from the one rebuilt from the
- * logs, or that cannot be read back; a rebuild that stopped making progress.
+ * logs, or that cannot be read back; a rebuild that stopped making progress; this device's own log
+ * holding fewer blocks (or another history) than it recorded as written (acknowledged entries lost).
  */
-export type AuditCode = 'LOG_DAMAGED' | 'LOG_UNREADABLE' | 'VIEW_MISMATCH' | 'VIEW_UNREADABLE' | 'REBUILD_STALLED'
+export type AuditCode = 'LOG_TRUNCATED' | 'LOG_DAMAGED' | 'LOG_UNREADABLE' | 'VIEW_MISMATCH' | 'VIEW_UNREADABLE' | 'REBUILD_STALLED'
 
 /** An error with a stable `code`, raised for bad input, bad state or refused operations. */
 export class MeshledgerError extends Error {
@@ -121,6 +123,14 @@ export class MeshledgerError extends Error {
     return new MeshledgerError('STORAGE_FULL', message, { cause })
   }
 
+  /**
+   * The storage folder holds less than this device wrote (its own log lost acknowledged blocks),
+   * or RocksDB cannot open it at all: writing now would fork the device's log.
+   */
+  static storageDamaged (message: string, cause?: unknown): MeshledgerError {
+    return new MeshledgerError('STORAGE_DAMAGED', message, { cause })
+  }
+
   static ledgerClosed (): MeshledgerError {
     return new MeshledgerError('LEDGER_CLOSED', 'the ledger is closed')
   }
@@ -172,6 +182,10 @@ export class MeshledgerError extends Error {
 
   static upgradeRequired (message: string): MeshledgerError {
     return new MeshledgerError('UPGRADE_REQUIRED', message)
+  }
+
+  static logTruncated (message: string): MeshledgerError {
+    return new MeshledgerError('LOG_TRUNCATED', message)
   }
 
   static logDamaged (message: string): MeshledgerError {

@@ -31,6 +31,7 @@ import { pendingRules } from './reads.js'
 import { keys } from './semantics/state-layout.js'
 import type { LedgerMode, LedgerOptions, LedgerProtocol, LedgerStats, Member } from './ledger-types.js'
 import { PairingMember } from './pairing.js'
+import { OwnLog } from './own-log.js'
 import { ownerOnly } from './permissions.js'
 import { DEFAULT_MIN_FREE_BYTES, WRITE_AMPLIFICATION, freeBytes, isDiskFull, openStore, storedLedgerKey, type WalSync } from './storage.js'
 import type { VerifyOptions, VerifyReport } from './verify/report.js'
@@ -79,13 +80,15 @@ export class LedgerCore extends ReadyResource {
   private lowSpace: { needed: number, error: MeshledgerError } | null = null
   private _mode: LedgerMode | null = null
   private wal: WalSync | null = null
+  private ownLog: OwnLog | null = null
+  private restarting: Promise<void> | null = null
   private pairing: PairingMember | null = null
   private keyMissing: MeshledgerError | null = null
   private boot: Hypercore | null = null
   private sealer: Sealer | undefined = undefined
   private announcing = false
   private verifying: Promise<VerifyReport> | null = null
-  private readonly audits = new AbortController()
+  private audits = new AbortController()
 
   constructor (options: LedgerOptions) {
     super()
@@ -125,7 +128,15 @@ export class LedgerCore extends ReadyResource {
 
   /** Whether this device may append now. */
   get writable (): boolean {
-    return this.base !== null && this.base.writable && this.interruption === null
+    return this.base !== null && this.base.writable && this.interruption === null && this.storageDamage === null
+  }
+
+  /**
+   * Set while this device's store holds less of its own log than it recorded as written (see
+   * `storage-damaged`): appends fail with this `STORAGE_DAMAGED` error until peers give the rest back.
+   */
+  get storageDamage (): MeshledgerError | null {
+    return this.ownLog?.damage ?? null
   }
 
   /**
@@ -169,19 +180,28 @@ export class LedgerCore extends ReadyResource {
       appended: { entries: this.commits.ops, blocks: this.commits.blocks },
       view: { length: base?.view.core.length ?? 0, signedLength: base?.view.core.signedLength ?? 0 },
       forcedAcks: this.watchdog?.acks ?? 0,
+      ownLog: { recorded: this.ownLog?.recorded ?? 0, stored: base?.local.length ?? 0, damaged: this.storageDamage !== null },
       writers: this.tracker?.progress() ?? []
     }
   }
 
   protected override async _open (): Promise<void> {
+    await this.start()
+  }
+
+  /** Open the store and everything on it (again, after this device's log was restored). */
+  private async start (): Promise<void> {
     const { storage, key = null, ackInterval = DEFAULT_ACK_INTERVAL, cacheSize = DEFAULT_CACHE_SIZE } = this.options
+    this.reset()
     // Owner-only before RocksDB writes a key into it; files it creates on open are tightened too.
     const loosened = await ownerOnly(storage)
     if (loosened.length > 0) this.emit('permissions-tightened', { folder: storage, paths: loosened })
     const { store, wal } = await openStore(storage, cacheSize)
     await ownerOnly(storage)
     this.store = store
-    this.wal = this.options.durable === true ? wal : null
+    this.wal = wal
+    const ownLog = new OwnLog(storage, wal)
+    this.ownLog = ownLog
 
     try {
       const existing = await storedLedgerKey(store)
@@ -190,6 +210,8 @@ export class LedgerCore extends ReadyResource {
         throw MeshledgerError.ledgerMismatch(`${storage} holds ledger ${encodeKey(existing)}, not ${encodeKey(wanted)}`)
       }
       this._mode = existing !== null ? 'opened' : wanted !== null ? 'joined' : 'created'
+      await ownLog.inspect(store, existing)
+      const damaged = ownLog.damage !== null
 
       const encryptionKey = this.options.encryptionKey == null ? null : decodeKey(this.options.encryptionKey, 'encryptionKey')
       const base: Autobase<Hyperbee> = new Autobase<Hyperbee>(store, existing ?? wanted, {
@@ -201,7 +223,9 @@ export class LedgerCore extends ReadyResource {
         // New ledgers are encrypted unless asked not to be; joiners bring the key (autobase keeps it).
         encrypt: this._mode === 'created' && this.options.encrypt !== false,
         encryptionKey,
-        ackInterval,
+        // A damaged device must not ack: an ack is a block of its log, signed at an index its
+        // peers already hold another block at (a fork). Restored, the ledger reopens with acks.
+        ackInterval: damaged ? 0 : ackInterval,
         open: (viewStore) => new Hyperbee(viewStore.get('view'), { keyEncoding: 'binary', valueEncoding: 'binary', extension: false }),
         apply: createApply((): Buffer => base.key),
         close: (view) => view.close()
@@ -222,8 +246,9 @@ export class LedgerCore extends ReadyResource {
       await this.checkProtocol(base)
       const secretKey = base.local.keyPair?.secretKey ?? null
       if (secretKey !== null) this.sealer = createSealer(base.key, base.local.key, secretKey)
+      await ownLog.attach(base.local, base.key)
       this.watchdog = new AckWatchdog(base, base.view.core, ackInterval)
-      this.watchdog.start()
+      if (!damaged) this.watchdog.start()
 
       this.feed = new ViewFeed(base.view)
       this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => {
@@ -266,6 +291,10 @@ export class LedgerCore extends ReadyResource {
       }
       if (this._mode === 'joined' && base.encryptionKey === null) this.watchForEncryption(store, base)
       this.announceSwarmKey().catch((err: unknown) => this.emit('warning', err))
+      if (ownLog.damage !== null) {
+        this.emit('storage-damaged', ownLog.damage)
+        this.restoreOwnLog(store, base, ownLog)
+      }
     } catch (err) {
       await this.teardown()
       throw err
@@ -273,7 +302,45 @@ export class LedgerCore extends ReadyResource {
   }
 
   protected override async _close (): Promise<void> {
+    await this.restarting
     await this.teardown()
+  }
+
+  /** Fresh per-open state (the ledger reopens itself once its own log is restored). */
+  private reset (): void {
+    this.network = null
+    this.pairing = null
+    this.boot = null
+    this.keyMissing = null
+    this.sealer = undefined
+    this.interruption = null
+    this.checker = null
+    this.tracker = null
+    this.feed = null
+    this.watchdog = null
+    this.blockReads.clear()
+    if (this.audits.signal.aborted) this.audits = new AbortController()
+  }
+
+  /**
+   * Fetch this device's log back from peers; once whole, reopen everything on the restored store:
+   * Autobase's writer of this log still believes the short length and would append there.
+   */
+  private restoreOwnLog (store: Corestore, base: Autobase<Hyperbee>, ownLog: OwnLog): void {
+    const signal = this.audits.signal
+    ownLog.restore(store, base.local.key, signal).then(() => {
+      if (this.closing !== null) return
+      this.restarting = this.restart().catch((err: unknown) => { this.emit('warning', err) }).finally(() => { this.restarting = null })
+    }, (err: unknown) => {
+      if (!signal.aborted) this.emit('warning', err)
+    })
+  }
+
+  private async restart (): Promise<void> {
+    await this.teardown()
+    if (this.closing !== null) return
+    await this.start()
+    this.emit('storage-restored')
   }
 
   /**
@@ -291,6 +358,8 @@ export class LedgerCore extends ReadyResource {
     if ('code' in checked) {
       throw checked.code === 'ENTRY_TOO_LARGE' ? MeshledgerError.entryTooLarge(checked.reason) : MeshledgerError.invalidEntry(checked.reason)
     }
+    const damage = this.storageDamage
+    if (damage !== null) throw damage
     if (!base.writable) throw MeshledgerError.notWritable('this device is not a writer of the ledger')
     // Held for good anyway, and a peer that caught the fork no longer follows this log: another
     // writer's block that builds on a new block of it would never apply there.
@@ -511,6 +580,7 @@ export class LedgerCore extends ReadyResource {
     this.verifying ??= verifyLedger({
       base,
       cacheSize,
+      ownLog: this.stats.ownLog,
       openReplica: async (storage) => {
         const replica = new LedgerCore({ storage, swarm: false, key: base.key, encryptionKey: base.encryptionKey, cacheSize })
         await replica.ready()
@@ -541,11 +611,18 @@ export class LedgerCore extends ReadyResource {
     if (this._fault !== null) throw this._fault
     if (base === null || base.closed) throw MeshledgerError.ledgerClosed()
     if (this.interruption !== null) throw this.interruption
+    const damage = this.storageDamage
+    if (damage !== null) throw damage
     await this.ensureRoom(block.length)
     try {
       const length = await base.append(block)
-      // Durable mode: the group commit ends in one WAL fsync, before any caller hears back.
-      if (this.wal !== null) await this.wal.sync()
+      // Durable mode: the group commit ends in one WAL fsync and then the log record (what the
+      // WAL holds now, never more), before any caller hears back.
+      if (this.options.durable === true && this.wal !== null) {
+        const synced = base.local.length
+        await this.wal.sync()
+        await this.ownLog?.record(synced, true)
+      }
       return length - 1
     } catch (err) {
       // A write RocksDB refused surfaces here as "Autobase is closing": Autobase has already
@@ -606,7 +683,7 @@ export class LedgerCore extends ReadyResource {
   private async announceSwarmKey (): Promise<void> {
     const base = this.base
     const key = this.network?.swarmKey ?? null
-    if (base === null || key === null || !base.writable || this.interruption !== null || this.announcing) return
+    if (base === null || key === null || !this.writable || this.announcing) return
     this.announcing = true
     try {
       const record = await memberRecord(base.view, base.local.key)
@@ -623,7 +700,7 @@ export class LedgerCore extends ReadyResource {
    */
   private async executePending (): Promise<void> {
     const base = this.base
-    if (base === null || this.closing !== null || !base.writable) return
+    if (base === null || this.closing !== null || !this.writable) return
     for await (const { rule, trigger } of pendingRules(base.view)) {
       const key = `${rule}/${trigger}`
       if (this.executed.has(key) || (await this.read(base, parseId(trigger)))?.status !== 'confirmed') continue
@@ -702,7 +779,7 @@ export class LedgerCore extends ReadyResource {
     const self = key.equals(base.local.key)
     if (self) this.interruption = MeshledgerError.forked('this device\'s log was also written by a copy of its data folder; join again from a fresh folder')
     this.emit('fork', { key: evidence.key as DeviceKey, self, evidence })
-    if (self || this.closing !== null || !base.writable || this.interruption !== null) return
+    if (self || this.closing !== null || !this.writable) return
     if ((await base.view.get(keys.fork(key))) !== null) return
     await this.commit(base, { type: 'fork.evidence', data: evidence })
   }
@@ -757,6 +834,7 @@ export class LedgerCore extends ReadyResource {
       () => this.commits.flushed(),
       () => this.tracker?.close(),
       () => this.boot?.close(),
+      () => this.ownLog?.close(),
       () => this.base?.close(),
       () => this.wal?.close(),
       () => this.store?.close(),

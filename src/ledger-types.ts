@@ -91,6 +91,11 @@ export interface LedgerStats {
    * knot that its own acks never undo; see the README's ackInterval). Zero is normal.
    */
   forcedAcks: number
+  /**
+   * This device's own log: blocks recorded as written (the log record beside the store), blocks
+   * stored now, and whether the store holds less than recorded (appends fail `STORAGE_DAMAGED`).
+   */
+  ownLog: { recorded: number, stored: number, damaged: boolean }
   writers: WriterProgress[]
 }
 
@@ -136,6 +141,13 @@ export interface LedgerEvents {
    * it again (the daemon does, once space is back). Nothing acknowledged is lost.
    */
   fault: [Error]
+  /**
+   * This device's store holds less of its own log than it wrote (or another history): appends
+   * fail with this `STORAGE_DAMAGED` error; the device keeps replicating to get its log back.
+   */
+  'storage-damaged': [MeshledgerError]
+  /** Peers gave this device its lost log back; the ledger reopened itself and writes again. */
+  'storage-restored': []
   /** Something went wrong in the background that did not stop the ledger. */
   warning: [unknown]
   /** The storage folder was readable by others (folder, and the paths now owner-only). */

@@ -20,9 +20,11 @@ export interface OpenStore {
 
 /**
  * Open the store in `folder` with caches of `cacheSize` entries. A folder another process holds
- * gives `STORAGE_LOCKED`; a copied folder gives `STORAGE_COPIED`.
+ * gives `STORAGE_LOCKED`; a copied folder gives `STORAGE_COPIED`; a database RocksDB cannot open
+ * (a damaged or missing CURRENT or MANIFEST file) gives `STORAGE_DAMAGED`.
  */
 export async function openStore (folder: string, cacheSize: number): Promise<OpenStore> {
+  const existed = await holdsDatabase(folder)
   const storage = new HypercoreStorage(folder, { writeBufferSize: WRITE_BUFFER_BYTES, treeCache: { maxSize: cacheSize } })
   const store = new Corestore(storage, { globalCache: new Rache({ maxSize: cacheSize }) })
   try {
@@ -37,6 +39,11 @@ export async function openStore (folder: string, cacheSize: number): Promise<Ope
       // Hypercore's storage records the folder's inode and an extended attribute: a copy (a
       // restored backup, a clone) is refused, since two copies writing would fork the device's log.
       throw MeshledgerError.storageCopied(`${folder} is a copy of another device's folder; running both would fork its log. Join from a fresh folder instead`, err)
+    }
+    // RocksDB answers a damaged CURRENT or MANIFEST with EIO or ENOENT ("checksum mismatch",
+    // "does not end with newline", "No such file"): the database is there but cannot be opened.
+    if (existed && err instanceof Error) {
+      throw MeshledgerError.storageDamaged(`${path.join(folder, 'db')} cannot be opened (${err.message}); restore the folder from a backup or join again from a fresh folder`, err)
     }
     throw err
   }
@@ -160,6 +167,15 @@ function walName (n: number): string {
 function walNumber (name: string): number {
   const m = /^(\d+)\.log$/.exec(name)
   return m === null ? -1 : Number(m[1])
+}
+
+/** Whether `folder` already holds a RocksDB database (any file in its `db` folder). */
+async function holdsDatabase (folder: string): Promise<boolean> {
+  try {
+    return (await readdir(path.join(folder, 'db'))).length > 0
+  } catch {
+    return false
+  }
 }
 
 /** The key of the ledger this store already holds (its local writer's referrer), or null. */

@@ -44,6 +44,7 @@ export function exitCodeOf (err: unknown): number {
   }
   if (code === 'DAEMON_UNREACHABLE') return EXIT.unreachable
   if (code === 'STORAGE_FULL' || status === 507) return EXIT.storageFull
+  if (code === 'STORAGE_DAMAGED') return EXIT.storageDamaged
   if (code === 'NOT_FOUND' || status === 404) return EXIT.notFound
   if (status !== null && status >= 400 && status < 500) return EXIT.rejected
   return EXIT.failed

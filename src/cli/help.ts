@@ -46,7 +46,7 @@ export function mainHelp (commands: Command[]): string {
     '',
     'Writes also take --wait confirmed (answer once the entry is final) and --timeout MS.',
     'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 rejected input, 5 daemon unreachable,',
-    '6 verify found damage, 7 storage full.',
+    '6 verify found damage, 7 storage full, 8 the storage folder is damaged (STORAGE_DAMAGED).',
     'Run meshledger <command> --help for a command\'s arguments and options.',
     ''
   ].join('\n')

@@ -173,6 +173,8 @@ export class Daemon extends ReadyResource {
     ledger.on('unwritable', () => this.log.warn('unwritable'))
     ledger.on('upgrade-required', (err) => this.log.error('upgrade-required', { error: err.message }))
     ledger.on('fork', (f) => this.log.error('fork-detected', { device: f.key, self: f.self }))
+    ledger.on('storage-damaged', (err) => this.log.error('storage-damaged', { error: err.message, ...ledger.stats.ownLog }))
+    ledger.on('storage-restored', () => this.log.info('storage-restored', ledger.stats.ownLog))
     ledger.on('warning', (err) => this.log.warn('warning', { error: String(err) }))
     ledger.on('permissions-tightened', ({ folder, paths }) => this.log.warn('permissions-tightened', { folder, paths: paths.length }))
     ledger.on('fault', (err) => this.faulted(ledger, err))

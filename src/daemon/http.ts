@@ -66,6 +66,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   TIMEOUT: 504,
   UPGRADE_REQUIRED: 503,
   STORAGE_FULL: 507,
+  // The device cannot write until peers give its log back (or at all, if RocksDB cannot open):
+  // a server-side condition that may clear by itself, not a fault of the request.
+  STORAGE_DAMAGED: 503,
   LEDGER_CLOSED: 503
 }
 

@@ -46,7 +46,8 @@ declare module 'hypercore' {
       upgrade?: { start: number; length: number }
     }): Promise<Omit<DataMessage, 'request' | 'manifest'>>
     append(blocks: Buffer | Buffer[]): Promise<{ length: number; byteLength: number }>
-    update(opts?: { wait?: boolean }): Promise<boolean>
+    /** A writable core ignores peers' longer signed length unless `force`. */
+    update(opts?: { wait?: boolean; force?: boolean }): Promise<boolean>
     treeHash(length?: number): Promise<Buffer>
     download(range?: { start?: number; end?: number }): { done(): Promise<void>; destroy(): void }
     replicate(isInitiator: boolean | unknown, opts?: Record<string, unknown>): NodeJS.ReadWriteStream

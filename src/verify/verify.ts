@@ -42,6 +42,11 @@ export interface AuditTarget {
   cacheSize: number
   /** Open an offline replica of this ledger (same keys, no fast-forward) in an empty `folder`. */
   openReplica (folder: string): Promise<Replica>
+  /**
+   * This device's own log against its log record: blocks recorded as written and blocks stored;
+   * fewer stored (or another history, `damaged`) is reported as `LOG_TRUNCATED`.
+   */
+  ownLog?: { recorded: number, stored: number, damaged: boolean }
 }
 
 /** A log to audit, with what the view says of its writer. */
@@ -66,6 +71,12 @@ export async function verifyLedger (target: AuditTarget, options: VerifyOptions,
       const audited = await auditLogs(base, copies, await listLogs(base), stallMs, signal)
       following = audited.following
       const { writers, problems } = audited
+      const truncated = ownLogProblem(base, target.ownLog)
+      if (truncated !== null) {
+        problems.unshift(truncated)
+        const own = writers.find((w) => w.key === truncated.writer)
+        if (own !== undefined) Object.assign(own, { ok: false, problem: own.problem ?? truncated })
+      }
       // A damaged log stops the rebuild where the damage is: compare views only over sound logs.
       let rebuilt: RebuildResult | null = null
       if (writers.every((w) => w.ok)) {
@@ -124,6 +135,16 @@ async function auditLogs (base: Autobase<Hyperbee>, copies: Corestore, logs: Log
     writers.push({ key, role: log.role, removed: log.removed, length: result.length, stored: result.stored, ...stats, ok: problem === undefined, ...(problem === undefined ? {} : { problem }) })
   }
   return { writers, problems, following }
+}
+
+/** Acknowledged blocks of this device's own log that its store no longer holds, as a problem. */
+function ownLogProblem (base: Autobase<Hyperbee>, own: AuditTarget['ownLog']): AuditProblem | null {
+  if (own === undefined || !own.damaged) return null
+  const key = encodeKey<DeviceKey>(base.local.key)
+  const found = own.stored < own.recorded
+    ? `holds ${own.stored} blocks but ${own.recorded} were written and recorded: ${own.recorded - own.stored} acknowledged blocks are lost here`
+    : `differs from the history recorded at ${own.recorded} blocks`
+  return problemOf(MeshledgerError.logTruncated(`this device's log ${key} ${found}`), { writer: key, block: Math.min(own.stored, own.recorded) })
 }
 
 /** The problem of a failed log; a damaged one (proof, not a stall that may be slowness) is refused from now on. */
