@@ -94,11 +94,15 @@ export function scanJson (b: Uint8Array, maxDepth: number, depthReason = `nests 
 /** The scanner's cursor helpers; each returns the index after what it read, or -1 (not JSON). */
 class Scan {
   readonly b: Uint8Array
+  private readonly text: Buffer
   /** The first limit broken, or null. */
   broken: string | null = null
+  /** Whether the last string read held an escape. */
+  private escaped = false
 
   constructor (b: Uint8Array) {
     this.b = b
+    this.text = Buffer.from(b.buffer, b.byteOffset, b.byteLength)
   }
 
   limit (reason: string): void {
@@ -127,8 +131,7 @@ class Scan {
     if (end < 0) return -1
     if (this.broken === null) {
       // Names without escapes are their bytes; the rest decode with JSON.parse (a flat string).
-      const raw = Buffer.from(this.b.buffer, this.b.byteOffset + i, end - i)
-      const name = raw.includes(0x5c) ? JSON.parse(raw.toString('utf8')) as string : raw.toString('utf8', 1, raw.length - 1)
+      const name = this.escaped ? JSON.parse(this.text.toString('utf8', i, end)) as string : this.text.toString('utf8', i + 1, end - 1)
       if (name === FORBIDDEN_KEY) this.limit('an object has a __proto__ key')
       else if (seen.has(name)) this.limit(`an object has the key ${JSON.stringify(name.slice(0, 64))} twice`)
       else seen.add(name)
@@ -159,7 +162,7 @@ class Scan {
       while (isDigit(b[i])) i++
     }
     // Only an exponent or hundreds of digits can overflow a double; Number() rounds as JSON.parse.
-    if ((exponent || i - start > 300) && !Number.isFinite(Number(Buffer.from(b.buffer, b.byteOffset + start, i - start).toString('latin1')))) {
+    if ((exponent || i - start > 300) && !Number.isFinite(Number(this.text.toString('latin1', start, i)))) {
       this.limit('a number is out of a double\'s range (e.g. 1e400)')
     }
     return i
@@ -173,12 +176,14 @@ class Scan {
   string (i: number): number {
     const b = this.b
     const n = b.length
+    this.escaped = false
     i++
     while (i < n) {
       const c = b[i]
       if (c === 0x22) return i + 1
       if (c < 0x20) return -1
       if (c === 0x5c) {
+        this.escaped = true
         const e = b[i + 1]
         if (e === 0x75) {
           if (!isHex(b[i + 2]) || !isHex(b[i + 3]) || !isHex(b[i + 4]) || !isHex(b[i + 5])) return -1

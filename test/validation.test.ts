@@ -9,7 +9,8 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import test from 'brittle'
 import type { Entry, Ledger } from '../src/index.js'
-import { MAX_DATA_DEPTH } from '../src/ops.js'
+import { NOT_JSON, scanJson } from '../src/json-scan.js'
+import { MAX_DATA_DEPTH, checkData } from '../src/ops.js'
 import { create, fails, tmp } from './helpers.js'
 import { appendRaw } from './internals.js'
 
@@ -150,4 +151,52 @@ test('validation: the limits on the local append path', async (t) => {
   const shifty = { get v (): unknown { return ++reads === 1 ? 'once' : nested(5000) } }
   const read = await ledger.append({ type: 'note', data: shifty })
   t.alike(read.data, { v: 'once' }, 'each property is read once: a getter cannot change what is written')
+})
+
+test('validation: the block scan agrees with JSON.parse on what is JSON, and encoding with JSON.stringify', async (t) => {
+  let seed = 1
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+  const atoms = ['0', '-0', '1.5', '1e5', '-1E-7', '"a"', '"\\u00e9"', '"\\ud800"', 'true', 'false', 'null', '"é"', '"😀"', '123456789012345678901234567890']
+  const gen = (d: number): string => {
+    const x = random()
+    if (d > 5 || x < 0.4) return atoms[Math.floor(random() * atoms.length)]
+    const n = Math.floor(random() * 4)
+    if (x < 0.7) return '[' + Array.from({ length: n }, () => gen(d + 1)).join(',') + ']'
+    return '{' + Array.from({ length: n }, (_, i) => `"k${i}" : ${gen(d + 1)}`).join(' ,') + '}'
+  }
+  const noise = '{}[],:"\\ 0-1e.tfnu\n'
+  const disagree: string[] = []
+  for (let k = 0; k < 20_000; k++) {
+    let s = gen(0)
+    const p = Math.floor(random() * s.length)
+    const r = random()
+    if (r < 0.2) s = s.slice(0, p) + s.slice(p + 1)
+    else if (r < 0.4) s = s.slice(0, p) + noise[Math.floor(random() * noise.length)] + s.slice(p)
+    else if (r < 0.5) s = s.slice(0, p)
+    let value: unknown
+    let json = true
+    try {
+      value = JSON.parse(s)
+    } catch {
+      json = false
+    }
+    const verdict = scanJson(Buffer.from(s), 100)
+    if (json !== (verdict !== NOT_JSON)) disagree.push(`${s}: ${String(verdict)}`)
+    if (json && verdict === null) {
+      const encoded = checkData(value)
+      if ('code' in encoded || encoded.json !== JSON.stringify(value)) disagree.push(`${s}: encoded differently`)
+    }
+  }
+  t.alike(disagree.slice(0, 3), [], '20 000 random near-JSON texts')
+  const limits: Array<[string, string | null]> = [
+    ['{"a":1,"\\u0061":2}', 'an object has the key "a" twice'],
+    ['{"\\u005f_proto__":1}', 'an object has a __proto__ key'],
+    ['[1e308,-1e308,1e-400]', null],
+    ['[1e309]', 'a number is out of a double\'s range (e.g. 1e400)'],
+    ['{"a":[1,}', NOT_JSON],
+    ['{"a":1e400,', NOT_JSON] // not JSON wins over a limit, as older code said
+  ]
+  t.alike(limits.map(([s]) => scanJson(Buffer.from(s), 100)), limits.map(([, v]) => v), 'limits, and not-JSON first')
+  t.is(scanJson(Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]), 10), 'a string is not well-formed UTF-8', 'an encoded surrogate')
+  t.is(scanJson(Buffer.from('"😀"'), 10), null, 'a four-byte character')
 })
