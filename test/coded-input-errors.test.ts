@@ -5,7 +5,7 @@
 import test from 'brittle'
 import BlindPairing from 'blind-pairing'
 import z32 from 'z32'
-import { decodeKey, join } from '../src/index.js'
+import { decodeKey, join, verifyReceipt } from '../src/index.js'
 import { spawnDaemon } from './daemon-helpers.js'
 import { create, fails, tmp } from './helpers.js'
 
@@ -31,4 +31,14 @@ test('coded input errors: an invite with its discovery key cut out is INVALID_IN
   await fails(t, join(z32.encode(tampered), { storage: await tmp(t), bootstrap: [], dhtHost: '127.0.0.1', timeout: 1000 }), 'INVALID_INVITE', 'no discovery key')
   await fails(t, join(z32.encode(tampered.subarray(0, 34)), { storage: await tmp(t), bootstrap: [], dhtHost: '127.0.0.1', timeout: 1000 }), 'INVALID_INVITE', 'truncated')
   await fails(t, join(42 as unknown as string, { storage: await tmp(t), bootstrap: [], dhtHost: '127.0.0.1', timeout: 1000 }), 'INVALID_INVITE', 'not a string')
+})
+
+test('coded input errors: a receipt nested deep is INVALID_RECEIPT, as text or as an object', async (t) => {
+  const ledger = await create(t)
+  const entry = await ledger.append({ type: 'note', data: 'x' })
+  const receipt = await ledger.proof(entry.id)
+  t.is((await verifyReceipt(receipt)).id, entry.id, 'the receipt itself verifies')
+  const deep = JSON.stringify(receipt).replace(/}$/, ',"extra":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}')
+  await fails(t, verifyReceipt(deep), 'INVALID_RECEIPT', 'as text')
+  await fails(t, verifyReceipt(JSON.parse(deep)), 'INVALID_RECEIPT', 'as an object')
 })
