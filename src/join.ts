@@ -25,6 +25,30 @@ const CODES: Record<string, string> = {
 }
 
 /**
+ * The invite inside a code, or `INVALID_INVITE`. Blind-pairing decodes invites without a
+ * discovery key (flags bit 0 clear) and then fails with a `TypeError` when it pairs: a meshledger
+ * invite always carries one, so anything else is refused here.
+ */
+function decodeInvite (code: unknown): Buffer {
+  const invalid = new MeshledgerError('INVALID_INVITE', 'that is not an invite code')
+  if (typeof code !== 'string') throw invalid
+  let invite: Buffer
+  let decoded: { seed: unknown, discoveryKey: unknown }
+  try {
+    invite = z32.decode(code.trim())
+    decoded = BlindPairing.decodeInvite(invite)
+  } catch {
+    throw invalid
+  }
+  if (!is32Bytes(decoded.seed) || !is32Bytes(decoded.discoveryKey)) throw new MeshledgerError('INVALID_INVITE', 'that invite code names no ledger')
+  return invite
+}
+
+function is32Bytes (value: unknown): boolean {
+  return value instanceof Uint8Array && value.byteLength === 32
+}
+
+/**
  * Join the ledger an invite code (z32, from `ledger.invite()`) points at. Resolves with the open
  * ledger once an indexer admitted this device. Rejects with `INVALID_INVITE` (not an invite),
  * `INVITE_REJECTED` (used, expired or revoked: the message says which) or `INVITE_TIMEOUT` (no
@@ -32,13 +56,7 @@ const CODES: Record<string, string> = {
  * because replies are sealed with the invite's key). Nothing changes on the ledger when it fails.
  */
 export async function join (code: string, options: JoinOptions): Promise<Ledger> {
-  let invite: Buffer
-  try {
-    invite = z32.decode(code.trim())
-    BlindPairing.decodeInvite(invite)
-  } catch {
-    throw new MeshledgerError('INVALID_INVITE', 'that is not an invite code')
-  }
+  const invite = decodeInvite(code)
   const { store } = await openStore(options.storage, 64)
   let userData: Buffer
   try {

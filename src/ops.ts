@@ -12,8 +12,12 @@
  * Validation here is pure and shared: the local append path turns a failure into a coded error
  * (nothing appended); apply turns the same failure into a recorded rejection.
  */
+import { BLOCK_FRAME_DEPTH, MAX_DATA_DEPTH, MAX_ENTRY_BYTES, encodeData } from './data-check.js'
+import { NOT_JSON, scanJson } from './json-scan.js'
 import type { Sealer } from './seal.js'
 import { handlerOf, isReserved, protocolOf } from './semantics/registry.js'
+
+export { MAX_DATA_DEPTH, MAX_ENTRY_BYTES }
 
 /**
  * The protocol this code understands: 1 = entries and membership; 2 = accounts, assets,
@@ -21,9 +25,6 @@ import { handlerOf, isReserved, protocolOf } from './semantics/registry.js'
  * (`ledger.protocol`), blocks above the ledger's active protocol rejected.
  */
 export const PROTOCOL_VERSION = 4
-
-/** Largest JSON encoding of one entry's data, in bytes. */
-export const MAX_ENTRY_BYTES = 64 * 1024
 
 /** Largest number of entries one group commit puts in a block. */
 export const MAX_BATCH_ENTRIES = 1024
@@ -105,23 +106,38 @@ export function checkOp (op: WireOp, protocol = PROTOCOL_VERSION): { json: strin
     return refuse('INVALID_ENTRY', 'type is 1-64 characters: a letter, then letters, digits or _ . : -')
   }
   if (!Number.isSafeInteger(op.s) || op.s < 0) return refuse('INVALID_ENTRY', 'timestamp is a non-negative integer')
-  let json: string | undefined
-  try {
-    json = JSON.stringify(op.d === undefined ? null : op.d)
-  } catch {
-    json = undefined
-  }
-  if (json === undefined) return refuse('INVALID_ENTRY', 'data must be JSON')
-  if (Buffer.byteLength(json) > MAX_ENTRY_BYTES) {
-    return refuse('ENTRY_TOO_LARGE', `data is over ${MAX_ENTRY_BYTES} bytes as JSON`)
-  }
+  const encoded = checkData(op.d, protocol)
+  if ('code' in encoded) return encoded
+  const { json, data } = encoded
   if (isReserved(op.t, protocol)) {
     const handler = handlerOf(op.t, protocol)
     if (handler === null) return refuse('INVALID_ENTRY', `unknown ledger op ${op.t}`)
-    const refusal = handler.check(op.d)
+    // The checked copy, never the caller's value: what the check sees is what gets written.
+    const refusal = handler.check(data)
     if (refusal !== null) return refusal
   }
   return { json }
+}
+
+/**
+ * Check one op's data against the limits every protocol shares (data-check.ts: depth, plain JSON
+ * values, finite numbers, size) without recursion, and encode it. The same verdict on every
+ * device, whatever its stack: no `RangeError`, ever. `protocol` is there for limits a later
+ * protocol may add; today's apply to all.
+ */
+export function checkData (data: unknown, _protocol = PROTOCOL_VERSION): { json: string, data: unknown } | Refusal {
+  return encodeData(data)
+}
+
+/**
+ * Check a block's raw bytes before anything parses them: JSON in well-formed UTF-8, at most
+ * {@link MAX_DATA_DEPTH} levels of data inside its frame, finite numbers, no duplicate or
+ * `__proto__` keys. Null when they pass; else the refusal of the whole block. Limits apply to
+ * every protocol (see the README's validation table for why that is safe for existing ledgers).
+ */
+export function checkBlockBytes (value: Uint8Array, _protocol = PROTOCOL_VERSION): Refusal | null {
+  const reason = scanJson(value, BLOCK_FRAME_DEPTH + MAX_DATA_DEPTH, `block nests data deeper than ${MAX_DATA_DEPTH} levels`)
+  return reason === null ? null : refuse('MALFORMED_BLOCK', reason)
 }
 
 /** The JSON one op travels as inside a block; the seal signs exactly these bytes. */
@@ -160,11 +176,13 @@ export function encodeBlock (ops: WireOp[], seal?: Sealer, entries: string[] = o
  */
 export function decodeBlock (value: Buffer): WireBlock | Refusal {
   if (value.byteLength > MAX_BLOCK_BYTES) return refuse('BLOCK_TOO_LARGE', `block is over ${MAX_BLOCK_BYTES} bytes`)
+  const unsafe = checkBlockBytes(value)
+  if (unsafe !== null) return unsafe
   let block: unknown
   try {
     block = JSON.parse(value.toString('utf8'))
   } catch {
-    return refuse('MALFORMED_BLOCK', 'block is not JSON')
+    return refuse('MALFORMED_BLOCK', NOT_JSON)
   }
   if (typeof block !== 'object' || block === null) return refuse('MALFORMED_BLOCK', 'block is not an object')
   const { p, o } = block as { p?: unknown, o?: unknown }

@@ -9,6 +9,7 @@ import crypto from 'hypercore-crypto'
 import messages from 'hypercore/lib/messages.js'
 import { parseId } from './entry-id.js'
 import { MeshledgerError } from './errors.js'
+import { NOT_JSON, scanJson } from './json-scan.js'
 import { decodeKey, encodeKey, type KeyInput } from './keys.js'
 import { decodeBlock } from './ops.js'
 import { RECEIPT_FORMAT, receiptBody, type Receipt, type VerifiedReceipt } from './receipt.js'
@@ -157,15 +158,22 @@ async function checkBlock (
   return true
 }
 
+/** A receipt nests 3 deep (receipt, seal, path); deeper input is refused before it is hashed. */
+const MAX_RECEIPT_DEPTH = 8
+
 function parseReceipt (input: unknown): Receipt {
-  let r: unknown = input
-  if (typeof input === 'string' || Buffer.isBuffer(input)) {
-    try {
-      r = JSON.parse(input.toString())
-    } catch {
-      throw invalid('not JSON')
-    }
+  // Work on a parsed copy of the text, scanned first: the body hash stringifies what it is given,
+  // and JSON.stringify of deep input throws RangeError at a depth that depends on the stack.
+  let text: string
+  try {
+    text = typeof input === 'string' || Buffer.isBuffer(input) ? input.toString() : JSON.stringify(input)
+  } catch {
+    throw invalid('not JSON')
   }
+  if (typeof text !== 'string') throw invalid('not JSON')
+  const scanned = scanJson(Buffer.from(text), MAX_RECEIPT_DEPTH)
+  if (scanned !== null) throw invalid(scanned === NOT_JSON ? 'not JSON' : scanned)
+  const r = JSON.parse(text) as unknown
   if (typeof r !== 'object' || r === null) throw invalid('not an object')
   const o = r as Record<string, unknown>
   if (o.format !== RECEIPT_FORMAT) throw invalid(`format is not ${RECEIPT_FORMAT}`)

@@ -112,7 +112,7 @@ export class Router {
         if (route.method !== raw.method) continue
         if (!route.open && !this.authorised(raw)) throw MeshledgerError.unauthorised()
         const params: Record<string, string> = {}
-        route.names.forEach((name, i) => { params[name] = decodeURIComponent(m[i + 1]) })
+        route.names.forEach((name, i) => { params[name] = decodeParam(name, m[i + 1]) })
         const reply = await route.handler({ method: raw.method, params, query, body: () => this.body(raw), raw, res })
         if (reply !== null) send(res, reply.status ?? 200, reply.body)
         return
@@ -168,6 +168,15 @@ export class Router {
     } catch {
       throw MeshledgerError.invalidRequest('the body is not JSON')
     }
+  }
+}
+
+/** A path segment, percent-decoded; malformed escapes (`%E0%A4%A`) are the caller's error. */
+function decodeParam (name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    throw MeshledgerError.invalidRequest(`the ${name} in the path is not valid percent-encoded UTF-8`)
   }
 }
 

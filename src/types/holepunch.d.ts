@@ -348,7 +348,7 @@ declare module 'blind-pairing' {
   class BlindPairing {
     constructor(swarm: Hyperswarm, opts?: { poll?: number })
     static createInvite(key: Buffer, opts?: { expires?: number }): { id: Buffer; invite: Buffer; publicKey: Buffer; discoveryKey: Buffer; expires: number }
-    static decodeInvite(invite: Buffer): { seed: Buffer; discoveryKey: Buffer; expires: number }
+    static decodeInvite(invite: Buffer): { seed: Buffer; discoveryKey: Buffer | null; expires: number }
     addMember(opts: { discoveryKey: Buffer; onadd: (candidate: BlindPairing.MemberRequest) => Promise<void> }): BlindPairing.Member
     addCandidate(opts: { invite: Buffer; userData: Buffer; onadd: (result: BlindPairing.Paired) => Promise<void> }): BlindPairing.Candidate
     close(): Promise<void>
