@@ -18,9 +18,10 @@ import { handlerOf, isReserved, protocolOf } from './semantics/registry.js'
 /**
  * The protocol this code understands: 1 = entries and membership; 2 = accounts, assets,
  * telemetry, rules, invites, quarantine; 3 = fork evidence; 4 = protocol activation
- * (`ledger.protocol`), blocks above the ledger's active protocol rejected.
+ * (`ledger.protocol`), blocks above the ledger's active protocol rejected; 5 = the ledger's
+ * policy (`ledger.policy`): automatic quarantine counted in apply, majority quorums.
  */
-export const PROTOCOL_VERSION = 4
+export const PROTOCOL_VERSION = 5
 
 /** Largest JSON encoding of one entry's data, in bytes. */
 export const MAX_ENTRY_BYTES = 64 * 1024
