@@ -20,7 +20,8 @@ async function main ([storage, key, encryptionKey]: string[]): Promise<void> {
   main.on('error', () => {})
   let peakRss = process.memoryUsage().rss
   const sample = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss) }, 100)
-  const send = (m: unknown): void => { process.send?.(m) }
+  const send = (m: unknown): void => { if (process.connected) process.send?.(m) }
+  process.on('disconnect', () => process.exit(0)) // the test is gone: never outlive it
   const state = async (): Promise<Record<string, unknown>> => ({ length: ledger.length, hash: await ledger.hash(), rss: process.memoryUsage().rss, peakRss })
   ledger.on('writable', () => send({ writable: true }))
   send({ key: ledger.deviceKey, writable: ledger.writable })

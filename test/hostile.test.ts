@@ -126,7 +126,7 @@ for (let run = 1; run <= RUNS; run++) {
       if (name === 'burst' && bursts++ > 0) name = 'malformed'
       appended += await hostile.write(name === 'flood' ? Array.from({ length: ROW + 5 }, (_, i) => Buffer.from(`flood ${i}`)) : ATTACKS[name](random, hostile, honest.map((h) => h.key)))
       const h = pick(honest)
-      if (random() < 0.4) confirming.push(h.call({ cmd: 'append', n: 1 + Math.floor(random() * 3) }))
+      if (random() < 0.4) confirming.push(h.call({ cmd: 'append', n: 1 + Math.floor(random() * 3) }).catch((err: Error) => ({ confirmed: [err.message] })))
       if (random() < 0.3 && !linked.has(h)) {
         linked.add(h)
         h.linkHostile(hostile)
