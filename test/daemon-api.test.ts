@@ -30,7 +30,7 @@ test('the HTTP API: token, writes, reads, bad input writes nothing', async (t) =
   t.is(status.body.writable, true)
   t.alike(status.body.protocol, { active: 4, known: 5 }, 'status shows the active protocol')
   t.alike((await d.api('GET', '/v1/protocol')).body, { active: 4, known: 5 })
-  const unknown = await d.api('POST', '/v1/protocol', { version: 5 })
+  const unknown = await d.api('POST', '/v1/protocol', { version: 6 })
   t.alike([unknown.status, unknown.body.error?.code], [503, 'UPGRADE_REQUIRED'], 'activating a protocol this code does not know: upgrade first')
   const active = await d.api('POST', '/v1/protocol', { version: 4 })
   t.alike([active.status, active.body.error?.code], [400, 'INVALID_ENTRY'], 'protocol 4 is active already')
