@@ -13,6 +13,7 @@ import { PROTOCOL_VERSION, checkOp, decodeBlock, type Refusal, type WireOp } fro
 import { applyCache, type ApplyCache, type OpContext } from './semantics/context.js'
 import { keyOf } from './semantics/context.js'
 import { memberRecord, roleOf } from './semantics/membership.js'
+import { countBlock } from './semantics/policy.js'
 import { activeProtocol } from './semantics/protocol.js'
 import { keys, ranges } from './semantics/state-layout.js'
 import { decodeBlockRecord } from './entry.js'
@@ -48,6 +49,7 @@ export function createApply (genesis: () => Buffer): ApplyFn {
       if ('code' in block) {
         await batch.put(blockKey(writer, seq), Buffer.from(JSON.stringify({ x: block })))
         await batch.put(rejectedKey(writer, seq, 0), EMPTY)
+        await countBlock(batch, cache, writer, seq, true)
         continue
       }
       if (block.p > active) {
@@ -56,6 +58,7 @@ export function createApply (genesis: () => Buffer): ApplyFn {
         const refusal: Refusal = { code: 'PROTOCOL_NOT_ACTIVE', reason: `the block is stamped protocol ${block.p}; the ledger runs protocol ${active}` }
         await batch.put(blockKey(writer, seq), Buffer.from(JSON.stringify({ x: refusal, p: block.p })))
         await batch.put(rejectedKey(writer, seq, 0), EMPTY)
+        await countBlock(batch, cache, writer, seq, true)
         continue
       }
       await applyBlock(batch, host, cache, genesis(), writer, seq, block.p, block.o)
@@ -111,6 +114,8 @@ async function applyBlock (
     await runRules(ctx, op.t, op.d)
   }
   await batch.put(blockKey(writer, seq), Buffer.from(`{"o":[${records.join(',')}]}`))
+  // Only a ledger with an auto-quarantine policy (protocol 5) counts: older ledgers apply as before.
+  await countBlock(batch, cache, writer, seq, accepted.length === 0)
   if (accepted.length === 0) return
   await putSegments(batch, 'time', '', writer, seq, accepted)
   await putSegments(batch, 'writer', '', writer, seq, accepted)

@@ -3,6 +3,9 @@
  * surface.
  */
 export { Ledger } from './ledger.js'
+export type { Vote } from './ledger.js'
+export type { LedgerPolicy, AutoQuarantine, Quorum, VoteAction } from './semantics/quorum.js'
+export { MAX_POLICY_WINDOW } from './semantics/policy.js'
 export { join, DEFAULT_JOIN_TIMEOUT } from './join.js'
 export type { JoinOptions } from './join.js'
 export type { InviteRole, InviteRecord } from './semantics/invites.js'

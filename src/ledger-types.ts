@@ -62,8 +62,14 @@ export interface Member {
   removedAt?: EntryId
   /** Capabilities granted on top of the role (e.g. `inspector`). */
   capabilities?: string[]
-  /** Set while the device is quarantined. */
-  quarantined?: { by: DeviceKey, at: EntryId, reason?: string }
+  /**
+   * Set while the device is quarantined. `by` is the deciding indexer, or `'policy'` when the
+   * ledger's auto-quarantine policy decided (`evidence`: the refused blocks' entry ids); `votes`
+   * lists the indexers of a majority quorum.
+   */
+  quarantined?: { by: DeviceKey | 'policy', at: EntryId, reason?: string, evidence?: EntryId[], votes?: DeviceKey[] }
+  /** The indexers whose votes removed the device, under a majority quorum. */
+  removedByVotes?: DeviceKey[]
   /** Set once the device is proven to have forked its log (see `ledger.forks()`). */
   forkedAt?: EntryId
 }

@@ -7,7 +7,7 @@ import type { Entry } from './entry.js'
 import BlindPairing from 'blind-pairing'
 import z32 from 'z32'
 import { MeshledgerError } from './errors.js'
-import { decodeKey, normalizeKey, type KeyInput } from './keys.js'
+import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput } from './keys.js'
 import { LedgerCore } from './ledger-core.js'
 import type { QueryOptions } from './query.js'
 import * as reads from './reads.js'
@@ -16,6 +16,16 @@ import type { Asset } from './semantics/assets.js'
 import type { Alert, Effect } from './semantics/rule-engine.js'
 import type { InviteRole } from './semantics/invites.js'
 import type { Rule } from './semantics/rules.js'
+import { DEFAULT_POLICY, policyRecord, VOTE_ACTIONS, type AutoQuarantine, type LedgerPolicy, type Quorum, type VoteAction } from './semantics/quorum.js'
+import { ranges } from './semantics/state-layout.js'
+
+/** An open vote under a majority quorum: what for, on what, and who voted so far. */
+export interface Vote {
+  action: VoteAction
+  /** The device key voted on; for `policy`, the hex digest of the proposed policy. */
+  target: string
+  voters: DeviceKey[]
+}
 
 /**
  * A device's replica of a ledger.
@@ -147,5 +157,35 @@ export class Ledger extends LedgerCore {
   /** Release a quarantined member: its held entries are applied now, in its log order. */
   async release (key: KeyInput): Promise<Entry> {
     return this.append({ type: 'member.release', data: { key: normalizeKey(key, 'member key') } })
+  }
+
+  /**
+   * Set the ledger's policy (indexers; protocol 5 must be active): automatic quarantine and
+   * majority quorums, decided in apply on every peer. Replaces the whole policy; absent fields
+   * take their defaults. While any quorum is `majority`, this is a vote too.
+   */
+  async setPolicy (policy: { autoQuarantine?: AutoQuarantine | null, quorum?: Partial<Record<'quarantine' | 'release' | 'remove', Quorum>> }): Promise<Entry> {
+    return this.append({ type: 'ledger.policy', data: policy })
+  }
+
+  /** The ledger's policy in force (the defaults when none was set), with who set it and where. */
+  async policy (): Promise<LedgerPolicy & { by?: DeviceKey, at?: string }> {
+    const record = await policyRecord(this.view$())
+    return record === null ? structuredClone(DEFAULT_POLICY) : record as LedgerPolicy & { by: DeviceKey, at: string }
+  }
+
+  /** Votes still open under a majority quorum. */
+  async votes (): Promise<Vote[]> {
+    const names = Object.fromEntries(Object.entries(VOTE_ACTIONS).map(([k, v]) => [v, k])) as Record<number, VoteAction>
+    const open = new Map<string, Vote>()
+    for await (const node of this.view$().createReadStream(ranges.allVotes())) {
+      const action = names[node.key[1]]
+      const target = node.key.subarray(2, 34)
+      const id = `${action}:${target.toString('hex')}`
+      const vote = open.get(id) ?? { action, target: action === 'policy' ? target.toString('hex') : encodeKey(target), voters: [] }
+      vote.voters.push(encodeKey<DeviceKey>(node.key.subarray(34)))
+      open.set(id, vote)
+    }
+    return [...open.values()]
   }
 }

@@ -22,9 +22,10 @@ export { MAX_DATA_DEPTH, MAX_ENTRY_BYTES }
 /**
  * The protocol this code understands: 1 = entries and membership; 2 = accounts, assets,
  * telemetry, rules, invites, quarantine; 3 = fork evidence; 4 = protocol activation
- * (`ledger.protocol`), blocks above the ledger's active protocol rejected.
+ * (`ledger.protocol`), blocks above the ledger's active protocol rejected; 5 = the ledger's
+ * policy (`ledger.policy`): automatic quarantine counted in apply, majority quorums.
  */
-export const PROTOCOL_VERSION = 4
+export const PROTOCOL_VERSION = 5
 
 /** Largest number of entries one group commit puts in a block. */
 export const MAX_BATCH_ENTRIES = 1024

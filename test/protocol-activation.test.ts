@@ -82,22 +82,22 @@ test('an activation of a protocol this code does not know stops the device once 
   await a.addMember(b.deviceKey, { role: 'writer' })
   await until([b], () => b.writable)
 
-  // Before the ledger activates 5, a block stamped 5 is rejected: old and new code agree on that.
+  // Before the ledger activates 5, a block stamped 5 is rejected (protocol 5 now exists: still refused until activated): old and new code agree on that.
   const early = await appendRaw(b, Buffer.from(JSON.stringify({ p: 5, o: [{ t: 'note', s: 1, d: 'too early' }] })))
   await seen([a, b], `${b.deviceKey}.${early}.0`)
   t.is((await a.get(`${b.deviceKey}.${early}.0`))?.rejection?.code, 'PROTOCOL_NOT_ACTIVE')
   t.is(await upgradeWithin(a, 300), null, 'a block above the active protocol asks for no upgrade')
 
   // A writer cannot activate.
-  const denied = await appendOps(b, [{ t: 'ledger.protocol', d: { version: 5 } }])
+  const denied = await appendOps(b, [{ t: 'ledger.protocol', d: { version: PROTOCOL_VERSION + 1 } }])
   await seen([a, b], `${b.deviceKey}.${denied}.0`)
   t.is((await a.get(`${b.deviceKey}.${denied}.0`))?.rejection?.code, 'NOT_AUTHORISED')
   t.ok(a.writable, 'a writer\'s activation stops no one')
 
-  // What an indexer running protocol-5 code writes: an activation stamped 4 (the op's protocol).
+  // What an indexer running newer code writes: an activation stamped 4 (the op's protocol).
   const stopA = upgradeWithin(a, 10_000)
   const stopB = upgradeWithin(b, 10_000)
-  const seq = await appendOps(a, [{ t: 'ledger.protocol', d: { version: 5 } }])
+  const seq = await appendOps(a, [{ t: 'ledger.protocol', d: { version: PROTOCOL_VERSION + 1 } }])
   const activation = `${a.deviceKey}.${seq}.0`
   const [errA, errB] = await Promise.all([stopA, stopB])
   t.is(errA?.code, 'UPGRADE_REQUIRED', 'the indexer stops')

@@ -25,10 +25,12 @@ export interface OpContext {
   cache: ApplyCache
 }
 
-/** What one apply call memoises: rule ids by trigger type, the ledger's active protocol. */
+/** What one apply call memoises: rule ids by trigger type, the ledger's active protocol and policy. */
 export interface ApplyCache {
   rulesByType: Map<string, string[]>
   protocol?: number
+  /** The `ledger.policy` record (null: none, the defaults); see quorum.ts. */
+  policy?: import('./quorum.js').PolicyRecord | null
 }
 
 /** A fresh cache for one apply call (or one local check). */

@@ -8,6 +8,7 @@ import { encodeKey } from '../keys.js'
 import type { Refusal, Role } from '../ops.js'
 import { getJson, isHex32, isKey, isName, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler } from './context.js'
 import { memberKey, memberRange } from '../view-layout.js'
+import { policyOf, vote } from './quorum.js'
 
 /** A member record as stored in the view. */
 export interface MemberRecord {
@@ -20,8 +21,14 @@ export interface MemberRecord {
   capabilities?: string[]
   /** The device's swarm (Noise) key, from `invite.use` or `member.swarm`: removed devices are refused by it. */
   swarmKey?: string
-  /** Set while the device is quarantined: its new blocks are held, not applied. */
-  quarantined?: { by: string, at: string, reason?: string }
+  /**
+   * Set while the device is quarantined: its new blocks are held, not applied. `by` is the
+   * indexer that decided, or `'policy'` for the ledger's auto-quarantine, whose `evidence` lists
+   * the refused blocks (entry ids, offset 0); `votes` lists the indexers of a majority quorum.
+   */
+  quarantined?: { by: string, at: string, reason?: string, evidence?: string[], votes?: string[] }
+  /** The indexers whose votes removed the device, under a majority quorum. */
+  removedByVotes?: string[]
   /** Id of the `fork.evidence` entry proving the device signed two histories: it stays quarantined. */
   forkedAt?: string
 }
@@ -94,8 +101,15 @@ const remove: OpHandler = {
     const current = await memberRecord(ctx.batch, key)
     if (current === null || current.removedAt !== undefined) return refuse('UNKNOWN_MEMBER', 'the device is not a member')
     if (!(await removeable(ctx, key))) return refuse('LAST_INDEXER', 'the last indexer cannot be removed')
+    let votes: string[] | null = null
+    if ((await policyOf(ctx.batch, ctx.cache)).quorum.remove === 'majority') {
+      votes = await vote(ctx, 'remove', key, null)
+      if (votes === null) return null // a vote, recorded; the removal waits for a majority
+    }
     if (ctx.live) await ctx.host.removeWriter(key)
-    await putJson(ctx.batch, memberKey(key), { ...current, removedBy: encodeKey(ctx.writer), removedAt: ctx.id })
+    const record: MemberRecord = { ...current, removedBy: encodeKey(ctx.writer), removedAt: ctx.id }
+    if (votes !== null) record.removedByVotes = votes
+    await putJson(ctx.batch, memberKey(key), record)
     return null
   }
 }
@@ -163,8 +177,14 @@ function quarantineOp (hold: boolean): OpHandler {
       // Each peer holds whichever of a forked log's histories reached it first: applying them
       // would make views differ. Removal is the way out (the copy joins as a new device).
       if (!hold && current.forkedAt !== undefined) return refuse('FORKED', 'the device signed two histories of its log: remove it instead')
+      let votes: string[] | null = null
+      if ((await policyOf(ctx.batch, ctx.cache)).quorum[hold ? 'quarantine' : 'release'] === 'majority') {
+        votes = await vote(ctx, hold ? 'quarantine' : 'release', key, reason ?? null)
+        if (votes === null) return null // a vote, recorded; nothing changes until a majority agrees
+      }
       const record: MemberRecord = hold ? quarantined(current, ctx.writer, ctx.id, reason) : { ...current }
       if (!hold) delete record.quarantined
+      if (hold && votes !== null && record.quarantined !== undefined) record.quarantined.votes = votes
       await putJson(ctx.batch, memberKey(key), record)
       return null
     }

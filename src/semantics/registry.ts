@@ -12,6 +12,7 @@ import type { OpHandler } from './context.js'
 import { forkOps } from './forks.js'
 import { inviteOps } from './invites.js'
 import { membershipOps } from './membership.js'
+import { policyOps } from './policy.js'
 import { protocolOps } from './protocol.js'
 import { ruleOps } from './rule-engine.js'
 import { telemetryOps } from './telemetry.js'
@@ -24,7 +25,8 @@ const handlers = new Map<string, OpHandler>(Object.entries({
   ...ruleOps,
   ...inviteOps,
   ...forkOps,
-  ...protocolOps
+  ...protocolOps,
+  ...policyOps
 }))
 
 /**

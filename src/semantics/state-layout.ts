@@ -20,7 +20,10 @@
  * | 0x27   | writer 32, seq 8                      | empty: a held block of a quarantined writer |
  * | 0x26   | invite id (32)                        | invite `{ publicKey, role, expires, uses, used, ... }` |
  * | 0x28   | writer 32                             | fork evidence against that writer, checked |
+ * | 0x29   | writer 32                             | the writer's recent block outcomes, for the auto-quarantine policy |
+ * | 0x2a   | action 1, target 32, voter 32         | an indexer's vote under a majority quorum `{ at, data }` |
  * | 0x30   | (none)                                | the active protocol `{ version, by, at }` (none: the baseline) |
+ * | 0x31   | (none)                                | the ledger's policy `{ autoQuarantine, quorum, by, at }` (none: defaults) |
  * | 0x40   | rule id                               | rule                                     |
  * | 0x41   | op type, rule id                      | empty: rules by trigger type             |
  * | 0x42   | ts 8, trigger address 44, n 2         | alert                                    |
@@ -45,7 +48,10 @@ const POLICY = 0x25
 const INVITE = 0x26
 const HELD = 0x27
 const FORK = 0x28
+const OUTCOMES = 0x29
+const VOTE = 0x2a
 const PROTOCOL = 0x30
+const LEDGER_POLICY = 0x31
 const RULE = 0x40
 const RULE_BY_TYPE = 0x41
 const ALERT = 0x42
@@ -113,7 +119,10 @@ export const keys = {
   invite: (id: Buffer) => key(INVITE, id),
   held: (writer: Buffer, seq: number) => key(HELD, writer, u64(seq)),
   fork: (writer: Buffer) => key(FORK, writer),
+  outcomes: (writer: Buffer) => key(OUTCOMES, writer),
+  vote: (action: number, target: Buffer, voter: Buffer) => key(VOTE, Buffer.from([action]), target, voter),
   protocol: () => key(PROTOCOL),
+  ledgerPolicy: () => key(LEDGER_POLICY),
   rule: (id: string) => key(RULE, Buffer.from(id, 'utf8')),
   ruleByType: (type: string, id: string) => key(RULE_BY_TYPE, str(type), Buffer.from(id, 'utf8')),
   alert: (ts: number, trigger: EntryAddress, n: number) => key(ALERT, u64(ts), addressBytes(trigger), u16(n)),
@@ -134,6 +143,8 @@ export const ranges = {
   invites: (): Range => prefixRange(key(INVITE)),
   held: (writer: Buffer): Range => prefixRange(key(HELD, writer)),
   forks: (): Range => prefixRange(key(FORK)),
+  votes: (action: number, target: Buffer): Range => prefixRange(key(VOTE, Buffer.from([action]), target)),
+  allVotes: (): Range => prefixRange(key(VOTE)),
   rulesByType: (type: string): Range => prefixRange(key(RULE_BY_TYPE, str(type))),
   alerts: (since: number, until: number): Range => ({ gte: key(ALERT, u64(since)), lt: key(ALERT, u64(until)) }),
   effects: (trigger: EntryAddress): Range => prefixRange(key(EFFECT, addressBytes(trigger))),
