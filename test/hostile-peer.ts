@@ -9,12 +9,10 @@ import Corestore from 'corestore'
 import id from 'hypercore-id-encoding'
 
 /**
- * Nesting depth of the deep-value attack. Off (0) by default: JSON.stringify of a value nested
- * this deep may throw on a peer with a small `--stack-size` and not on another, so peers split
- * until the byte-level limits of the `validate` branch (nesting depth in checkOp) merge. Set
- * HOSTILE_DEEP=1 to try it; enable it for good after that merge.
+ * Nesting depth of the deep-value attack: deep enough that JSON.stringify throws on a peer with a
+ * small `--stack-size` and not on another. The byte-level depth limit refuses it on every peer.
  */
-export const DEEP_NESTING = process.env.HOSTILE_DEEP === '1' ? 4100 : 0
+export const DEEP_NESTING = 4100
 
 /** The hostile member: its writer key, and raw appends that never throw. */
 export interface HostilePeer {
@@ -77,7 +75,7 @@ const hex = (random: () => number, n: number): string => Array.from({ length: n 
 export const ATTACKS: Record<string, Gen> = {
   malformed: (r) => [pickOf(r, ['{', '{"p":1,"o":[', 'null', '[]', '{"p":1,"o":[]}', '{"p":"1","o":[{}]}', '\u0000\xff\xfe']), hex(r, 40)].map((s) => Buffer.from(s, 'latin1')),
   wide: (r) => [Buffer.from(op('note', Object.fromEntries(Array.from({ length: 2000 + Math.floor(r() * 4000) }, (_, i) => [`k${i}`, i])), 1))],
-  deep: () => DEEP_NESTING === 0 ? [] : [Buffer.from(`{"p":1,"o":[{"t":"note","s":1,"d":${'['.repeat(DEEP_NESTING)}${']'.repeat(DEEP_NESTING)}}]}`)],
+  deep: () => [Buffer.from(`{"p":1,"o":[{"t":"note","s":1,"d":${'['.repeat(DEEP_NESTING)}${']'.repeat(DEEP_NESTING)}}]}`)],
   numbers: (r) => [pickOf(r, ['1e400', '-1e400', '123456789012345678901234567890', '-0', '5e-324', '1.7976931348623157e309'])].map((n) =>
     Buffer.from(`{"p":2,"o":[{"t":"transfer","s":1,"d":{"to":"x","amount":${n}}},{"t":"note","s":${n},"d":${n}}]}`)),
   surrogates: () => [Buffer.from('{"p":1,"o":[{"t":"note","s":1,"d":"\\ud800 lone \\udfff"}]}'), Buffer.from([0x7b, 0x22, 0x70, 0x22, 0x3a, 0x31, 0xed, 0xa0, 0x80, 0x7d])],
