@@ -78,9 +78,10 @@ export async function multibyte (opts: ScenarioOptions): Promise<Row[]> {
 }
 
 /** The kinds of stored file a bit is flipped in, and how to find one. */
-const KINDS: Array<{ kind: string, pick: (db: string[]) => string | undefined, dir?: 'store' | 'data' }> = [
+const KINDS: Array<{ kind: string, pick: (db: string[]) => string | undefined, dir?: 'store' | 'data', entries?: number }> = [
   { kind: 'WAL', pick: (names) => names.filter((n) => n.endsWith('.log')).sort().at(-1) },
-  { kind: 'SST', pick: (names) => names.filter((n) => n.endsWith('.sst')).sort().at(0) },
+  // Over 8 MiB of entries, so RocksDB has flushed a memtable into an SST.
+  { kind: 'SST', pick: (names) => names.filter((n) => n.endsWith('.sst')).sort().at(0), entries: 1280 },
   { kind: 'MANIFEST', pick: (names) => names.find((n) => n.startsWith('MANIFEST-')) },
   { kind: 'CURRENT', pick: (names) => names.find((n) => n === 'CURRENT') },
   { kind: 'device file', pick: (names) => names.find((n) => n === 'CORESTORE'), dir: 'store' },
@@ -88,18 +89,21 @@ const KINDS: Array<{ kind: string, pick: (db: string[]) => string | undefined, d
 ]
 
 /**
- * One bit flipped at a fifth of each kind of stored file, in a ledger of a few hundred entries
- * (and some at the size limit, so RocksDB has flushed an SST). Damage must be reported, never
+ * One bit flipped at a fifth of each kind of stored file, in a ledger of a few hundred entries,
+ * one in eight at the size limit (over a thousand for the SST case, so RocksDB has flushed one). Damage must be reported, never
  * absorbed: a row is clean when everything is there and sound, or the loss is detected.
  */
 export async function bitFlips (opts: ScenarioOptions): Promise<Row[]> {
   const rows: Row[] = []
-  for (const { kind, pick, dir } of KINDS) {
+  for (const { kind, pick, dir, entries = 160 } of KINDS) {
     const data = await scratch('bitflip')
     try {
       const daemon = await startDaemon(data)
       const acked: string[] = []
-      for (let i = 0; i < 160; i++) acked.push((await daemon.api('POST', '/v1/entries', i % 8 === 0 ? big() : tiny(i))).body.id)
+      for (let i = 0; i < entries; i += 16) {
+        const replies = await Promise.all(Array.from({ length: Math.min(16, entries - i) }, (_, j) => daemon.api('POST', '/v1/entries', (i + j) % 8 === 0 ? big() : tiny(i + j))))
+        acked.push(...replies.map((r) => r.body.id as string))
+      }
       await daemon.stop('SIGTERM')
       const folder = dir === 'data' ? data : dir === 'store' ? path.join(data, 'store') : path.join(data, 'store', 'db')
       const name = pick(await readdir(folder))

@@ -33,7 +33,8 @@ import type { LedgerMode, LedgerOptions, LedgerProtocol, LedgerStats, Member } f
 import { PairingMember } from './pairing.js'
 import { OwnLog } from './own-log.js'
 import { ownerOnly } from './permissions.js'
-import { DEFAULT_MIN_FREE_BYTES, WRITE_AMPLIFICATION, freeBytes, isDiskFull, openStore, storedLedgerKey, type WalSync } from './storage.js'
+import { DEFAULT_MIN_FREE_BYTES, WRITE_AMPLIFICATION, freeBytes, openStore, storedLedgerKey, type WalSync } from './storage.js'
+import { isDiskFull, storageFailure } from './storage-errors.js'
 import type { VerifyOptions, VerifyReport } from './verify/report.js'
 import { verifyLedger } from './verify/verify.js'
 import { ViewCheck, type PeerViewCheck, type ReplicationStream, type ViewCheckSummary } from './view-check.js'
@@ -586,7 +587,7 @@ export class LedgerCore extends ReadyResource {
         await replica.ready()
         return { base: replica.opened$(), close: () => replica.close() }
       }
-    }, options, this.audits.signal).finally(() => { this.verifying = null })
+    }, options, this.audits.signal).catch((err: unknown) => { throw storageFailure(err) ?? err }).finally(() => { this.verifying = null })
     return this.verifying
   }
 

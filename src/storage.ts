@@ -7,6 +7,7 @@ import Corestore from 'corestore'
 import HypercoreStorage from 'hypercore-storage'
 import Rache from 'rache'
 import { MeshledgerError } from './errors.js'
+import { isDiskFull } from './storage-errors.js'
 
 /** RocksDB memtable size. Its 64 MiB default alone is a sixth of a small device's budget. */
 const WRITE_BUFFER_BYTES = 8 * 1024 * 1024
@@ -38,7 +39,7 @@ export async function openStore (folder: string, cacheSize: number): Promise<Ope
     if ((err as { code?: unknown }).code === 'DEVICE_FILE') {
       // Hypercore's storage records the folder's inode and an extended attribute: a copy (a
       // restored backup, a clone) is refused, since two copies writing would fork the device's log.
-      throw MeshledgerError.storageCopied(`${folder} is a copy of another device's folder; running both would fork its log. Join from a fresh folder instead`, err)
+      throw MeshledgerError.storageCopied(`${folder} is a copy of another device's folder (or its CORESTORE device file was altered); running both copies would fork its log. Join from a fresh folder instead`, err)
     }
     // RocksDB answers a damaged CURRENT or MANIFEST with EIO or ENOENT ("checksum mismatch",
     // "does not end with newline", "No such file"): the database is there but cannot be opened.
@@ -65,21 +66,7 @@ export async function freeBytes (folder: string): Promise<number> {
   return s.bavail * s.bsize
 }
 
-/** How deep {@link isDiskFull} follows `cause` and `errors`: RocksDB wraps twice at most. */
-const MAX_CAUSE_DEPTH = 4
 
-/**
- * Whether `err` is, or was caused by, a full disk (or quota). RocksDB reports it as ENOSPC in the
- * `cause` of a "Batch was not applied" error, and Autobase closes itself after it.
- */
-export function isDiskFull (err: unknown, depth = 0): boolean {
-  if (typeof err !== 'object' || err === null || depth > MAX_CAUSE_DEPTH) return false
-  const e = err as { code?: unknown, message?: unknown, cause?: unknown, errors?: unknown }
-  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return true
-  if (typeof e.message === 'string' && /no space left on device|disk quota exceeded/i.test(e.message)) return true
-  if (Array.isArray(e.errors) && e.errors.some((x) => isDiskFull(x, depth + 1))) return true
-  return isDiskFull(e.cause, depth + 1)
-}
 
 /**
  * fsync of RocksDB's write-ahead log. Every write reaches the WAL before it is acknowledged, and

@@ -9,6 +9,7 @@ import { Ledger, type LedgerOptions } from '../src/index.js'
 import { exitCodeOf } from '../src/cli/errors.js'
 import { EXIT } from '../src/cli/constants.js'
 import { MeshledgerError } from '../src/errors.js'
+import { storageFailure } from '../src/storage-errors.js'
 import { create, fails, replicate, tmp, until } from './helpers.js'
 
 const ENTRIES = 320
@@ -137,4 +138,27 @@ test('a store that lost everything (its WAL gone) is refused, not silently made 
   await rm(path.join(storage, 'db', wal))
   const { ledger } = reopen(t, { storage })
   await fails(t, ledger.ready(), 'STORAGE_DAMAGED')
+})
+
+test('a flipped bit in an SST: verify answers STORAGE_DAMAGED, and the HTTP and CLI layers code a failed read as it', async (t) => {
+  const storage = await tmp(t)
+  const a = new Ledger({ storage, swarm: false, durable: true })
+  await a.ready()
+  // Over 8 MiB, so RocksDB flushes a memtable into an SST.
+  const big = '€'.repeat(21000)
+  for (let i = 0; i < 1280; i += 16) await Promise.all(Array.from({ length: 16 }, (_, j) => a.append({ type: 'note', data: (i + j) % 8 === 0 ? big : { i: i + j } })))
+  await a.close()
+  t.comment(`flipped ${await flip(storage, /\.sst$/)}`)
+  const { ledger } = reopen(t, { storage })
+  await ledger.ready()
+  await fails(t, ledger.verify(), 'STORAGE_DAMAGED', 'verify names the damage')
+  let raw: unknown = null
+  try {
+    for await (const e of ledger.query({})) void e
+  } catch (err) {
+    raw = err
+  }
+  t.ok(raw !== null, 'a read over the damaged block fails')
+  t.is(storageFailure(raw)?.code, 'STORAGE_DAMAGED', 'the HTTP layer answers it as STORAGE_DAMAGED (503)')
+  t.is(exitCodeOf(raw), EXIT.storageDamaged, 'the CLI exits 8 for it')
 })

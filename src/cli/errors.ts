@@ -3,6 +3,7 @@
  */
 import { MeshledgerError } from '../errors.js'
 import { statusOf } from '../daemon/http.js'
+import { storageFailure } from '../storage-errors.js'
 import { EXIT } from './constants.js'
 
 /** Bad command line: unknown command or flag, missing argument, bad JSON argument (exit 2). */
@@ -33,6 +34,7 @@ export class CliError extends Error {
 /** The exit code for an error. */
 export function exitCodeOf (err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage
+  err = storageFailure(err) ?? err
   let code: string | null = null
   let status: number | null = null
   if (err instanceof CliError) {
@@ -52,7 +54,7 @@ export function exitCodeOf (err: unknown): number {
 
 /** The one line printed for an error: `meshledger <command>: CODE: message`. */
 export function errorLine (command: string, err: unknown): string {
-  const e = err as { code?: unknown, message?: unknown }
+  const e = (storageFailure(err) ?? err) as { code?: unknown, message?: unknown }
   const code = typeof e?.code === 'string' ? e.code : 'ERROR'
   let message = typeof e?.message === 'string' ? e.message : String(err)
   if (message.startsWith(`${code}: `)) message = message.slice(code.length + 2)

@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { MeshledgerError, type ErrorCode } from '../errors.js'
+import { storageFailure } from '../storage-errors.js'
 
 /** A parsed request handed to a route. */
 export interface Request {
@@ -125,6 +126,7 @@ export class Router {
   }
 
   private fail (res: ServerResponse, err: unknown): void {
+    err = storageFailure(err) ?? err
     if (err instanceof MeshledgerError) {
       if (!res.headersSent) send(res, statusOf(err.code), { error: { code: err.code, message: err.message } })
       else res.end()
