@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Ledger } from '../src/index.js'
+import { storageFailure } from '../src/storage-errors.js'
 import { pipeReplicas } from '../src/verify/pipe.js'
 import { StartFailed, startDaemon } from './daemon.js'
 
@@ -84,7 +85,7 @@ async function inspect (storage: string, acked: string[], row: Row): Promise<voi
       stop()
     }
   } catch (err) {
-    row.replica = `error ${String((err as { code?: string }).code ?? err)}`
+    row.replica = `error ${String((storageFailure(err) ?? err as { code?: string }).code ?? err)}`
   } finally {
     await fresh?.close().catch(() => {})
     await ledger.close().catch(() => {})
