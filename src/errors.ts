@@ -3,7 +3,7 @@
  * `code`; the message reads `CODE: text`. Callers (and the HTTP and CLI layers) branch on `code`,
  * never on message text.
  */
-import type { RejectionCode } from './ops.js'
+import type { RejectionCode } from './protocol/vocabulary.js'
 
 /** Rejection codes a local check raises as they are (the rest map to INVALID_ENTRY / NOT_WRITABLE). */
 type LocalRefusal = Exclude<RejectionCode, 'MALFORMED_BLOCK' | 'BLOCK_TOO_LARGE' | 'NOT_A_MEMBER'>

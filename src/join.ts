@@ -10,7 +10,7 @@ import z32 from 'z32'
 import { MeshledgerError } from './errors.js'
 import { Ledger } from './ledger.js'
 import type { LedgerOptions } from './ledger-types.js'
-import { openStore } from './storage.js'
+import { openStore } from './replica/storage.js'
 
 /** How long a join waits for an indexer to answer, by default (ms). */
 export const DEFAULT_JOIN_TIMEOUT = 30_000

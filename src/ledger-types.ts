@@ -2,13 +2,13 @@
  * The types around a ledger: its options, how it opened, its members, stats and events.
  */
 import type { MeshledgerError } from './errors.js'
-import type { EntryId } from './entry-id.js'
-import type { ForkEvidence } from './fork-evidence.js'
+import type { EntryId } from './protocol/entry-id.js'
+import type { ForkEvidence } from './proofs/fork-evidence.js'
 import type { DeviceKey, KeyInput } from './keys.js'
-import type { NetworkOptions, PeerInfo } from './network.js'
-import type { Role } from './ops.js'
-import type { PeerViewCheck } from './view-check.js'
-import type { WriterProgress } from './writer-progress.js'
+import type { NetworkOptions, PeerInfo } from './net/network.js'
+import type { Role } from './protocol/vocabulary.js'
+import type { PeerViewCheck } from './net/view-check.js'
+import type { WriterProgress } from './replica/writer-progress.js'
 
 /** Options of {@link Ledger}. */
 export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {

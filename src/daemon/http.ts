@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { MeshledgerError, type ErrorCode } from '../errors.js'
-import { storageFailure } from '../storage-errors.js'
+import { storageFailure } from '../replica/storage-errors.js'
 
 /** A parsed request handed to a route. */
 export interface Request {
