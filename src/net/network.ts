@@ -14,10 +14,9 @@ import type Corestore from 'corestore'
 import DHT from 'hyperdht'
 import Hyperswarm from 'hyperswarm'
 import safetyCatch from 'safety-catch'
-import { MeshledgerError } from '../errors.js'
-import { decodeKey, encodeKey, type DeviceKey } from '../keys.js'
+import { decodeKey, encodeKey, type SwarmKey } from '../keys.js'
 import { LanDiscovery, type LanPeer } from './lan.js'
-import type { PeerViewCheck } from './view-check.js'
+import { formatAddress, parsePeers, type NetworkEvent, type NetworkOptions, type PeerInfo, type PeerVia } from './peers.js'
 
 /** Longest a close waits for the swarm to leave the DHT, ms. */
 const CLOSE_WAIT_MS = 2000
@@ -30,69 +29,6 @@ const BACKOFF_MAX_MS = 30_000
 const IDLE_TIMEOUT_MS = 12_000
 /** A direct connection that lasted this long resets its backoff, ms. */
 const STABLE_MS = 5000
-
-/** A DHT bootstrap node, as `{ host, port }` or `'host:port'`. */
-export type BootstrapNode = { host: string, port: number } | string
-
-/** Something the network did worth logging (never an exception). */
-export interface NetworkEvent {
-  /** `lan-listening`, `lan-warning`, `dial-failed`, `peer-mismatch`, `peers-ignored`. */
-  event: string
-  [detail: string]: unknown
-}
-
-/** How a ledger reaches peers. */
-export interface NetworkOptions {
-  /** Internal: swarm keys to turn away (removed members). */
-  refuse?: (remotePublicKey: Buffer) => boolean
-  /** Use this swarm instead of creating one; the ledger joins its topic but never destroys it. */
-  swarm?: Hyperswarm
-  /** DHT bootstrap nodes for a swarm the ledger creates (default: the public DHT). */
-  bootstrap?: BootstrapNode[]
-  /** Address the created DHT binds (tests on one machine need `127.0.0.1`). */
-  dhtHost?: string
-  /** Use the DHT (Hyperswarm) at all. `false`: LAN discovery and known peers only. Default true. */
-  dht?: boolean
-  /**
-   * Find devices on the local network over mDNS and replicate with them directly. Default true.
-   * `false` turns mDNS and the LAN listener off, unless `lanPort` is given: then the listener
-   * stays for peers that list this device by address.
-   */
-  lan?: boolean
-  /** Address the LAN listener binds and mDNS announces from. Default: `dhtHost` when given, else every interface. */
-  lanHost?: string
-  /** TCP port of the LAN listener. Default 0 (any free port); fix it for devices that list this one in `peers`. */
-  lanPort?: number
-  /** Known peers to dial: device swarm keys (over the DHT) and/or `host:port` of a LAN listener. */
-  peers?: string[]
-  /** Told what the network does (listening address, failed dials); for logs. */
-  onNetworkEvent?: (event: NetworkEvent) => void
-}
-
-/** How a peer was reached. */
-export type PeerVia = 'dht' | 'lan' | 'direct'
-
-/** A connected peer. */
-export interface PeerInfo {
-  /** The peer's swarm (Noise) key, not its device key. */
-  publicKey: DeviceKey
-  /** ms since the epoch. */
-  connectedAt: number
-  /** True when this side dialled. */
-  initiator: boolean
-  /**
-   * `dht`: found on the DHT; `lan`: found over mDNS; `direct`: a known peer from `peers`. The side
-   * that accepted a TCP connection says `lan` when it runs mDNS, `direct` when it only listens.
-   */
-  via: PeerVia
-  /** `host:port` of the other end, for LAN and direct connections. */
-  address?: string
-  /**
-   * In `ledger.peers()`: how the peer's confirmed view compares with this device's; null until
-   * the peer has stated it (a peer running an older meshledger never does).
-   */
-  view?: PeerViewCheck | null
-}
 
 /** A `host:port` known peer and its redial state. */
 interface DirectTarget {
@@ -110,35 +46,6 @@ interface DirectTarget {
 interface ProtocolStream extends NodeJS.ReadWriteStream {
   noiseStream: { opened: Promise<boolean>, remotePublicKey: Buffer | null, setTimeout (ms: number): void }
   destroy (err?: Error): void
-}
-
-/** Parse `host:port` (IPv6 as `[addr]:port`); null when it is not one. */
-export function parseHostPort (text: string): { host: string, port: number } | null {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:[\]\s]+):(\d+)$/.exec(text)
-  if (m === null) return null
-  const port = Number(m[2])
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return null
-  return { host: m[1], port }
-}
-
-/** Split known peers into swarm keys and `host:port` addresses; throws INVALID_OPTION on anything else. */
-export function parsePeers (peers: string[]): { keys: Buffer[], addresses: Array<{ host: string, port: number }> } {
-  const keys: Buffer[] = []
-  const addresses: Array<{ host: string, port: number }> = []
-  for (const raw of peers) {
-    const text = raw.trim()
-    const address = parseHostPort(text)
-    if (address !== null) {
-      addresses.push(address)
-      continue
-    }
-    try {
-      keys.push(decodeKey(text, 'peer key'))
-    } catch {
-      throw MeshledgerError.invalidOption(`peer ${JSON.stringify(text)} is neither a swarm key nor host:port`)
-    }
-  }
-  return { keys, addresses }
 }
 
 /**
@@ -273,7 +180,7 @@ export class Network extends EventEmitter {
   private swarmConnection (conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo): void {
     const hex = conn.remotePublicKey.toString('hex')
     const via: PeerVia = this.knownKeys.has(hex) ? 'direct' : 'dht'
-    const peer: PeerInfo = { publicKey: encodeKey<DeviceKey>(conn.remotePublicKey), connectedAt: Date.now(), initiator: info.client, via }
+    const peer: PeerInfo = { publicKey: encodeKey<SwarmKey>(conn.remotePublicKey), connectedAt: Date.now(), initiator: info.client, via }
     this.store.replicate(conn)
     this.emit('stream', conn)
     conn.on('error', () => {}) // connection errors end the connection; the swarm reconnects
@@ -476,7 +383,7 @@ export class Network extends EventEmitter {
       }
       // A cut cable sends no RST: without this the connection would hang on for TCP's retry timers.
       stream.noiseStream.setTimeout(IDLE_TIMEOUT_MS)
-      const peer: PeerInfo = { publicKey: encodeKey<DeviceKey>(key), connectedAt: Date.now(), initiator, via, address }
+      const peer: PeerInfo = { publicKey: encodeKey<SwarmKey>(key), connectedAt: Date.now(), initiator, via, address }
       this.added(stream, peer)
       closed.then(() => this.removed(stream, peer), safetyCatch)
       settle(true, key)
@@ -485,9 +392,4 @@ export class Network extends EventEmitter {
       settle(false, null)
     })
   }
-}
-
-function formatAddress (host: string, port: number): string {
-  if (host.startsWith('::ffff:') && host.includes('.')) host = host.slice(7) // IPv4 on a dual-stack listener
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 }

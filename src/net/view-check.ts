@@ -14,7 +14,7 @@ import c from 'compact-encoding'
 import Protomux from 'protomux'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
-import { encodeKey, type DeviceKey } from '../keys.js'
+import { encodeKey, type SwarmKey } from '../keys.js'
 
 /** The Protomux protocol name; the channel id is the ledger's discovery key. */
 export const VIEW_CHECK_PROTOCOL = 'meshledger/view-check'
@@ -86,7 +86,7 @@ export interface ViewCheckSummary {
   /** Of those, the ones whose history matches this device's. */
   agreeing: number
   /** Swarm keys of the peers whose confirmed history differs from this device's. */
-  mismatched: DeviceKey[]
+  mismatched: SwarmKey[]
   /** Peers ahead of this device, or on another indexer set: not comparable yet. */
   unchecked: number
 }
@@ -194,7 +194,7 @@ export class ViewCheck extends ReadyResource {
   /** This device's confirmed view and how its peers compare (one entry per peer, newest statement). */
   summary (): ViewCheckSummary {
     const own = this.own
-    const peers = new Map<DeviceKey, PeerViewCheck>()
+    const peers = new Map<SwarmKey, PeerViewCheck>()
     for (const link of this.links) {
       const key = keyOf(link)
       if (link.check === null || key === null) continue
@@ -307,7 +307,7 @@ export class ViewCheck extends ReadyResource {
   }
 }
 
-function keyOf (link: Link): DeviceKey | null {
+function keyOf (link: Link): SwarmKey | null {
   const key = link.stream.noiseStream.remotePublicKey
-  return key === null ? null : encodeKey<DeviceKey>(key)
+  return key === null ? null : encodeKey<SwarmKey>(key)
 }

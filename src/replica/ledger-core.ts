@@ -8,42 +8,38 @@ import type Hypercore from 'hypercore'
 import Hyperbee from 'hyperbee'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
-import { AckWatchdog } from './ack-watchdog.js'
-import { createApply } from '../apply/router.js'
-import { dryRun } from '../apply/dry-run.js'
-import { memberRecord, roleOf, type MemberRecord } from '../apply/membership.js'
-import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry, type EntryStatus } from '../protocol/entry.js'
-import { formatId, parseId, type EntryAddress } from '../protocol/entry-id.js'
-import type { ForkEvidence } from '../proofs/fork-evidence.js'
-import { MeshledgerError } from '../errors.js'
-import { GroupCommit } from './group-commit.js'
-import { createSealer, type Sealer } from '../proofs/seal.js'
-import { makeReceipt, type ProofOptions } from '../view/proof.js'
-import type { Receipt } from '../proofs/receipt.js'
-import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput, type LedgerKey } from '../keys.js'
-import { Network, type NetworkOptions, type PeerInfo } from '../net/network.js'
-import { PROTOCOL_VERSION, isSystemType, type EntryInput, type WireOp } from '../protocol/ops.js'
-import type { Role } from '../protocol/vocabulary.js'
-import { checkOp } from '../apply/check-op.js'
-import { entryAfterRemoval } from '../view/removed-entries.js'
-import { BASELINE_PROTOCOL, activeProtocol, protocolRecord } from '../apply/protocol-activation.js'
-import { protocolOf } from '../protocol/op-types.js'
-import { queryEntries, type QueryOptions } from '../view/query.js'
-import { pendingRules } from '../view/reads.js'
-import { keys } from '../protocol/state-layout.js'
-import type { LedgerMode, LedgerOptions, LedgerProtocol, LedgerStats, Member } from '../ledger-types.js'
-import { PairingMember } from '../net/pairing.js'
 import { inviteProblem, inviteRecord } from '../apply/invites.js'
-import { OwnLog } from './own-log.js'
-import { ownerOnly } from './permissions.js'
-import { DEFAULT_MIN_FREE_BYTES, WRITE_AMPLIFICATION, freeBytes, openStore, storedLedgerKey, type WalSync } from './storage.js'
-import { isDiskFull, storageFailure } from './storage-errors.js'
+import { roleOf } from '../apply/membership.js'
+import { BASELINE_PROTOCOL, protocolRecord } from '../apply/protocol-activation.js'
+import { createApply } from '../apply/router.js'
 import type { VerifyOptions, VerifyReport } from '../audit/report.js'
 import { verifyLedger } from '../audit/verify.js'
+import { MeshledgerError } from '../errors.js'
+import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput, type LedgerKey, type SwarmKey } from '../keys.js'
+import type { LedgerEvents, LedgerListener, LedgerMode, LedgerOptions, LedgerProtocol, LedgerStats, Member } from '../ledger-types.js'
+import { Network } from '../net/network.js'
+import type { NetworkOptions, PeerInfo } from '../net/peers.js'
+import { PairingMember } from '../net/pairing.js'
 import { ViewCheck, type PeerViewCheck, type ReplicationStream, type ViewCheckSummary } from '../net/view-check.js'
+import type { Receipt } from '../proofs/receipt.js'
+import { createSealer, type Sealer } from '../proofs/seal.js'
+import type { Entry, EntryStatus } from '../protocol/entry.js'
+import { parseId, type EntryAddress } from '../protocol/entry-id.js'
+import { PROTOCOL_VERSION, type EntryInput } from '../protocol/ops.js'
+import type { Role } from '../protocol/vocabulary.js'
+import { readEntry, readMembers } from '../view/entry-reads.js'
+import { makeReceipt, type ProofOptions } from '../view/proof.js'
+import { queryEntries, type QueryOptions } from '../view/query.js'
 import { ViewFeed } from '../view/view-feed.js'
-import { blockKey, memberRange } from '../protocol/view-layout.js'
 import { Watcher, type WatchFilter } from '../view/watcher.js'
+import { AckWatchdog } from './ack-watchdog.js'
+import { AppendPath } from './append-path.js'
+import { watchForEncryption } from './encryption-watch.js'
+import { DeviceDuties } from './duties.js'
+import { OwnLog } from './own-log.js'
+import { ownerOnly } from './permissions.js'
+import { openStore, storedLedgerKey, type WalSync } from './storage.js'
+import { isDiskFull, storageFailure } from './storage-errors.js'
 import { WriterTracker } from './writer-progress.js'
 
 /** Default ack interval (ms): how soon indexers acknowledge new data so it can become final. */
@@ -54,6 +50,14 @@ export const DEFAULT_ACK_INTERVAL = 200
  * are group commits of up to 1 MiB, so this is kept small: it bounds RSS on 1 GB devices.
  */
 export const DEFAULT_CACHE_SIZE = 512
+
+/** The ledger's events, typed: a made-up name, or a listener of the wrong shape, does not compile. */
+export interface LedgerCore {
+  on<E extends keyof LedgerEvents> (event: E, listener: LedgerListener<E>): this
+  once<E extends keyof LedgerEvents> (event: E, listener: LedgerListener<E>): this
+  off<E extends keyof LedgerEvents> (event: E, listener: LedgerListener<E>): this
+  emit<E extends keyof LedgerEvents> (event: E, ...args: LedgerEvents[E]): boolean
+}
 
 /**
  * A device's replica of a ledger: lifecycle, entries, membership, finality, sync. {@link Ledger}
@@ -75,13 +79,10 @@ export class LedgerCore extends ReadyResource {
   private checker: ViewCheck | null = null
   private watchdog: AckWatchdog | null = null
   private readonly watchers = new Set<Watcher>()
-  private readonly commits: GroupCommit
-  private executing: Promise<void> | null = null
-  private readonly executed = new Set<string>()
-  private readonly blockReads = new Map<number, Promise<{ record: BlockRecord, nodeSeq: number } | null>>()
+  private readonly appends: AppendPath
+  private readonly duties: DeviceDuties
   private interruption: MeshledgerError | null = null
   private _fault: Error | null = null
-  private lowSpace: { needed: number, error: MeshledgerError } | null = null
   private _mode: LedgerMode | null = null
   private wal: WalSync | null = null
   private ownLog: OwnLog | null = null
@@ -90,7 +91,6 @@ export class LedgerCore extends ReadyResource {
   private keyMissing: MeshledgerError | null = null
   private boot: Hypercore | null = null
   private sealer: Sealer | undefined = undefined
-  private announcing = false
   private verifying: Promise<VerifyReport> | null = null
   private audits = new AbortController()
 
@@ -107,7 +107,31 @@ export class LedgerCore extends ReadyResource {
     }
     if (options.key !== undefined && options.key !== null) decodeKey(options.key, 'key')
     this.options = options
-    this.commits = new GroupCommit((block) => this.writeBlock(block), () => this.sealer)
+    this.appends = new AppendPath({
+      storage: options.storage,
+      minFreeBytes: options.minFreeBytes,
+      durable: options.durable === true,
+      base: () => this.base,
+      fault: () => this._fault,
+      interruption: () => this.interruption,
+      storageDamage: () => this.storageDamage,
+      forked: () => this.tracker?.forked === true,
+      wal: () => this.wal,
+      ownLog: () => this.ownLog,
+      sealer: () => this.sealer,
+      failed: (err) => this.failed(err)
+    })
+    this.duties = new DeviceDuties({
+      base: () => this.base,
+      writable: () => this.writable,
+      closing: () => this.closing !== null,
+      swarmKey: () => this.network?.swarmKey ?? null,
+      commit: (base, input) => this.appends.commit(base, input),
+      read: (base, addr) => this.read(base, addr),
+      selfForked: () => { this.interruption = MeshledgerError.forked('this device\'s log was also written by a copy of its data folder; join again from a fresh folder') },
+      fork: (report) => this.emit('fork', report),
+      warn: (err) => this.emit('warning', err)
+    })
   }
 
   /** The ledger's key (z32): share it so other devices can replicate. */
@@ -167,7 +191,7 @@ export class LedgerCore extends ReadyResource {
 
   /** Whether this instance created the ledger, reopened its folder, or joined a remote one. */
   get mode (): LedgerMode {
-    if (this._mode === null) throw MeshledgerError.invalidOption('the ledger is not ready yet')
+    if (this._mode === null) throw MeshledgerError.notReady('the ledger is not ready yet: await ledger.ready() first')
     return this._mode
   }
 
@@ -181,7 +205,7 @@ export class LedgerCore extends ReadyResource {
     const base = this.base
     return {
       peers: this.network?.peers().length ?? 0,
-      appended: { entries: this.commits.ops, blocks: this.commits.blocks },
+      appended: { entries: this.appends.commits.ops, blocks: this.appends.commits.blocks },
       view: { length: base?.view.core.length ?? 0, signedLength: base?.view.core.signedLength ?? 0 },
       forcedAcks: this.watchdog?.acks ?? 0,
       ownLog: { recorded: this.ownLog?.recorded ?? 0, stored: base?.local.length ?? 0, damaged: this.storageDamage !== null },
@@ -239,7 +263,7 @@ export class LedgerCore extends ReadyResource {
       base.on('update', () => this.updated())
       base.on('writable', () => {
         this.emit('writable')
-        this.announceSwarmKey().catch((err: unknown) => this.emit('warning', err))
+        this.duties.announceSwarmKey()
       })
       base.on('unwritable', () => this.emit('unwritable'))
       base.on('warning', (w: unknown) => this.emit('warning', w))
@@ -255,18 +279,16 @@ export class LedgerCore extends ReadyResource {
       if (!damaged) this.watchdog.start()
 
       this.feed = new ViewFeed(base.view)
-      this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => {
-        this.forkDetected(evidence).catch((err: unknown) => { this.emit('warning', err) })
-      })
+      this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => this.duties.forkDetected(evidence))
       await this.tracker.refresh()
       const checker = new ViewCheck(base.view, base.discoveryKey)
       this.checker = checker
-      checker.on('check', (peer: DeviceKey, check: PeerViewCheck) => this.emit('view-check', peer, check))
+      checker.on('check', (peer: SwarmKey, check: PeerViewCheck) => this.emit('view-check', peer, check))
       checker.on('warning', (err: unknown) => this.emit('warning', err))
       await checker.ready()
       if (this._mode === 'created' && base.local.length === 0) {
         // The genesis op: the creator records itself as the first indexer.
-        await this.commit(base, { type: 'member.add', data: { key: encodeKey(base.local.key), role: 'indexer' } })
+        await this.appends.commit(base, { type: 'member.add', data: { key: encodeKey(base.local.key), role: 'indexer' } })
       }
 
       if (this.options.swarm !== false) {
@@ -296,8 +318,14 @@ export class LedgerCore extends ReadyResource {
           })
         }
       }
-      if (this._mode === 'joined' && base.encryptionKey === null) this.watchForEncryption(store, base)
-      this.announceSwarmKey().catch((err: unknown) => this.emit('warning', err))
+      if (this._mode === 'joined' && base.encryptionKey === null) {
+        this.boot = watchForEncryption(store, base, (missing) => {
+          if (this.keyMissing !== null) return
+          this.keyMissing = missing
+          this.emit('encryption-key-required', missing)
+        })
+      }
+      this.duties.announceSwarmKey()
       if (ownLog.damage !== null) {
         this.emit('storage-damaged', ownLog.damage)
         this.restoreOwnLog(store, base, ownLog)
@@ -325,7 +353,7 @@ export class LedgerCore extends ReadyResource {
     this.tracker = null
     this.feed = null
     this.watchdog = null
-    this.blockReads.clear()
+    this.appends.reset()
     if (this.audits.signal.aborted) this.audits = new AbortController()
   }
 
@@ -355,51 +383,7 @@ export class LedgerCore extends ReadyResource {
    * group-committed with concurrent appends into one block of this device's log.
    */
   async append (input: EntryInput): Promise<Entry> {
-    return this.commit(this.usable$(), input)
-  }
-
-  private async commit (base: Autobase<Hyperbee>, input: EntryInput): Promise<Entry> {
-    if (typeof input !== 'object' || input === null) throw MeshledgerError.invalidEntry('an entry is { type, data }')
-    const op: WireOp = { t: input.type, s: Date.now(), d: input.data === undefined ? null : input.data }
-    const checked = checkOp(op)
-    if ('code' in checked) {
-      throw checked.code === 'ENTRY_TOO_LARGE' ? MeshledgerError.entryTooLarge(checked.reason) : MeshledgerError.invalidEntry(checked.reason)
-    }
-    const damage = this.storageDamage
-    if (damage !== null) throw damage
-    if (!base.writable) throw MeshledgerError.notWritable('this device is not a writer of the ledger')
-    // Held for good anyway, and a peer that caught the fork no longer follows this log: another
-    // writer's block that builds on a new block of it would never apply there.
-    if (this.tracker?.forked === true) throw MeshledgerError.forked('this device\'s log is proven forked (see ledger.forks()); remove it and join again from a fresh folder')
-    op.d = JSON.parse(checked.json)
-    await this.protocolGate(base, op)
-    if (isSystemType(op.t)) {
-      const refusal = await dryRun(base.view, base.key, base.local.key, base.local.length, op)
-      if (refusal !== null) throw MeshledgerError.fromRefusal(refusal)
-    }
-    const { seq, offset, protocol } = await this.commits.push(op)
-    const entry: Entry = {
-      id: formatId(base.local.key, seq, offset),
-      writer: encodeKey<DeviceKey>(base.local.key),
-      seq,
-      offset,
-      type: op.t,
-      version: protocol,
-      timestamp: op.s,
-      data: op.d,
-      status: 'applied'
-    }
-    // Answer with what apply decided (membership ops, quarantine and the block checks can all
-    // refuse), read once per block: never a status the view does not hold.
-    let read = this.blockReads.get(seq)
-    if (read === undefined) {
-      read = this.readBlock(base, base.local.key, seq)
-      this.blockReads.set(seq, read)
-      read.finally(() => this.blockReads.delete(seq)).catch(safetyCatch)
-    }
-    const block = await read
-    if (block === null) return { ...entry, status: 'pending' }
-    return entryOfBlock(base.local.key, seq, offset, block.record, block.nodeSeq, base.view.core.signedLength) ?? entry
+    return this.appends.commit(this.usable$(), input)
   }
 
   /**
@@ -515,14 +499,7 @@ export class LedgerCore extends ReadyResource {
 
   /** Current members (and, with `all`, removed ones). */
   async members ({ all = false }: { all?: boolean } = {}): Promise<Member[]> {
-    const base = this.opened$()
-    const out: Member[] = []
-    for await (const node of base.view.createReadStream(memberRange())) {
-      const record = JSON.parse(node.value.toString()) as MemberRecord
-      if (!all && record.removedAt !== undefined) continue
-      out.push({ key: encodeKey<DeviceKey>(node.key.subarray(1)), ...record } as Member)
-    }
-    return out
+    return readMembers(this.opened$().view, all)
   }
 
   /** The role `key` holds now, or null. */
@@ -597,64 +574,13 @@ export class LedgerCore extends ReadyResource {
     return this.verifying
   }
 
+  private async read (base: Autobase<Hyperbee>, addr: EntryAddress): Promise<Entry | null> {
+    return readEntry(this.store as Corestore, base, addr)
+  }
+
   /** Length of the view (Hyperbee blocks, not entries). */
   get length (): number {
     return this.base?.view.core.length ?? 0
-  }
-
-  private async read (base: Autobase<Hyperbee>, addr: EntryAddress): Promise<Entry | null> {
-    const block = await this.readBlock(base, addr.writer, addr.seq)
-    if (block === null) return entryAfterRemoval({ store: this.store as Corestore, base }, addr)
-    return entryOfBlock(addr.writer, addr.seq, addr.offset, block.record, block.nodeSeq, base.view.core.signedLength)
-  }
-
-  private async readBlock (base: Autobase<Hyperbee>, writer: Buffer, seq: number): Promise<{ record: BlockRecord, nodeSeq: number } | null> {
-    const node = await base.view.get(blockKey(writer, seq))
-    return node === null ? null : { record: decodeBlockRecord(node.value), nodeSeq: node.seq }
-  }
-
-  private async writeBlock (block: Buffer): Promise<number> {
-    const base = this.base
-    if (this._fault !== null) throw this._fault
-    if (base === null || base.closed) throw MeshledgerError.ledgerClosed()
-    if (this.interruption !== null) throw this.interruption
-    const damage = this.storageDamage
-    if (damage !== null) throw damage
-    await this.ensureRoom(block.length)
-    try {
-      const length = await base.append(block)
-      // Durable mode: the group commit ends in one WAL fsync and then the log record (what the
-      // WAL holds now, never more), before any caller hears back.
-      if (this.options.durable === true && this.wal !== null) {
-        const synced = base.local.length
-        await this.wal.sync()
-        await this.ownLog?.record(synced, true)
-      }
-      return length - 1
-    } catch (err) {
-      // A write RocksDB refused surfaces here as "Autobase is closing": Autobase has already
-      // reported the real cause (see failed()), synchronously, before it closed.
-      if (isDiskFull(err)) this.failed(err)
-      throw this._fault ?? err
-    }
-  }
-
-  /**
-   * Refuse a block the disk may not hold, before any of it is written: a write that runs out of
-   * space midway leaves Autobase's flush torn (its log written, its view not) and closes it.
-   */
-  private async ensureRoom (bytes: number): Promise<void> {
-    const { storage, minFreeBytes = DEFAULT_MIN_FREE_BYTES } = this.options
-    if (minFreeBytes === 0) return
-    const free = await freeBytes(storage)
-    const needed = minFreeBytes + bytes * WRITE_AMPLIFICATION
-    if (free >= needed) {
-      this.lowSpace = null
-      return
-    }
-    const error = MeshledgerError.storageFull(`the disk under ${storage} has ${free} bytes free; an append needs ${needed} (minFreeBytes ${minFreeBytes}); nothing was written`)
-    this.lowSpace = { needed, error }
-    throw error
   }
 
   /**
@@ -662,15 +588,7 @@ export class LedgerCore extends ReadyResource {
    * append needed; null once it has (or with the check off). For health checks.
    */
   async storageCheck (): Promise<MeshledgerError | null> {
-    const { storage, minFreeBytes = DEFAULT_MIN_FREE_BYTES } = this.options
-    if (minFreeBytes === 0) return null
-    const free = await freeBytes(storage)
-    const low = this.lowSpace
-    if (free >= Math.max(minFreeBytes, low?.needed ?? 0)) {
-      this.lowSpace = null
-      return null
-    }
-    return low?.error ?? MeshledgerError.storageFull(`the disk under ${storage} has ${free} bytes free, under the ${minFreeBytes} kept back; appends are refused`)
+    return this.appends.storageCheck()
   }
 
   /** A fatal storage failure: remember it (a full disk as `STORAGE_FULL`) and say so once. */
@@ -681,63 +599,6 @@ export class LedgerCore extends ReadyResource {
       : err instanceof Error ? err : new Error(String(err))
     this._fault = fault
     this.emit('fault', fault)
-  }
-
-  /**
-   * A networked member whose record lacks its swarm key (added by key, not by invite) states it
-   * with `member.swarm`, so that once removed, peers refuse its connections.
-   */
-  private async announceSwarmKey (): Promise<void> {
-    const base = this.base
-    const key = this.network?.swarmKey ?? null
-    if (base === null || key === null || !this.writable || this.announcing) return
-    this.announcing = true
-    try {
-      const record = await memberRecord(base.view, base.local.key)
-      if (record === null || record.removedAt !== undefined || record.swarmKey === key.toString('hex')) return
-      if (!base.closed) await this.commit(base, { type: 'member.swarm', data: { swarmKey: key.toString('hex') } })
-    } finally {
-      this.announcing = false
-    }
-  }
-
-  /**
-   * Rules marked `on: 'confirmed'` wait in the view until their trigger is final; an indexer
-   * that sees it final appends `rule.execute`, and apply runs the actions.
-   */
-  private async executePending (): Promise<void> {
-    const base = this.base
-    if (base === null || this.closing !== null || !this.writable) return
-    for await (const { rule, trigger } of pendingRules(base.view)) {
-      const key = `${rule}/${trigger}`
-      if (this.executed.has(key) || (await this.read(base, parseId(trigger)))?.status !== 'confirmed') continue
-      this.executed.add(key)
-      await this.commit(base, { type: 'rule.execute', data: { rule, trigger } })
-    }
-  }
-
-  /**
-   * A device that knows the ledger key but not the encryption key replicates ciphertext and
-   * applies nothing, silently. Notice it: once the ledger's first block is here and does not read
-   * as an Autobase block, say so (update() throws, and `encryption-key-required` is emitted).
-   */
-  private watchForEncryption (store: Corestore, base: Autobase<Hyperbee>): void {
-    const boot = store.get({ key: base.key })
-    const check = async (): Promise<void> => {
-      if (this.keyMissing !== null || boot.length === 0 || !(await boot.has(0))) return
-      if (await Autobase.isAutobase(boot)) {
-        boot.off('append', listener)
-        boot.off('download', listener)
-        return
-      }
-      this.keyMissing = MeshledgerError.encryptionKeyRequired()
-      this.emit('encryption-key-required', this.keyMissing)
-    }
-    const listener = (): void => { check().catch(safetyCatch) }
-    boot.on('append', listener)
-    boot.on('download', listener)
-    this.boot = boot
-    listener()
   }
 
   /** Resolves at the next view change, on close, or when `stop` resolves. */
@@ -767,28 +628,8 @@ export class LedgerCore extends ReadyResource {
     this.feed?.poke()
     this.checker?.poke()
     this.tracker?.refresh().catch(safetyCatch)
-    if (this.isIndexer && this.executing === null) {
-      this.executing = this.executePending().catch((err: unknown) => { this.emit('warning', err) }).finally(() => { this.executing = null })
-    }
+    this.duties.updated(this.isIndexer)
     this.emit('update')
-  }
-
-  /**
-   * Hypercore found a member's log forked (and froze it here). Report it on the ledger, where
-   * apply checks it and quarantines the device; if the log is this device's own, this copy of
-   * the device can never write again.
-   */
-  private async forkDetected (capture: Promise<ForkEvidence | null>): Promise<void> {
-    const evidence = await capture
-    const base = this.base
-    if (evidence === null || base === null) return
-    const key = decodeKey(evidence.key)
-    const self = key.equals(base.local.key)
-    if (self) this.interruption = MeshledgerError.forked('this device\'s log was also written by a copy of its data folder; join again from a fresh folder')
-    this.emit('fork', { key: evidence.key as DeviceKey, self, evidence })
-    if (self || this.closing !== null || !this.writable) return
-    if ((await base.view.get(keys.fork(key))) !== null) return
-    await this.commit(base, { type: 'fork.evidence', data: evidence })
   }
 
   private interrupted (reason: unknown): void {
@@ -810,35 +651,19 @@ export class LedgerCore extends ReadyResource {
     if (record !== null && record.version > PROTOCOL_VERSION) this.interrupted({ protocol: record.version, activated: true })
   }
 
-  /**
-   * Never write a block the ledger would refuse whole: an op of a protocol the ledger has not
-   * activated is refused here (`PROTOCOL_NOT_ACTIVE`), and an activation of a protocol this code
-   * does not know (`UPGRADE_REQUIRED`: upgrade this device first, then activate).
-   */
-  private async protocolGate (base: Autobase<Hyperbee>, op: WireOp): Promise<void> {
-    if (op.t === 'ledger.protocol') {
-      const version = (op.d as { version: number }).version
-      if (version > PROTOCOL_VERSION) throw MeshledgerError.upgradeRequired(`this device runs protocol ${PROTOCOL_VERSION} and cannot activate ${version}: upgrade it first`)
-    }
-    const needed = protocolOf(op.t)
-    if (needed <= BASELINE_PROTOCOL) return
-    const active = await activeProtocol(base.view)
-    if (needed > active) throw MeshledgerError.protocolNotActive(`${op.t} needs protocol ${needed}; the ledger runs protocol ${active} (an indexer activates it with ledger.activateProtocol)`)
-  }
-
   /** Close what was opened, in reverse order; each step best-effort so storage is always released. */
   private async teardown (): Promise<void> {
     this.audits.abort(MeshledgerError.ledgerClosed())
     await this.verifying?.catch(() => {})
     for (const w of [...this.watchers]) await w.return()
-    await this.executing
+    await this.duties.idle()
     await this.feed?.idle()
     this.watchdog?.stop()
     const steps: Array<() => Promise<void> | undefined> = [
       () => this.checker?.close(),
       () => this.pairing?.close(),
       () => this.network?.close(),
-      () => this.commits.flushed(),
+      () => this.appends.commits.flushed(),
       () => this.tracker?.close(),
       () => this.boot?.close(),
       () => this.ownLog?.close(),
@@ -867,7 +692,7 @@ export class LedgerCore extends ReadyResource {
   private opened$ (): Autobase<Hyperbee> {
     if (this._fault !== null) throw this._fault
     if (this.closing !== null) throw MeshledgerError.ledgerClosed()
-    if (this.base === null || !this.opened) throw MeshledgerError.invalidOption('call await ledger.ready() first')
+    if (this.base === null || !this.opened) throw MeshledgerError.notReady()
     // Autobase closes itself after a fatal error, this device's log found forked among them.
     if (this.base.closing !== null) throw this.interruption ?? MeshledgerError.ledgerClosed()
     return this.base
