@@ -6,7 +6,7 @@
  */
 import Corestore from 'corestore'
 import { Ledger } from '../src/index.js'
-import { pipeReplicas } from '../src/verify/pipe.js'
+import { pipeReplicas } from '../src/audit/pipe.js'
 import { IN_FLIGHT } from './ingest.js'
 import { alive, concurrently, entryBuffer, entryInput, now, peakRss, removeDir, tempDir, type Scenario, type SideResult } from './util.js'
 

@@ -7,7 +7,7 @@ import Corestore from 'corestore'
 import c from 'compact-encoding'
 import messages from 'hypercore/lib/messages.js'
 import { Ledger, verifyReceipt } from '../src/index.js'
-import { encodeBuffer } from '../src/signed-tree.js'
+import { encodeBuffer } from '../src/proofs/signed-tree.js'
 import { IN_FLIGHT } from './ingest.js'
 import { concurrently, entryBuffer, entryInput, now, removeDir, tempDir, type Scenario, type SideResult } from './util.js'
 

@@ -7,7 +7,7 @@ import type Autobase from 'autobase'
 import Corestore from 'corestore'
 import type Hyperbee from 'hyperbee'
 import { Ledger } from '../src/index.js'
-import { pipeReplicas } from '../src/verify/pipe.js'
+import { pipeReplicas } from '../src/audit/pipe.js'
 import {
   alive, concurrently, entryBuffer, entryInput, now, removeDir, rssAfterGc, tempDir, until,
   type Scenario, type SideResult

@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Ledger } from '../src/index.js'
-import { storageFailure } from '../src/storage-errors.js'
-import { pipeReplicas } from '../src/verify/pipe.js'
+import { pipeReplicas } from '../src/audit/pipe.js'
+import { storageFailure } from '../src/replica/storage-errors.js'
 import { StartFailed, startDaemon } from './daemon.js'
 
 /** How long a fresh replica may take to match and to see a new entry confirmed. */

@@ -7,7 +7,7 @@
 import Autobase from 'autobase'
 import Corestore from 'corestore'
 import Hyperbee from 'hyperbee'
-import { pipeReplicas } from '../src/verify/pipe.js'
+import { pipeReplicas } from '../src/audit/pipe.js'
 
 /** How long a fresh replica gets to match and confirm the view before the check fails. */
 export const REPLICA_TIMEOUT_MS = 10_000

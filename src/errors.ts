@@ -3,7 +3,7 @@
  * `code`; the message reads `CODE: text`. Callers (and the HTTP and CLI layers) branch on `code`,
  * never on message text.
  */
-import type { RejectionCode } from './ops.js'
+import type { RejectionCode } from './protocol/vocabulary.js'
 
 /** Rejection codes a local check raises as they are (the rest map to INVALID_ENTRY / NOT_WRITABLE). */
 type LocalRefusal = Exclude<RejectionCode, 'MALFORMED_BLOCK' | 'BLOCK_TOO_LARGE' | 'NOT_A_MEMBER'>
@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'INVALID_KEY'
   | 'INVALID_ID'
   | 'INVALID_OPTION'
+  | 'NOT_READY'
   | 'NOT_FOUND'
   | 'NOT_WRITABLE'
   | 'ENTRY_REJECTED'
@@ -81,6 +82,23 @@ export class MeshledgerError extends Error {
 
   static invalidOption (message: string): MeshledgerError {
     return new MeshledgerError('INVALID_OPTION', message)
+  }
+
+  /** A call that needs an open ledger, made before `ready()` resolved. */
+  static notReady (message = 'call await ledger.ready() first'): MeshledgerError {
+    return new MeshledgerError('NOT_READY', message)
+  }
+
+  static invalidInvite (message: string): MeshledgerError {
+    return new MeshledgerError('INVALID_INVITE', message)
+  }
+
+  static inviteRejected (message: string): MeshledgerError {
+    return new MeshledgerError('INVITE_REJECTED', message)
+  }
+
+  static inviteTimeout (message: string): MeshledgerError {
+    return new MeshledgerError('INVITE_TIMEOUT', message)
   }
 
   static entryTooLarge (message: string): MeshledgerError {

@@ -10,7 +10,7 @@ import z32 from 'z32'
 import { MeshledgerError } from './errors.js'
 import { Ledger } from './ledger.js'
 import type { LedgerOptions } from './ledger-types.js'
-import { openStore } from './storage.js'
+import { openStore } from './replica/storage.js'
 
 /** How long a join waits for an indexer to answer, by default (ms). */
 export const DEFAULT_JOIN_TIMEOUT = 30_000
@@ -30,7 +30,7 @@ const CODES: Record<string, string> = {
  * invite always carries one, so anything else is refused here.
  */
 function decodeInvite (code: unknown): Buffer {
-  const invalid = new MeshledgerError('INVALID_INVITE', 'that is not an invite code')
+  const invalid = MeshledgerError.invalidInvite('that is not an invite code')
   if (typeof code !== 'string') throw invalid
   let invite: Buffer
   let decoded: { seed: unknown, discoveryKey: unknown }
@@ -40,7 +40,7 @@ function decodeInvite (code: unknown): Buffer {
   } catch {
     throw invalid
   }
-  if (!is32Bytes(decoded.seed) || !is32Bytes(decoded.discoveryKey)) throw new MeshledgerError('INVALID_INVITE', 'that invite code names no ledger')
+  if (!is32Bytes(decoded.seed) || !is32Bytes(decoded.discoveryKey)) throw MeshledgerError.invalidInvite('that invite code names no ledger')
   return invite
 }
 
@@ -75,14 +75,14 @@ export async function join (code: string, options: JoinOptions): Promise<Ledger>
     const candidate = pairing.addCandidate({ invite, userData, onadd: async () => {} })
     const rejected = new Promise<never>((_resolve, reject) => {
       candidate.request.once('rejected', (err: { code?: string }) => {
-        reject(new MeshledgerError('INVITE_REJECTED', CODES[err.code ?? ''] ?? 'the invite was refused'))
+        reject(MeshledgerError.inviteRejected(CODES[err.code ?? ''] ?? 'the invite was refused'))
       })
     })
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new MeshledgerError('INVITE_TIMEOUT', 'no indexer of the ledger answered; is one online?')), options.timeout ?? DEFAULT_JOIN_TIMEOUT)
+      timer = setTimeout(() => reject(MeshledgerError.inviteTimeout('no indexer of the ledger answered; is one online?')), options.timeout ?? DEFAULT_JOIN_TIMEOUT)
     })
     const paired = await Promise.race([candidate.pairing, rejected, timeout])
-    if (paired === null) throw new MeshledgerError('INVITE_REJECTED', 'pairing ended without an answer')
+    if (paired === null) throw MeshledgerError.inviteRejected('pairing ended without an answer')
     const ledger = new Ledger({ ...options, key: paired.key, encryptionKey: paired.encryptionKey })
     await ledger.ready()
     return ledger

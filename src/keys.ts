@@ -7,12 +7,19 @@ import { MeshledgerError } from './errors.js'
 
 declare const deviceKeyBrand: unique symbol
 declare const ledgerKeyBrand: unique symbol
+declare const swarmKeyBrand: unique symbol
 
 /** A device's identity, its Autobase local writer key, as z32 text. */
 export type DeviceKey = string & { readonly [deviceKeyBrand]: true }
 
 /** A ledger's key (its Autobase bootstrap key), as z32 text. */
 export type LedgerKey = string & { readonly [ledgerKeyBrand]: true }
+
+/**
+ * A device's swarm key: the Noise public key it replicates under (Hyperswarm, LAN, direct), as
+ * z32 text. Not its device key: peers are named by this one.
+ */
+export type SwarmKey = string & { readonly [swarmKeyBrand]: true }
 
 /** Anything a key may be given as: z32 text, hex text or 32 raw bytes. */
 export type KeyInput = string | Uint8Array

@@ -2,13 +2,13 @@
  * The types around a ledger: its options, how it opened, its members, stats and events.
  */
 import type { MeshledgerError } from './errors.js'
-import type { EntryId } from './entry-id.js'
-import type { ForkEvidence } from './fork-evidence.js'
-import type { DeviceKey, KeyInput } from './keys.js'
-import type { NetworkOptions, PeerInfo } from './network.js'
-import type { Role } from './ops.js'
-import type { PeerViewCheck } from './view-check.js'
-import type { WriterProgress } from './writer-progress.js'
+import type { EntryId } from './protocol/entry-id.js'
+import type { ForkEvidence } from './proofs/fork-evidence.js'
+import type { DeviceKey, KeyInput, SwarmKey } from './keys.js'
+import type { NetworkOptions, PeerInfo } from './net/peers.js'
+import type { Role } from './protocol/vocabulary.js'
+import type { PeerViewCheck } from './net/view-check.js'
+import type { WriterProgress } from './replica/writer-progress.js'
 
 /** Options of {@link Ledger}. */
 export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {
@@ -128,7 +128,7 @@ export interface LedgerEvents {
    * A peer stated its confirmed view and the comparison changed (result, position or length).
    * Given the peer's swarm key; `mismatch` means the peer confirms a different history.
    */
-  'view-check': [DeviceKey, PeerViewCheck]
+  'view-check': [SwarmKey, PeerViewCheck]
   /** This device became (or stopped being) able to write. */
   writable: []
   unwritable: []
@@ -158,5 +158,11 @@ export interface LedgerEvents {
   warning: [unknown]
   /** The storage folder was readable by others (folder, and the paths now owner-only). */
   'permissions-tightened': [{ folder: string, paths: string[] }]
+  /** The ledger finished opening (`ready()` resolved) or closing. */
+  ready: []
+  close: []
 }
+
+/** A listener of event `E`. */
+export type LedgerListener<E extends keyof LedgerEvents> = (...args: LedgerEvents[E]) => void
 

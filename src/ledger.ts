@@ -1,23 +1,23 @@
 /**
- * `Ledger`: the public class. The core (ledger-core.ts) holds entries, membership, finality and
+ * `Ledger`: the public class. The core (replica/ledger-core.ts) holds entries, membership, finality and
  * sync; this layer adds what the ledger means: money, assets, telemetry and rules. Every write
  * here appends an op; every read is a point or range read of the view.
  */
-import type { Entry } from './entry.js'
+import type { Entry } from './protocol/entry.js'
 import BlindPairing from 'blind-pairing'
 import z32 from 'z32'
 import { MeshledgerError } from './errors.js'
 import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput } from './keys.js'
-import { LedgerCore } from './ledger-core.js'
-import type { QueryOptions } from './query.js'
-import * as reads from './reads.js'
-import type { Transfer } from './semantics/accounts.js'
-import type { Asset } from './semantics/assets.js'
-import type { Alert, Effect } from './semantics/rule-engine.js'
-import type { InviteRole } from './semantics/invites.js'
-import type { Rule } from './semantics/rules.js'
-import { DEFAULT_POLICY, policyRecord, VOTE_ACTIONS, type AutoQuarantine, type LedgerPolicy, type Quorum, type VoteAction } from './semantics/quorum.js'
-import { ranges } from './semantics/state-layout.js'
+import { LedgerCore } from './replica/ledger-core.js'
+import type { QueryOptions } from './view/query.js'
+import * as reads from './view/reads.js'
+import type { Transfer } from './apply/accounts.js'
+import type { Asset } from './apply/assets.js'
+import type { Alert, Effect } from './apply/rule-engine.js'
+import type { InviteRole } from './apply/invites.js'
+import type { Rule } from './apply/rules.js'
+import { DEFAULT_POLICY, policyRecord, VOTE_ACTIONS, type AutoQuarantine, type LedgerPolicy, type Quorum, type VoteAction } from './apply/quorum.js'
+import { ranges } from './protocol/state-layout.js'
 
 /** An open vote under a majority quorum: what for, on what, and who voted so far. */
 export interface Vote {

@@ -5,7 +5,7 @@
 import test from 'brittle'
 import BlindPairing from 'blind-pairing'
 import z32 from 'z32'
-import { decodeKey, join, verifyReceipt } from '../src/index.js'
+import { Ledger, decodeKey, join, verifyReceipt } from '../src/index.js'
 import { spawnDaemon } from './daemon-helpers.js'
 import { create, fails, tmp } from './helpers.js'
 
@@ -44,4 +44,10 @@ test('coded input errors: a receipt nested deep is INVALID_RECEIPT, as text or a
   const deep = text.replace('"rules":{', '"rules":{"extra":' + '['.repeat(100_000) + ']'.repeat(100_000) + ',')
   await fails(t, verifyReceipt(deep), 'INVALID_RECEIPT', 'as text')
   await fails(t, verifyReceipt(JSON.parse(deep)), 'INVALID_RECEIPT', 'as an object')
+})
+
+test('a call before ready() is NOT_READY, not INVALID_OPTION', async (t) => {
+  const ledger = new Ledger({ storage: await tmp(t), swarm: false })
+  await fails(t, ledger.get('x'), 'NOT_READY', 'get before ready')
+  await fails(t, (async () => ledger.mode)(), 'NOT_READY', 'mode before ready')
 })

@@ -7,7 +7,7 @@ import test from 'brittle'
 import Autobase from 'autobase'
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
-import { AckWatchdog } from '../src/ack-watchdog.js'
+import { AckWatchdog } from '../src/replica/ack-watchdog.js'
 import { tmp } from './helpers.js'
 
 type Base = Autobase<Hypercore>

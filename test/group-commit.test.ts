@@ -1,6 +1,6 @@
 import test from 'brittle'
 import { MAX_ENTRY_BYTES } from '../src/index.js'
-import { MAX_BLOCK_BYTES } from '../src/ops.js'
+import { MAX_BLOCK_BYTES } from '../src/protocol/ops.js'
 import { create } from './helpers.js'
 
 test('multi-byte entries near the size limit are packed by bytes: every acknowledged one is in the ledger', async (t) => {

@@ -7,7 +7,7 @@ import path from 'node:path'
 import type test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
 import { isMeshledgerError, Ledger, type ErrorCode, type LedgerOptions, type Role } from '../src/index.js'
-import { pipeReplicas } from '../src/verify/pipe.js'
+import { pipeReplicas } from '../src/audit/pipe.js'
 
 type T = test.Test
 

@@ -18,7 +18,7 @@ import { create, tmp } from './helpers.js'
 import { encodeKey } from '../src/keys.js'
 import { ATTACKS, openHostile, type HostilePeer } from './hostile-peer.js'
 import { rng } from './random.js'
-import { pipeReplicas } from '../src/verify/pipe.js'
+import { pipeReplicas } from '../src/audit/pipe.js'
 
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 2)
 const STEPS = Number(process.env.HOSTILE_STEPS ?? 14)

@@ -4,9 +4,9 @@
  */
 import type Hypercore from 'hypercore'
 import type { Entry, Ledger } from '../src/index.js'
-import { encodeBlock } from '../src/ops.js'
-import { parseId } from '../src/entry-id.js'
-import { blockKey } from '../src/view-layout.js'
+import { encodeBlock } from '../src/protocol/ops.js'
+import { parseId } from '../src/protocol/entry-id.js'
+import { blockKey } from '../src/protocol/view-layout.js'
 
 interface RawBase {
   local: Hypercore

@@ -6,8 +6,8 @@
 import net from 'node:net'
 import test from 'brittle'
 import type { Ledger, LedgerOptions } from '../src/index.js'
-import { lanInterfaces, lanName } from '../src/lan.js'
-import { parsePeers, type NetworkEvent } from '../src/network.js'
+import { lanInterfaces, lanName } from '../src/net/lan.js'
+import { parsePeers, type NetworkEvent } from '../src/net/peers.js'
 import { create, tmp, until } from './helpers.js'
 
 const LAN_ONLY: Partial<LedgerOptions> = { swarm: undefined, dht: false, lanHost: '127.0.0.1' }

@@ -1,7 +1,7 @@
 import test from 'brittle'
 import crypto from 'hypercore-crypto'
 import { verifyReceipt, type Receipt } from '../src/index.js'
-import { receiptBody } from '../src/receipt.js'
+import { receiptBody } from '../src/proofs/receipt.js'
 import { create, fails, replicate, until } from './helpers.js'
 import { appendOps } from './internals.js'
 

@@ -9,7 +9,7 @@ import { Ledger, type LedgerOptions } from '../src/index.js'
 import { exitCodeOf } from '../src/cli/errors.js'
 import { EXIT } from '../src/cli/constants.js'
 import { MeshledgerError } from '../src/errors.js'
-import { storageFailure } from '../src/storage-errors.js'
+import { storageFailure } from '../src/replica/storage-errors.js'
 import { create, fails, replicate, tmp, until } from './helpers.js'
 
 const ENTRIES = 320

@@ -20,7 +20,7 @@ async function main ([storage, port, key, encryptionKey, last, ids]: string[]): 
   stream.on('error', () => {})
   const timer = setTimeout(() => { fail('timed out before the last entry was applied') }, TIMEOUT_MS)
   ledger.on('fault', (err) => fail(`fault: ${String(err)}`))
-  while ((await ledger.get(last)) === null) await new Promise((resolve) => ledger.once('update', resolve))
+  while ((await ledger.get(last)) === null) await new Promise<void>((resolve) => ledger.once('update', () => resolve()))
   clearTimeout(timer)
   const statuses: string[] = []
   for (const id of ids.split(',')) {

@@ -13,7 +13,7 @@ import { decodeKey, Ledger, type DeviceKey, type Entry, type VerifyReport } from
 import { create, fails, replicate, tmp, until } from './helpers.js'
 import { appendOps, derivedUploads, viewBlockOf, viewKey } from './internals.js'
 import { tamper, type Tampering } from './tamper.js'
-import { pipeReplicas } from '../src/verify/pipe.js'
+import { pipeReplicas } from '../src/audit/pipe.js'
 
 type T = BrittleTest
 

@@ -4,11 +4,11 @@ import type { MeshledgerError } from '../src/index.js'
 import type Autobase from 'autobase'
 import Corestore from 'corestore'
 import Hyperbee from 'hyperbee'
-import { createApply } from '../src/apply.js'
-import { encodeBlock, PROTOCOL_VERSION } from '../src/ops.js'
+import { createApply } from '../src/apply/router.js'
+import { encodeBlock, PROTOCOL_VERSION } from '../src/protocol/ops.js'
 import { create, tmp, fails } from './helpers.js'
 import { appendOps, appendRaw } from './internals.js'
-import { blockKey } from '../src/view-layout.js'
+import { blockKey } from '../src/protocol/view-layout.js'
 
 // Protocol 4 changed these on purpose (issue 11): a block stamped above the ledger's active
 // protocol is rejected (any writer could otherwise stop every peer for good); only an activation

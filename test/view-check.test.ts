@@ -3,17 +3,17 @@ import { cp, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import test from 'brittle'
-import { normalizeKey, type DeviceKey, type Ledger, type LedgerOptions, type PeerViewCheck } from '../src/index.js'
+import { normalizeKey, type SwarmKey, type Ledger, type LedgerOptions, type PeerViewCheck } from '../src/index.js'
 import { BIN, spawnDaemon } from './daemon-helpers.js'
 import { create, testnet, tmp, until } from './helpers.js'
 
 const run = promisify(execFile)
 
 /** The swarm key peers know this ledger by. */
-function swarmKey (ledger: Ledger): DeviceKey {
+function swarmKey (ledger: Ledger): SwarmKey {
   const swarm = ledger.swarm
   if (swarm === null) throw new Error('offline ledger')
-  return normalizeKey<DeviceKey>(swarm.keyPair.publicKey)
+  return normalizeKey<SwarmKey>(swarm.keyPair.publicKey)
 }
 
 /** Every connected peer states the same confirmed view as `ledger`, which has confirmed all it applied. */
@@ -57,7 +57,7 @@ test('view check: three devices over the DHT confirm the same view; one that was
   // old statement with their own old view (equal) and hear C's new one before restating.
   await until([a, b], () => [a, b].every((l) => l.viewCheck().confirmedLength === a.stats.view.length))
   t.ok(a.viewCheck().confirmedLength > away, 'a and b confirmed more while c was away')
-  const heard: Array<{ by: string, peer: DeviceKey, check: PeerViewCheck }> = []
+  const heard: Array<{ by: string, peer: SwarmKey, check: PeerViewCheck }> = []
   for (const [by, l] of [['a', a], ['b', b]] as const) l.on('view-check', (peer, check) => heard.push({ by, peer, check }))
   c = await create(t, { ...join, storage: dirC })
   const cKey = swarmKey(c)

@@ -2,7 +2,7 @@
  * What a command is: its usage, its flags, and a `run` that gets the parsed arguments and a lazily
  * opened {@link Client}. Shared helpers for writes (`--wait confirmed`) live here too.
  */
-import type { EntryStatus, Rejection } from '../entry.js'
+import type { EntryStatus, Rejection } from '../protocol/entry.js'
 import { EXIT } from './constants.js'
 import type { Flags, OptionSpec } from './args.js'
 import { UsageError } from './errors.js'

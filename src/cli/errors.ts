@@ -3,7 +3,7 @@
  */
 import { MeshledgerError } from '../errors.js'
 import { statusOf } from '../daemon/http.js'
-import { storageFailure } from '../storage-errors.js'
+import { storageFailure } from '../replica/storage-errors.js'
 import { EXIT } from './constants.js'
 
 /** Bad command line: unknown command or flag, missing argument, bad JSON argument (exit 2). */

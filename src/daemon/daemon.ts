@@ -16,7 +16,7 @@ import type { DaemonConfig } from './config.js'
 import { Router } from './http.js'
 import type { Logger } from './logger.js'
 import { Metrics } from './metrics.js'
-import { ownerOnly } from '../permissions.js'
+import { ownerOnly } from '../replica/permissions.js'
 import { DEFAULT_RECOVERY_BACKOFF, freeBytes, waitForSpace } from './recovery.js'
 import { installRoutes, type Health } from './routes.js'
 

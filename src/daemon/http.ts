@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { MeshledgerError, type ErrorCode } from '../errors.js'
-import { storageFailure } from '../storage-errors.js'
+import { storageFailure } from '../replica/storage-errors.js'
 
 /** A parsed request handed to a route. */
 export interface Request {
@@ -70,7 +70,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   // The device cannot write until peers give its log back (or at all, if RocksDB cannot open):
   // a server-side condition that may clear by itself, not a fault of the request.
   STORAGE_DAMAGED: 503,
-  LEDGER_CLOSED: 503
+  LEDGER_CLOSED: 503,
+  NOT_READY: 503
 }
 
 /** The HTTP status for an error code. */

@@ -3,10 +3,10 @@
  * `rejection` when the ledger rejected the op); `?wait=confirmed` waits for finality
  * (`&timeout=ms`, default 30 s).
  */
-import type { Entry } from '../entry.js'
+import type { Entry } from '../protocol/entry.js'
 import { MeshledgerError } from '../errors.js'
 import type { Ledger } from '../ledger.js'
-import type { EntryInput } from '../ops.js'
+import type { EntryInput } from '../protocol/ops.js'
 import type { Reply, Request, Router } from './http.js'
 import type { Metrics } from './metrics.js'
 

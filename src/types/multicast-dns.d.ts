@@ -1,5 +1,5 @@
 /**
- * Narrow ambient declarations for `multicast-dns` (no types ship with it): only what src/lan.ts uses.
+ * Narrow ambient declarations for `multicast-dns` (no types ship with it): only what src/net/lan.ts uses.
  */
 declare module 'multicast-dns' {
   import { EventEmitter } from 'node:events'

@@ -1,7 +1,7 @@
 /**
  * Entries: `append`, `record`, `get`, `query`, `watch`.
  */
-import type { Entry } from '../../entry.js'
+import type { Entry } from '../../protocol/entry.js'
 import { json, jsonOrText, number, readStdin, time, type Flags, type OptionSpec } from '../args.js'
 import type { Query } from '../client.js'
 import { route, write, type Command } from '../command.js'

@@ -2,7 +2,7 @@
  * `export`: every matching entry as JSON lines or CSV, paged through `GET /v1/entries` by time.
  */
 import { once } from 'node:events'
-import type { Entry } from '../../entry.js'
+import type { Entry } from '../../protocol/entry.js'
 import type { Client, Query } from '../client.js'
 import { route, type Command } from '../command.js'
 import { CliError, UsageError } from '../errors.js'

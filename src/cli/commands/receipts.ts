@@ -3,8 +3,8 @@
  * ledger, no storage and no network at all.
  */
 import { readFile, writeFile } from 'node:fs/promises'
-import type { Receipt, VerifiedReceipt } from '../../receipt.js'
-import { verifyReceipt } from '../../verify-receipt.js'
+import type { Receipt, VerifiedReceipt } from '../../proofs/receipt.js'
+import { verifyReceipt } from '../../proofs/verify-receipt.js'
 import { route, type Command } from '../command.js'
 import { CliError } from '../errors.js'
 import { iso, print, printFields, printJson } from '../output.js'

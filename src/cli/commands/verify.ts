@@ -3,7 +3,7 @@
  * each problem also goes to stderr as `meshledger verify: CODE: text`, and the exit code is 6
  * when anything was found.
  */
-import type { VerifyReport } from '../../verify/report.js'
+import type { VerifyReport } from '../../audit/report.js'
 import { route, type Command } from '../command.js'
 import { EXIT } from '../constants.js'
 import { iso, print, printJson, printTable } from '../output.js'

@@ -1,0 +1,395 @@
+/**
+ * Replication: join the ledger's discovery key on Hyperswarm (unless `dht: false`), find devices
+ * on the same network segment over mDNS (unless `lan: false`), dial known peers directly, and
+ * replicate the whole store with every peer met, keeping track of who is connected and how.
+ *
+ * LAN and direct connections are plain TCP carrying the same Noise-encrypted replication stream a
+ * Hyperswarm connection carries, under this device's swarm key pair, so a peer's `publicKey` is the
+ * same whichever way it was reached. Nothing that goes wrong on a socket reaches the process:
+ * trouble is reported through `onNetworkEvent` and the connection is retried.
+ */
+import { EventEmitter } from 'node:events'
+import net, { type Server, type Socket } from 'node:net'
+import type Corestore from 'corestore'
+import DHT from 'hyperdht'
+import Hyperswarm from 'hyperswarm'
+import safetyCatch from 'safety-catch'
+import { decodeKey, encodeKey, type SwarmKey } from '../keys.js'
+import { LanDiscovery, type LanPeer } from './lan.js'
+import { formatAddress, parsePeers, type NetworkEvent, type NetworkOptions, type PeerInfo, type PeerVia } from './peers.js'
+
+/** Longest a close waits for the swarm to leave the DHT, ms. */
+const CLOSE_WAIT_MS = 2000
+/** Longest a TCP connect plus Noise handshake may take, ms. */
+const HANDSHAKE_TIMEOUT_MS = 10_000
+/** Redial backoff for known peers, ms. */
+const BACKOFF_MIN_MS = 1000
+const BACKOFF_MAX_MS = 30_000
+/** A LAN/direct connection silent this long is dead (keep-alives flow every 5 s), ms. */
+const IDLE_TIMEOUT_MS = 12_000
+/** A direct connection that lasted this long resets its backoff, ms. */
+const STABLE_MS = 5000
+
+/** A `host:port` known peer and its redial state. */
+interface DirectTarget {
+  host: string
+  port: number
+  address: string
+  /** The key that answered there last time (to avoid dialling a peer already connected). */
+  key: string | null
+  backoff: number
+  timer: NodeJS.Timeout | null
+  socket: Socket | null
+}
+
+/** A replication stream as `store.replicate(isInitiator)` returns it. */
+interface ProtocolStream extends NodeJS.ReadWriteStream {
+  noiseStream: { opened: Promise<boolean>, remotePublicKey: Buffer | null, setTimeout (ms: number): void }
+  destroy (err?: Error): void
+}
+
+/**
+ * Internal: owns (or borrows) a swarm, the LAN listener and mDNS, for one ledger. Emits `stream`
+ * with every replication stream as it starts (other protocols ride on it), then `peer-add` once
+ * the peer is known.
+ */
+export class Network extends EventEmitter {
+  private readonly store: Corestore
+  private readonly topic: Buffer
+  private readonly options: NetworkOptions
+  private swarm: Hyperswarm | null = null
+  private owned = false
+  private keyPair: { publicKey: Buffer, secretKey: Buffer } | null = null
+  private server: Server | null = null
+  private lan: LanDiscovery | null = null
+  private closing = false
+  private readonly knownKeys = new Set<string>()
+  private readonly targets: DirectTarget[] = []
+  /** Every live connection, by connection (a peer may be reached two ways at once). */
+  private readonly connected = new Map<object, PeerInfo>()
+  /** Sockets of LAN/direct connections, open or handshaking. */
+  private readonly sockets = new Set<Socket>()
+  /** mDNS runs: accepted connections count as `lan`, else as `direct`. */
+  private announcing = false
+  /** Remote keys (hex) being dialled over the LAN. */
+  private readonly dialling = new Set<string>()
+  private readonly onconnection = (conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo): void => {
+    this.swarmConnection(conn, info)
+  }
+
+  constructor (store: Corestore, topic: Buffer, options: NetworkOptions) {
+    super()
+    this.store = store
+    this.topic = topic
+    this.options = options
+  }
+
+  /** The swarm in use, once open (null in LAN-only mode). */
+  /** This device's swarm (Noise) public key, once open. */
+  get swarmKey (): Buffer | null {
+    return this.keyPair?.publicKey ?? null
+  }
+
+  get current (): Hyperswarm | null {
+    return this.swarm
+  }
+
+  /** Start (or borrow) the swarm, the LAN listener and mDNS, and dial known peers. */
+  async open (): Promise<void> {
+    const { keys, addresses } = parsePeers(this.options.peers ?? [])
+    const lanOn = this.options.lan !== false
+    const dhtOn = this.options.dht !== false || this.options.swarm !== undefined
+    this.keyPair = this.options.swarm?.keyPair as { publicKey: Buffer, secretKey: Buffer } | undefined ?? await this.store.createKeyPair('hyperswarm')
+
+    if (dhtOn) {
+      if (this.options.swarm !== undefined) {
+        this.swarm = this.options.swarm
+      } else {
+        const dht = new DHT({
+          bootstrap: this.options.bootstrap as Array<{ host: string, port: number }> | undefined,
+          host: this.options.dhtHost
+        })
+        // Refused devices (removed members) are turned away before the handshake completes.
+        this.swarm = new Hyperswarm({ dht, keyPair: this.keyPair, firewall: (key) => this.refuses(key) })
+        this.owned = true
+      }
+      this.swarm.on('connection', this.onconnection)
+      for (const conn of this.swarm.connections) this.swarmConnection(conn, { publicKey: conn.remotePublicKey, client: false })
+      const discovery = this.swarm.join(this.topic, { server: true, client: true })
+      // Two devices joining at the same moment can each look up before the other has announced;
+      // a second lookup once our own announce is out closes that gap (without delaying ready()).
+      discovery.flushed().then(() => discovery.refresh()).catch(safetyCatch)
+      for (const key of keys) {
+        this.knownKeys.add(key.toString('hex'))
+        this.swarm.joinPeer(key)
+      }
+    } else if (keys.length > 0) {
+      this.report({ event: 'peers-ignored', reason: 'swarm keys need the DHT; list host:port peers in LAN-only mode', count: keys.length })
+    }
+
+    if (lanOn || this.options.lanPort !== undefined) await this.openLan(lanOn)
+    for (const a of addresses) {
+      const target: DirectTarget = { ...a, address: formatAddress(a.host, a.port), key: null, backoff: BACKOFF_MIN_MS, timer: null, socket: null }
+      this.targets.push(target)
+      this.dialTarget(target)
+    }
+  }
+
+  /** Peers connected now. */
+  peers (): PeerInfo[] {
+    return [...this.connected.values()]
+  }
+
+  /** Leave the topic; destroy the swarm if this ledger created it; close the LAN side. */
+  async close (): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    for (const t of this.targets) if (t.timer !== null) clearTimeout(t.timer)
+    const lan = this.lan
+    this.lan = null
+    const server = this.server
+    this.server = null
+    for (const socket of this.sockets) socket.destroy()
+    this.sockets.clear()
+    const lanDone = Promise.all([
+      lan?.close(),
+      server === null ? undefined : new Promise<void>((resolve) => server.close(() => resolve()))
+    ])
+    const swarm = this.swarm
+    this.swarm = null
+    let swarmDone: Promise<void> = Promise.resolve()
+    if (swarm !== null) {
+      swarm.off('connection', this.onconnection)
+      // Leaving can wait on an unreachable DHT; never let that hold the storage lock for long.
+      swarmDone = this.owned ? swarm.destroy() : swarm.leave(this.topic)
+    }
+    this.connected.clear()
+    let timer: NodeJS.Timeout | undefined
+    const done = Promise.all([lanDone, swarmDone])
+    await Promise.race([done, new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS) })])
+    clearTimeout(timer)
+    done.catch(safetyCatch)
+  }
+
+  private report (event: NetworkEvent): void {
+    try {
+      this.options.onNetworkEvent?.(event)
+    } catch {}
+  }
+
+  private swarmConnection (conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo): void {
+    const hex = conn.remotePublicKey.toString('hex')
+    const via: PeerVia = this.knownKeys.has(hex) ? 'direct' : 'dht'
+    const peer: PeerInfo = { publicKey: encodeKey<SwarmKey>(conn.remotePublicKey), connectedAt: Date.now(), initiator: info.client, via }
+    this.store.replicate(conn)
+    this.emit('stream', conn)
+    conn.on('error', () => {}) // connection errors end the connection; the swarm reconnects
+    this.added(conn, peer)
+    conn.once('close', () => this.removed(conn, peer))
+  }
+
+  /** Drop connections to peers that are refused now (a member was just removed). */
+  enforce (): void {
+    for (const [conn, peer] of this.connected) {
+      if (this.refuses(decodeKey(peer.publicKey))) this.refuse(conn, peer)
+    }
+  }
+
+  private refuses (key: Buffer): boolean {
+    return this.options.refuse?.(key) === true
+  }
+
+  private refuse (conn: object, peer: PeerInfo): void {
+    this.connected.delete(conn)
+    ;(conn as { destroy (): void }).destroy()
+    this.emit('peer-refused', peer)
+  }
+
+  private added (conn: object, peer: PeerInfo): void {
+    if (this.refuses(decodeKey(peer.publicKey))) {
+      this.refuse(conn, peer)
+      return
+    }
+    this.connected.set(conn, peer)
+    this.emit('peer-add', peer)
+  }
+
+  private removed (conn: object, peer: PeerInfo): void {
+    if (this.connected.get(conn) !== peer) return
+    this.connected.delete(conn)
+    this.emit('peer-remove', peer)
+  }
+
+  private isConnected (hex: string): boolean {
+    for (const p of this.connected.values()) if (decodeKey(p.publicKey).toString('hex') === hex) return true
+    return false
+  }
+
+  // ---- LAN: a TCP listener announced over mDNS ----
+
+  private async openLan (announce: boolean): Promise<void> {
+    const host = this.options.lanHost ?? this.options.dhtHost
+    const server = net.createServer((socket) => this.accept(socket))
+    server.on('error', (err) => this.report({ event: 'lan-warning', error: String(err) }))
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(this.options.lanPort ?? 0, host, () => { server.off('error', reject); resolve() })
+      })
+    } catch (err) {
+      // A taken port or a missing address must not stop the ledger: no LAN, and say so.
+      this.report({ event: 'lan-warning', error: `LAN listener: ${String(err)}` })
+      server.close()
+      return
+    }
+    if (this.closing) {
+      server.close()
+      return
+    }
+    this.server = server
+    const address = server.address() as net.AddressInfo
+    this.report({ event: 'lan-listening', address: formatAddress(address.address, address.port), mdns: announce })
+    if (!announce) return
+    this.announcing = true
+    const keyPair = this.keyPair as { publicKey: Buffer }
+    const lan = new LanDiscovery({ discoveryKey: this.topic, id: keyPair.publicKey, port: address.port, host })
+    lan.on('warning', (err: unknown) => this.report({ event: 'lan-warning', error: String(err) }))
+    lan.on('peer', (p: LanPeer) => this.lanPeer(p))
+    this.lan = lan
+    lan.start()
+  }
+
+  /** An announcement: the device with the smaller key dials, once, unless already connected. */
+  private lanPeer (p: LanPeer): void {
+    if (this.closing || this.keyPair === null) return
+    const hex = p.id.toString('hex')
+    if (Buffer.compare(this.keyPair.publicKey, p.id) >= 0) return // the other side dials
+    if (this.dialling.has(hex) || this.isConnected(hex)) return
+    this.dialling.add(hex)
+    const address = formatAddress(p.host, p.port)
+    this.dial(p.host, p.port, 'lan', p.id, (ok) => {
+      this.dialling.delete(hex)
+      if (!ok) this.report({ event: 'dial-failed', via: 'lan', address })
+    })
+  }
+
+  private accept (socket: Socket): void {
+    if (this.closing) {
+      socket.destroy()
+      return
+    }
+    this.attach(socket, false, this.announcing ? 'lan' : 'direct', formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0), null, () => {})
+  }
+
+  // ---- Known peers by address ----
+
+  private dialTarget (target: DirectTarget): void {
+    if (this.closing) return
+    target.timer = null
+    if (target.key !== null && this.isConnected(target.key)) {
+      this.redial(target, false) // already connected some other way: check again later
+      return
+    }
+    const started = Date.now()
+    target.socket = this.dial(target.host, target.port, 'direct', null, (ok, key, closed) => {
+      if (key !== null) target.key = key.toString('hex')
+      if (!ok) {
+        this.report({ event: 'dial-failed', via: 'direct', address: target.address })
+        this.redial(target, true)
+        return
+      }
+      closed.then(() => {
+        target.socket = null
+        if (Date.now() - started >= STABLE_MS) target.backoff = BACKOFF_MIN_MS
+        this.redial(target, true)
+      }, safetyCatch)
+    })
+  }
+
+  private redial (target: DirectTarget, grow: boolean): void {
+    if (this.closing) return
+    const delay = target.backoff
+    if (grow) target.backoff = Math.min(target.backoff * 2, BACKOFF_MAX_MS)
+    target.timer = setTimeout(() => this.dialTarget(target), delay)
+    target.timer.unref()
+  }
+
+  // ---- Sockets ----
+
+  /**
+   * Dial `host:port` and replicate over it. `done(ok, remoteKey, closed)` once the Noise
+   * handshake finished (ok) or failed; `closed` resolves when the connection ends.
+   */
+  private dial (host: string, port: number, via: PeerVia, expected: Buffer | null, done: (ok: boolean, key: Buffer | null, closed: Promise<void>) => void): Socket {
+    const socket = net.connect({ host, port })
+    this.attach(socket, true, via, formatAddress(host, port), expected, done)
+    return socket
+  }
+
+  private attach (socket: Socket, initiator: boolean, via: PeerVia, address: string, expected: Buffer | null, done: (ok: boolean, key: Buffer | null, closed: Promise<void>) => void): void {
+    this.sockets.add(socket)
+    socket.setNoDelay(true)
+    socket.setKeepAlive(true, 5000)
+    socket.on('error', () => {}) // ends in close
+    let stream: ProtocolStream
+    try {
+      stream = this.store.replicate(initiator, { keyPair: this.keyPair }) as ProtocolStream
+    } catch (err) {
+      this.sockets.delete(socket)
+      socket.destroy()
+      this.report({ event: 'lan-warning', error: String(err) })
+      done(false, null, Promise.resolve())
+      return
+    }
+    stream.on('error', () => {})
+    this.emit('stream', stream)
+    socket.pipe(stream).pipe(socket)
+    const closed = new Promise<void>((resolve) => {
+      let ended = false
+      const end = (): void => {
+        if (ended) return
+        ended = true
+        this.sockets.delete(socket)
+        socket.destroy()
+        stream.destroy()
+        resolve()
+      }
+      socket.once('close', end)
+      stream.once('close', end)
+    })
+    let settled = false
+    const settle = (ok: boolean, key: Buffer | null): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timeout)
+      done(ok, key, closed)
+    }
+    const timeout = setTimeout(() => { socket.destroy(); settle(false, null) }, HANDSHAKE_TIMEOUT_MS)
+    timeout.unref()
+    closed.then(() => settle(false, null), safetyCatch)
+    stream.noiseStream.opened.then((opened) => {
+      const key = stream.noiseStream.remotePublicKey
+      if (!opened || key === null || this.closing) {
+        socket.destroy()
+        settle(false, key)
+        return
+      }
+      if (expected !== null && !key.equals(expected)) {
+        // Someone else answers at the announced address (a stale announcement): not our peer.
+        this.report({ event: 'peer-mismatch', address })
+        socket.destroy()
+        settle(false, key)
+        return
+      }
+      // A cut cable sends no RST: without this the connection would hang on for TCP's retry timers.
+      stream.noiseStream.setTimeout(IDLE_TIMEOUT_MS)
+      const peer: PeerInfo = { publicKey: encodeKey<SwarmKey>(key), connectedAt: Date.now(), initiator, via, address }
+      this.added(stream, peer)
+      closed.then(() => this.removed(stream, peer), safetyCatch)
+      settle(true, key)
+    }, () => {
+      socket.destroy()
+      settle(false, null)
+    })
+  }
+}
