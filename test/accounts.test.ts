@@ -1,6 +1,6 @@
 import test from 'brittle'
-import { create, fails, group, replicate, until } from './helpers.js'
-import { appendOps } from './internals.js'
+import { create, fails, group, replicate, until } from './helpers/index.js'
+import { appendOps } from './helpers/internals.js'
 
 test('mint and transfer: balances move, supply is conserved, no overdraft', async (t) => {
   const [op, car] = await group(t, ['writer'])

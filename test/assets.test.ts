@@ -1,6 +1,6 @@
 import test from 'brittle'
-import { fails, group, until } from './helpers.js'
-import { appendOps } from './internals.js'
+import { fails, group, until } from './helpers/index.js'
+import { appendOps } from './helpers/internals.js'
 
 test('an asset\'s life: register, events, policy, transfer; the provenance chain records each step', async (t) => {
   const [maker, owner, mechanic, inspector] = await group(t, ['writer', 'writer', 'writer'])

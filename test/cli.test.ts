@@ -3,19 +3,18 @@
  * running daemon, exit codes, help texts against a committed snapshot, and export round trips.
  * `UPDATE_SNAPSHOTS=1 npm test` rewrites test/snapshots/help.txt.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readFile, writeFile, mkdir } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
-import { createInterface } from 'node:readline'
 import test from 'brittle'
 import { COMMANDS } from '../src/cli/main.js'
 import { Ledger } from '../src/index.js'
-import { create, replicate, tmp, until } from './helpers.js'
-import { tamper } from './tamper.js'
+import { BIN, spawnDaemon } from './helpers/daemon.js'
+import { create, replicate, tmp, until } from './helpers/index.js'
+import { tamper } from './helpers/tamper.js'
 
-const BIN = new URL('../bin/meshledger.js', import.meta.url).pathname
 const SNAPSHOT = new URL('../../test/snapshots/help.txt', import.meta.url).pathname
 
 interface Run { code: number, stdout: string, stderr: string }
@@ -42,25 +41,6 @@ async function json<T = Record<string, unknown>> (t: test.Test, data: string, ar
 }
 
 interface Entry { id: string, writer: string, timestamp: number, type: string, status: string, data: unknown }
-
-/** The daemon on `data`, offline on a free port; resolves once it logged `ready`. */
-async function daemon (t: test.Test, data: string): Promise<{ child: ChildProcess, url: string }> {
-  const child = spawn(process.execPath, [BIN, 'daemon', '--data', data, '--offline', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
-  t.teardown(async () => {
-    if (child.exitCode !== null) return
-    child.kill('SIGTERM')
-    await once(child, 'exit')
-  })
-  const lines = createInterface({ input: child.stdout })
-  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`daemon exited with ${String(code)}`)))
-    lines.on('line', (line) => {
-      const ev = JSON.parse(line) as Record<string, unknown>
-      if (ev.event === 'ready') resolve(ev)
-    })
-  })
-  return { child, url: ready.api as string }
-}
 
 async function freePort (): Promise<number> {
   const server = createServer()
@@ -100,7 +80,7 @@ test('local mode (no daemon): init, append, get, query, balance', async (t) => {
 
 test('with a daemon running, commands go through its API', async (t) => {
   const data = await tmp(t)
-  const { url } = await daemon(t, data)
+  const { url } = await spawnDaemon(t, data)
   const info = JSON.parse(await readFile(path.join(data, 'daemon.json'), 'utf8')) as { url: string }
   t.is(info.url, url)
 
@@ -232,7 +212,7 @@ test('verify: exit 0 on a healthy folder; 6 naming the log once bytes of it chan
   t.is(report.writers.find((w) => w.key === b.deviceKey)?.entries, 2)
 
   await tamper(storage, b.deviceKey, notes[1].seq)
-  await daemon(t, data) // the damaged folder, served: verify goes through POST /v1/verify
+  await spawnDaemon(t, data) // the damaged folder, served: verify goes through POST /v1/verify
   const damaged = await cli(['verify', '--data', data])
   t.is(damaged.code, 6, 'exit 6')
   t.ok(damaged.stderr.includes(`meshledger verify: LOG_DAMAGED: log ${b.deviceKey}: block ${notes[1].seq}`), damaged.stderr.trim())
@@ -259,7 +239,7 @@ function parseCsv (text: string): string[][] {
 
 test('receipts: proof through the daemon, verify-receipt with nothing but the file', async (t) => {
   const data = await tmp(t)
-  const { url } = await daemon(t, data)
+  const { url } = await spawnDaemon(t, data)
   const written = await json<{ id: string }>(t, data, ['append', 'inspection', '{"vin":"WVW123","result":"pass"}', '--wait', 'confirmed'])
   const file = path.join(await tmp(t), 'receipt.json')
   t.is((await cli(['proof', written.id, '-o', file, '--data', data])).code, 0, 'meshledger proof -o FILE')

@@ -6,8 +6,8 @@ import test from 'brittle'
 import BlindPairing from 'blind-pairing'
 import z32 from 'z32'
 import { Ledger, decodeKey, join, verifyReceipt } from '../src/index.js'
-import { spawnDaemon } from './daemon-helpers.js'
-import { create, fails, tmp } from './helpers.js'
+import { spawnDaemon } from './helpers/daemon.js'
+import { create, fails, tmp } from './helpers/index.js'
 
 test('coded input errors over HTTP: bad percent-escapes, deep data, 1e400', async (t) => {
   const d = await spawnDaemon(t, await tmp(t))

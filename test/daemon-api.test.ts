@@ -5,8 +5,8 @@ import { execFile, spawn } from 'node:child_process'
 import { promisify } from 'node:util'
 import { once } from 'node:events'
 import test from 'brittle'
-import { tmp } from './helpers.js'
-import { BIN, spawnDaemon } from './daemon-helpers.js'
+import { tmp } from './helpers/index.js'
+import { BIN, spawnDaemon } from './helpers/daemon.js'
 
 const run = promisify(execFile)
 
@@ -102,7 +102,7 @@ async function acknowledgedUnderLoad (t: test.Test, signal: NodeJS.Signals): Pro
   stopping = true
   const code = await d.stop(signal)
   await Promise.all(writers)
-  t.is(code, signal === 'SIGTERM' ? 0 : null, signal === 'SIGTERM' ? 'exit 0 after SIGTERM' : 'killed')
+  t.is(code, signal === 'SIGTERM' ? 0 : signal, signal === 'SIGTERM' ? 'exit 0 after SIGTERM' : 'killed')
   if (signal === 'SIGTERM') t.absent(existsSync(path.join(data, 'daemon.json')), 'daemon.json removed on exit')
 
   await spawnDaemon(t, data)

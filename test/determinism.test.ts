@@ -6,9 +6,9 @@
  * every view must hash the same.
  */
 import test from 'brittle'
-import { create } from './helpers.js'
-import { appendOps, appendRaw } from './internals.js'
-import { observe, rng, sync } from './random.js'
+import { create } from './helpers/index.js'
+import { appendOps, appendRaw } from './helpers/internals.js'
+import { observe, rng, sync } from './helpers/random.js'
 
 const RUNS = Number(process.env.DETERMINISM_RUNS ?? 8)
 const STEPS = 30

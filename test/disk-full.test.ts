@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import test from 'brittle'
-import { spawnDaemon, type RunningDaemon } from './daemon-helpers.js'
+import { spawnDaemon, type DaemonProcess } from './helpers/daemon.js'
 
 const run = promisify(execFile)
 const WRITERS = 8
@@ -35,7 +35,7 @@ async function tmpfs (t: test.Test, size: string): Promise<string | null> {
 }
 
 /** Post 2 KB entries from several clients until each is refused; the ids acknowledged, the refusals in order. */
-async function fill (d: RunningDaemon): Promise<{ ids: string[], refusals: Array<{ status: number, body: any }> }> {
+async function fill (d: DaemonProcess): Promise<{ ids: string[], refusals: Array<{ status: number, body: any }> }> {
   const ids: string[] = []
   const refusals: Array<{ status: number, body: any }> = []
   await Promise.all(Array.from({ length: WRITERS }, async (_, w) => {
@@ -49,7 +49,7 @@ async function fill (d: RunningDaemon): Promise<{ ids: string[], refusals: Array
 }
 
 /** Poll `/healthz` with a short backoff until it says ready; resolves with the ms it took. */
-async function untilReady (d: RunningDaemon): Promise<number> {
+async function untilReady (d: DaemonProcess): Promise<number> {
   const start = Date.now()
   for (let wait = 10; Date.now() - start < DEADLINE_MS; wait = Math.min(wait * 2, 500)) {
     if ((await d.api('GET', '/healthz')).body.ready === true) return Date.now() - start
@@ -58,7 +58,7 @@ async function untilReady (d: RunningDaemon): Promise<number> {
   throw new Error('the daemon did not become ready again')
 }
 
-async function allPresent (t: test.Test, d: RunningDaemon, ids: string[]): Promise<void> {
+async function allPresent (t: test.Test, d: DaemonProcess, ids: string[]): Promise<void> {
   let missing = 0
   for (const id of ids) if ((await d.api('GET', `/v1/entries/${id}`)).status !== 200) missing++
   t.is(missing, 0, `all ${ids.length} acknowledged entries are there`)

@@ -1,6 +1,6 @@
 import test from 'brittle'
 import { MAX_ENTRY_BYTES, type Entry, type ErrorCode } from '../src/index.js'
-import { create, fails } from './helpers.js'
+import { create, fails } from './helpers/index.js'
 
 test('append resolves with the stored entry, attributed and addressable', async (t) => {
   const a = await create(t)

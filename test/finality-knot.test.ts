@@ -8,7 +8,7 @@ import Autobase from 'autobase'
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import { AckWatchdog } from '../src/replica/ack-watchdog.js'
-import { tmp } from './helpers.js'
+import { tmp } from './helpers/index.js'
 
 type Base = Autobase<Hypercore>
 

@@ -1,6 +1,6 @@
 import test from 'brittle'
 import { Ledger } from '../src/index.js'
-import { create, testnet, tmp, until, fails } from './helpers.js'
+import { create, testnet, tmp, until, fails } from './helpers/index.js'
 
 test('finality: a majority of indexers confirms; without one, entries stay applied', async (t) => {
   const net = await testnet(t)

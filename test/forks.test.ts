@@ -7,9 +7,9 @@ import test from 'brittle'
 import Corestore from 'corestore'
 import { encodeEvidence, proveFork, type ForkEvidence } from '../src/proofs/fork-evidence.js'
 import { decodeKey, Ledger, type ForkReport } from '../src/index.js'
-import { BIN } from './daemon-helpers.js'
-import { create, fails, group, replicate, tmp, until } from './helpers.js'
-import { appendOps, localCore } from './internals.js'
+import { BIN } from './helpers/daemon.js'
+import { create, fails, group, replicate, tmp, until } from './helpers/index.js'
+import { appendOps, localCore } from './helpers/internals.js'
 
 type T = test.Test
 

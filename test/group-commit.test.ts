@@ -1,7 +1,7 @@
 import test from 'brittle'
 import { MAX_ENTRY_BYTES } from '../src/index.js'
 import { MAX_BLOCK_BYTES } from '../src/protocol/ops.js'
-import { create } from './helpers.js'
+import { create } from './helpers/index.js'
 
 test('multi-byte entries near the size limit are packed by bytes: every acknowledged one is in the ledger', async (t) => {
   const a = await create(t)

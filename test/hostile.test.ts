@@ -1,5 +1,5 @@
 /**
- * Property (issue 11): a hostile member writing with stock Autobase (test/hostile-peer.ts):
+ * Property (issue 11): a hostile member writing with stock Autobase (test/helpers/hostile-peer.ts):
  * malformed JSON, wide values, huge and non-finite numbers, lone surrogates, `__proto__` keys,
  * future protocols, forged membership, policy and invites, replays of others' blocks and bursts
  * of tiny blocks. Honest peers run in child processes with different `--stack-size` values and
@@ -14,11 +14,10 @@ import type { Duplex } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import test from 'brittle'
 import { decodeKey, type Ledger } from '../src/index.js'
-import { create, tmp } from './helpers.js'
+import { create, replicate, tmp } from './helpers/index.js'
 import { encodeKey } from '../src/keys.js'
-import { ATTACKS, openHostile, type HostilePeer } from './hostile-peer.js'
-import { rng } from './random.js'
-import { pipeReplicas } from '../src/audit/pipe.js'
+import { ATTACKS, openHostile, type HostilePeer } from './helpers/hostile-peer.js'
+import { rng } from './helpers/random.js'
 
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 2)
 const STEPS = Number(process.env.HOSTILE_STEPS ?? 14)
@@ -96,7 +95,7 @@ for (let run = 1; run <= RUNS; run++) {
     }
     const hostile = await openHostile(path.join(dir, 'hostile'), decodeKey(indexer.key), indexer.encryptionKey === null ? null : decodeKey(indexer.encryptionKey))
     t.teardown(() => hostile.close())
-    t.teardown(pipeReplicas(indexer, hostile.base))
+    t.teardown(replicate(indexer, hostile.base))
     await indexer.addMember(hostile.key)
     await hostile.base.waitForWritable()
 

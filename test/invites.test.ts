@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { once } from 'node:events'
 import { promisify } from 'node:util'
 import { readdir, readFile } from 'node:fs/promises'
@@ -7,8 +7,8 @@ import test from 'brittle'
 import BlindPairing from 'blind-pairing'
 import z32 from 'z32'
 import { decodeKey, join, Ledger, type MeshledgerError } from '../src/index.js'
-import { create, fails, testnet, tmp, until } from './helpers.js'
-import { BIN } from './daemon-helpers.js'
+import { create, fails, testnet, tmp, until } from './helpers/index.js'
+import { BIN, spawnDaemon } from './helpers/daemon.js'
 
 const run = promisify(execFile)
 
@@ -93,9 +93,7 @@ test('the command: meshledger invite on a daemon, meshledger join on a new folde
   const net = await testnet(t)
   const boot = net.bootstrap?.map((b) => typeof b === 'string' ? b : `${b.host}:${b.port}`).join(',') ?? ''
   const dirA = await tmp(t)
-  const child = spawn(process.execPath, [BIN, 'daemon', '--data', dirA, '--port', '0', '--bootstrap', boot, '--dht-host', '127.0.0.1', '--no-lan'], { stdio: ['ignore', 'pipe', 'inherit'] })
-  t.teardown(async () => { child.kill('SIGTERM'); await once(child, 'exit') })
-  await new Promise<void>((resolve) => child.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('"ready"')) resolve() }))
+  await spawnDaemon(t, dirA, ['--bootstrap', boot, '--dht-host', '127.0.0.1', '--no-lan'], { offline: false })
   const invite = JSON.parse((await run(process.execPath, [BIN, 'invite', '--data', dirA, '--json'])).stdout) as { code: string }
   const dirB = await tmp(t)
   const joined = JSON.parse((await run(process.execPath, [BIN, 'join', invite.code, '--data', dirB, '--bootstrap', boot, '--dht-host', '127.0.0.1', '--json'])).stdout) as { ledger: string, device: string }

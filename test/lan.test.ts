@@ -8,7 +8,7 @@ import test from 'brittle'
 import type { Ledger, LedgerOptions } from '../src/index.js'
 import { lanInterfaces, lanName } from '../src/net/lan.js'
 import { parsePeers, type NetworkEvent } from '../src/net/peers.js'
-import { create, tmp, until } from './helpers.js'
+import { create, tmp, until } from './helpers/index.js'
 
 const LAN_ONLY: Partial<LedgerOptions> = { swarm: undefined, dht: false, lanHost: '127.0.0.1' }
 

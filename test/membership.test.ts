@@ -1,7 +1,7 @@
 import test from 'brittle'
 
-import { create, replicate, until, fails, group } from './helpers.js'
-import { appendOps, appendRaw, forceAppendAfterRemoval } from './internals.js'
+import { create, replicate, until, fails, group } from './helpers/index.js'
+import { appendOps, appendRaw, forceAppendAfterRemoval } from './helpers/internals.js'
 
 test('the creator is the first indexer; indexers add writers and indexers', async (t) => {
   const a = await create(t)

@@ -20,9 +20,9 @@ import path from 'node:path'
 import { createInterface } from 'node:readline'
 import test from 'brittle'
 import { Ledger } from '../src/index.js'
-import { tmp } from './helpers.js'
+import { BIN } from './helpers/daemon.js'
+import { tmp } from './helpers/index.js'
 
-const BIN = new URL('../bin/meshledger.js', import.meta.url).pathname
 const PREFIX = `mlt${process.pid}`
 const SUBNET = '10.88.0'
 const BOOTSTRAP_PORT = 49737

@@ -2,8 +2,8 @@ import { chmod, lstat, readdir } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'brittle'
 import { Ledger } from '../src/index.js'
-import { spawnDaemon } from './daemon-helpers.js'
-import { tmp } from './helpers.js'
+import { spawnDaemon } from './helpers/daemon.js'
+import { tmp } from './helpers/index.js'
 
 /** Every path under `root` whose mode lets anyone but the owner in. */
 async function loose (root: string): Promise<string[]> {

@@ -4,8 +4,8 @@
  */
 import test from 'brittle'
 import type { Ledger } from '../src/index.js'
-import { fails, group, until } from './helpers.js'
-import { appendOps, appendRaw } from './internals.js'
+import { fails, group, until } from './helpers/index.js'
+import { appendOps, appendRaw } from './helpers/internals.js'
 
 async function quarantinedOn (ledgers: Ledger[], key: string): Promise<boolean> {
   for (const l of ledgers) {

@@ -6,8 +6,8 @@
 import { once } from 'node:events'
 import test from 'brittle'
 import { PROTOCOL_VERSION, type Ledger, type MeshledgerError } from '../src/index.js'
-import { create, fails, group, replicate, tmp, until } from './helpers.js'
-import { appendOps, appendRaw } from './internals.js'
+import { create, fails, group, replicate, tmp, until } from './helpers/index.js'
+import { appendOps, appendRaw } from './helpers/internals.js'
 
 type T = test.Test
 

@@ -1,5 +1,5 @@
 import test from 'brittle'
-import { fails, group, until } from './helpers.js'
+import { fails, group, until } from './helpers/index.js'
 
 test('quarantine holds a device\'s new entries for review; release applies them in log order', async (t) => {
   const [a, b] = await group(t, ['writer'])

@@ -5,8 +5,8 @@
  */
 import test from 'brittle'
 import type { Ledger } from '../src/index.js'
-import { group, until } from './helpers.js'
-import { appendOps } from './internals.js'
+import { group, until } from './helpers/index.js'
+import { appendOps } from './helpers/internals.js'
 
 interface Known { id: string, writer: string, seq: number, offset: number, ts: number, type: string }
 

@@ -2,8 +2,8 @@ import test from 'brittle'
 import crypto from 'hypercore-crypto'
 import { verifyReceipt, type Receipt } from '../src/index.js'
 import { receiptBody } from '../src/proofs/receipt.js'
-import { create, fails, replicate, until } from './helpers.js'
-import { appendOps } from './internals.js'
+import { create, fails, replicate, until } from './helpers/index.js'
+import { appendOps } from './helpers/internals.js'
 
 /** An attacker's own signature over an altered receipt, so the deeper checks are what must catch it. */
 const attacker = crypto.keyPair()

@@ -5,7 +5,7 @@
  */
 import test from 'brittle'
 import type { Entry, Ledger } from '../src/index.js'
-import { create, fails, replicate, until } from './helpers.js'
+import { create, fails, replicate, until } from './helpers/index.js'
 
 test('entries of a member removed while offline end rejected NOT_A_MEMBER on every peer', async (t) => {
   const a = await create(t)

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import test from 'brittle'
 import { Ledger } from '../src/index.js'
-import { create, replicate, tmp, until, fails } from './helpers.js'
+import { create, replicate, tmp, until, fails } from './helpers/index.js'
 
 test('close and reopen keeps identity, entries and membership', async (t) => {
   const dirA = await tmp(t)

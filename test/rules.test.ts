@@ -1,6 +1,6 @@
 import test from 'brittle'
-import { fails, group, until } from './helpers.js'
-import { appendOps } from './internals.js'
+import { fails, group, until } from './helpers/index.js'
+import { appendOps } from './helpers/internals.js'
 
 async function list<T> (it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []

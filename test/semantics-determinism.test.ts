@@ -6,9 +6,9 @@
  */
 import test from 'brittle'
 import type { Ledger } from '../src/index.js'
-import { create } from './helpers.js'
-import { appendOps } from './internals.js'
-import { observe, rng, sync } from './random.js'
+import { create } from './helpers/index.js'
+import { appendOps } from './helpers/internals.js'
+import { observe, rng, sync } from './helpers/random.js'
 
 const RUNS = Number(process.env.SEMANTICS_RUNS ?? 5)
 const STEPS = 40

@@ -8,8 +8,8 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import test from 'brittle'
-import { BIN, spawnDaemon } from './daemon-helpers.js'
-import { tmp } from './helpers.js'
+import { BIN, spawnDaemon } from './helpers/daemon.js'
+import { tmp } from './helpers/index.js'
 
 const run = promisify(execFile)
 

@@ -10,7 +10,7 @@ import { exitCodeOf } from '../src/cli/errors.js'
 import { EXIT } from '../src/cli/constants.js'
 import { MeshledgerError } from '../src/errors.js'
 import { storageFailure } from '../src/replica/storage-errors.js'
-import { create, fails, replicate, tmp, until } from './helpers.js'
+import { create, fails, replicate, tmp, until } from './helpers/index.js'
 
 const ENTRIES = 320
 

@@ -2,7 +2,7 @@ import test from 'brittle'
 import DHT from 'hyperdht'
 import Hyperswarm from 'hyperswarm'
 import type { Entry, Ledger, WatchEvent } from '../src/index.js'
-import { create, testnet, until } from './helpers.js'
+import { create, testnet, until } from './helpers/index.js'
 
 async function converged (ledgers: Ledger[], ids: string[]): Promise<boolean> {
   for (const l of ledgers) {

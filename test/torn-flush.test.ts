@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import test from 'brittle'
 import { openPlain, readView, replicaMatches } from '../faults/plain-base.js'
 import { BEFORE, MARKER } from './torn-flush-child.js'
-import { tmp } from './helpers.js'
+import { tmp } from './helpers/index.js'
 
 const CHILD = fileURLToPath(new URL('./torn-flush-child.js', import.meta.url))
 

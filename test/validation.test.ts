@@ -11,8 +11,8 @@ import test from 'brittle'
 import type { Entry, Ledger } from '../src/index.js'
 import { NOT_JSON, scanJson } from '../src/protocol/json-scan.js'
 import { MAX_DATA_DEPTH, checkData } from '../src/protocol/ops.js'
-import { create, fails, tmp } from './helpers.js'
-import { appendRaw } from './internals.js'
+import { create, fails, tmp } from './helpers/index.js'
+import { appendRaw } from './helpers/internals.js'
 
 const CHILD = fileURLToPath(new URL('./validation-child.js', import.meta.url))
 

@@ -10,10 +10,9 @@ import test from 'brittle'
 import type { Test as BrittleTest } from 'brittle'
 import Corestore from 'corestore'
 import { decodeKey, Ledger, type DeviceKey, type Entry, type VerifyReport } from '../src/index.js'
-import { create, fails, replicate, tmp, until } from './helpers.js'
-import { appendOps, derivedUploads, viewBlockOf, viewKey } from './internals.js'
-import { tamper, type Tampering } from './tamper.js'
-import { pipeReplicas } from '../src/audit/pipe.js'
+import { create, fails, replicate, tmp, until } from './helpers/index.js'
+import { appendOps, derivedUploads, viewBlockOf, viewKey } from './helpers/internals.js'
+import { tamper, type Tampering } from './helpers/tamper.js'
 
 type T = BrittleTest
 
@@ -62,7 +61,7 @@ async function tampered (t: T, how: Tampering, { n = 2, note = 'last' }: { n?: n
 /** A bare Corestore in a temp folder replicating from `ledger`: a fresh peer, seen at the Hypercore level. */
 async function freshPeer (t: T, ledger: Ledger): Promise<Corestore> {
   const store = new Corestore(await tmp(t))
-  const stop = pipeReplicas(ledger, store)
+  const stop = replicate(ledger, store)
   t.teardown(async () => {
     stop()
     await store.close()

@@ -6,8 +6,8 @@ import Corestore from 'corestore'
 import Hyperbee from 'hyperbee'
 import { createApply } from '../src/apply/router.js'
 import { encodeBlock, PROTOCOL_VERSION } from '../src/protocol/ops.js'
-import { create, tmp, fails } from './helpers.js'
-import { appendOps, appendRaw } from './internals.js'
+import { create, tmp, fails } from './helpers/index.js'
+import { appendOps, appendRaw } from './helpers/internals.js'
 import { blockKey } from '../src/protocol/view-layout.js'
 
 // Protocol 4 changed these on purpose (issue 11): a block stamped above the ledger's active

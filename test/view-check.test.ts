@@ -4,8 +4,8 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import test from 'brittle'
 import { normalizeKey, type SwarmKey, type Ledger, type LedgerOptions, type PeerViewCheck } from '../src/index.js'
-import { BIN, spawnDaemon } from './daemon-helpers.js'
-import { create, testnet, tmp, until } from './helpers.js'
+import { BIN, spawnDaemon } from './helpers/daemon.js'
+import { create, testnet, tmp, until } from './helpers/index.js'
 
 const run = promisify(execFile)
 

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import test from 'brittle'
 import { openStore } from '../src/replica/storage.js'
-import { tmp } from './helpers.js'
+import { tmp } from './helpers/index.js'
 
 const FILLER = Buffer.alloc(512 * 1024, 7)
 

@@ -2,7 +2,7 @@
  * A hostile member for property tests: stock Autobase + Corestore (no meshledger code on its
  * write path), added to the ledger by key like any device, writing raw blocks. Its own apply only
  * follows the creator's membership ops, enough for Autobase to let it write; it remembers the
- * blocks others wrote so it can replay them. The block generators are seeded (test/random.ts).
+ * blocks others wrote so it can replay them. The block generators are seeded (test/helpers/random.ts).
  */
 import Autobase from 'autobase'
 import Corestore from 'corestore'

@@ -6,7 +6,7 @@
  */
 import crypto from 'hypercore-crypto'
 import HypercoreStorage from 'hypercore-storage'
-import { decodeKey } from '../src/index.js'
+import { decodeKey } from '../../src/index.js'
 
 interface TreeNode { index: number, size: number, hash: Buffer }
 interface Reader {

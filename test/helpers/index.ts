@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
-import { isMeshledgerError, Ledger, type ErrorCode, type LedgerOptions, type Role } from '../src/index.js'
-import { pipeReplicas } from '../src/audit/pipe.js'
+import { isMeshledgerError, Ledger, type ErrorCode, type LedgerOptions, type Role } from '../../src/index.js'
+import { pipeReplicas, type Replicable } from '../../src/audit/pipe.js'
 
 type T = test.Test
 
@@ -62,8 +62,11 @@ async function untilUpdated (ledgers: Ledger[], fn: () => boolean | Promise<bool
   }
 }
 
-/** Pipe two ledgers' replication streams together in memory (no network); returns the stop. */
-export function replicate (a: Ledger, b: Ledger): () => void {
+/**
+ * Pipe two replicas' streams together in memory (no network); returns the stop. Ledgers, bases and
+ * stores alike; the audit's own pipe, so tests and audit replicate the same way.
+ */
+export function replicate (a: Replicable, b: Replicable): () => void {
   return pipeReplicas(a, b)
 }
 

@@ -3,10 +3,10 @@
  * device's own log, skipping local validation.
  */
 import type Hypercore from 'hypercore'
-import type { Entry, Ledger } from '../src/index.js'
-import { encodeBlock } from '../src/protocol/ops.js'
-import { parseId } from '../src/protocol/entry-id.js'
-import { blockKey } from '../src/protocol/view-layout.js'
+import type { Entry, Ledger } from '../../src/index.js'
+import { encodeBlock } from '../../src/protocol/ops.js'
+import { parseId } from '../../src/protocol/entry-id.js'
+import { blockKey } from '../../src/protocol/view-layout.js'
 
 interface RawBase {
   local: Hypercore

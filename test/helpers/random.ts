@@ -1,8 +1,8 @@
 /**
  * Seeded randomness and full syncs for property tests.
  */
-import type { Ledger } from '../src/index.js'
-import { replicate, until } from './helpers.js'
+import type { Ledger } from '../../src/index.js'
+import { replicate, until } from './index.js'
 import { history } from './internals.js'
 
 /** mulberry32: a small seeded PRNG returning [0, 1). */
