@@ -8,6 +8,7 @@ import Autobase from 'autobase'
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import { AckWatchdog } from '../src/replica/ack-watchdog.js'
+import { keepAlive } from '../src/replica/keep-alive.js'
 import { tmp } from './helpers/index.js'
 
 type Base = Autobase<Hypercore>
@@ -85,7 +86,7 @@ async function sync (bases: Base[]): Promise<void> {
 const final = (bases: Base[]): boolean => bases.every((b) => b.view.signedLength === b.view.length && b.view.length === bases[0].view.length)
 
 test('finality: the watchdog undoes an ack knot that autobase never leaves by itself', async (t) => {
-  const alive = setInterval(() => {}, 1 << 30) // autobase's timers (and the watchdog's) are unref'd
+  const alive = keepAlive()
   t.teardown(() => clearInterval(alive))
   const dirs = [await tmp(t), await tmp(t), await tmp(t)]
   const a = await open(t, dirs[0], null, 0)

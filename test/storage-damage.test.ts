@@ -9,6 +9,7 @@ import { Ledger, type LedgerOptions } from '../src/index.js'
 import { exitCodeOf } from '../src/cli/errors.js'
 import { EXIT } from '../src/cli/constants.js'
 import { MeshledgerError } from '../src/errors.js'
+import { keepAlive } from '../src/replica/keep-alive.js'
 import { storageFailure } from '../src/replica/storage-errors.js'
 import { create, fails, replicate, tmp, until } from './helpers/index.js'
 
@@ -88,7 +89,7 @@ test('a damaged device restores its log from a peer, writes again, and does not 
   await fails(t, ledger.append({ type: 'note', data: { early: true } }), 'STORAGE_DAMAGED')
 
   const unpipe = replicate(ledger, b)
-  const alive = setInterval(() => {}, 1 << 30) // an in-memory pipe holds no handle open
+  const alive = keepAlive()
   await restored
   clearInterval(alive)
   unpipe() // the ledger reopened its store: that stream is gone

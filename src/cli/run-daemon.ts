@@ -6,6 +6,7 @@ import { format } from 'node:util'
 import { resolveConfig, type DaemonConfig } from '../daemon/config.js'
 import { Daemon } from '../daemon/daemon.js'
 import { Logger } from '../daemon/logger.js'
+import { keepAlive } from '../replica/keep-alive.js'
 import { EXIT } from './constants.js'
 import { exitCodeOf } from './errors.js'
 
@@ -46,7 +47,7 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
     data: config.data,
     token: `${config.data}/api-token`
   })
-  const alive = setInterval(() => {}, 1 << 30) // an offline daemon has no socket to keep it up
+  const alive = keepAlive()
   await stopped
   clearInterval(alive)
   log.info('stopping')

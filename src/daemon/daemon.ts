@@ -16,6 +16,7 @@ import type { DaemonConfig } from './config.js'
 import { Router } from './http.js'
 import type { Logger } from './logger.js'
 import { Metrics } from './metrics.js'
+import { bestEffort } from '../replica/best-effort.js'
 import { ownerOnly } from '../replica/permissions.js'
 import { DEFAULT_RECOVERY_BACKOFF, freeBytes, waitForSpace } from './recovery.js'
 import { installRoutes, type Health } from './routes.js'
@@ -237,20 +238,13 @@ export class Daemon extends ReadyResource {
 
   /** Best-effort per step, in reverse order of opening, so the storage lock is always released. */
   private async shutdown (): Promise<void> {
-    const steps: Array<[string, () => Promise<void> | void]> = [
+    await bestEffort([
       ['http', () => closeServer(this.server)],
       ['metrics', () => this.metrics?.close()],
       ['recovery', async () => { this.stopping.abort(MeshledgerError.ledgerClosed()); await this.recovering }],
       ['ledger', () => this.ledger?.close()],
       ['daemon.json', async () => { if (this.wroteInfo) await rm(daemonFiles(this.config.data).info, { force: true }) }]
-    ]
-    for (const [name, step] of steps) {
-      try {
-        await step()
-      } catch (err) {
-        this.log.error('shutdown-step-failed', { step: name, error: String(err) })
-      }
-    }
+    ], (err, step) => this.log.error('shutdown-step-failed', { step, error: String(err) }))
   }
 }
 

@@ -31,6 +31,7 @@
  * | 0x44   | rule id, trigger address 44           | empty: confirmed-only rule awaiting finality |
  */
 import type { EntryAddress } from './entry-id.js'
+import type { KeyRange } from './view-layout.js'
 
 const BALANCE = 0x10
 const SUPPLY = 0x11
@@ -57,9 +58,6 @@ const RULE_BY_TYPE = 0x41
 const ALERT = 0x42
 const EFFECT = 0x43
 const PENDING = 0x44
-
-/** A `[gte, lt)` byte range. */
-export interface Range { gte: Buffer, lt: Buffer }
 
 function str (s: string): Buffer {
   const b = Buffer.from(s, 'utf8')
@@ -93,7 +91,7 @@ function key (prefix: number, ...parts: Buffer[]): Buffer {
   return Buffer.concat([Buffer.from([prefix]), ...parts])
 }
 
-function prefixRange (prefix: Buffer): Range {
+function prefixRange (prefix: Buffer): KeyRange {
   const lt = Buffer.from(prefix)
   let i = lt.length - 1
   while (i >= 0 && lt[i] === 0xff) i--
@@ -131,24 +129,24 @@ export const keys = {
 }
 
 export const ranges = {
-  accountTransfers: (account: string, since: number, until: number): Range =>
+  accountTransfers: (account: string, since: number, until: number): KeyRange =>
     ({ gte: key(ACCOUNT_TRANSFER, str(account), u64(since)), lt: key(ACCOUNT_TRANSFER, str(account), u64(until)) }),
-  transfers: (since: number, until: number): Range => ({ gte: key(TRANSFER, u64(since)), lt: key(TRANSFER, u64(until)) }),
-  history: (id: string): Range => prefixRange(key(HISTORY, str(id))),
-  assets: (): Range => prefixRange(key(ASSET)),
-  byOwner: (owner: Buffer): Range => prefixRange(key(BY_OWNER, owner)),
-  byKind: (kind: string): Range => prefixRange(key(BY_KIND, str(kind))),
-  byStatus: (status: string): Range => prefixRange(key(BY_STATUS, str(status))),
-  rules: (): Range => prefixRange(key(RULE)),
-  invites: (): Range => prefixRange(key(INVITE)),
-  held: (writer: Buffer): Range => prefixRange(key(HELD, writer)),
-  forks: (): Range => prefixRange(key(FORK)),
-  votes: (action: number, target: Buffer): Range => prefixRange(key(VOTE, Buffer.from([action]), target)),
-  allVotes: (): Range => prefixRange(key(VOTE)),
-  rulesByType: (type: string): Range => prefixRange(key(RULE_BY_TYPE, str(type))),
-  alerts: (since: number, until: number): Range => ({ gte: key(ALERT, u64(since)), lt: key(ALERT, u64(until)) }),
-  effects: (trigger: EntryAddress): Range => prefixRange(key(EFFECT, addressBytes(trigger))),
-  pending: (): Range => prefixRange(key(PENDING))
+  transfers: (since: number, until: number): KeyRange => ({ gte: key(TRANSFER, u64(since)), lt: key(TRANSFER, u64(until)) }),
+  history: (id: string): KeyRange => prefixRange(key(HISTORY, str(id))),
+  assets: (): KeyRange => prefixRange(key(ASSET)),
+  byOwner: (owner: Buffer): KeyRange => prefixRange(key(BY_OWNER, owner)),
+  byKind: (kind: string): KeyRange => prefixRange(key(BY_KIND, str(kind))),
+  byStatus: (status: string): KeyRange => prefixRange(key(BY_STATUS, str(status))),
+  rules: (): KeyRange => prefixRange(key(RULE)),
+  invites: (): KeyRange => prefixRange(key(INVITE)),
+  held: (writer: Buffer): KeyRange => prefixRange(key(HELD, writer)),
+  forks: (): KeyRange => prefixRange(key(FORK)),
+  votes: (action: number, target: Buffer): KeyRange => prefixRange(key(VOTE, Buffer.from([action]), target)),
+  allVotes: (): KeyRange => prefixRange(key(VOTE)),
+  rulesByType: (type: string): KeyRange => prefixRange(key(RULE_BY_TYPE, str(type))),
+  alerts: (since: number, until: number): KeyRange => ({ gte: key(ALERT, u64(since)), lt: key(ALERT, u64(until)) }),
+  effects: (trigger: EntryAddress): KeyRange => prefixRange(key(EFFECT, addressBytes(trigger))),
+  pending: (): KeyRange => prefixRange(key(PENDING))
 }
 
 /** The asset id at the end of a by-owner/kind/status index key whose prefix is `prefixLength` long. */

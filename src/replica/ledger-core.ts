@@ -34,6 +34,8 @@ import { ViewFeed } from '../view/view-feed.js'
 import { Watcher, type WatchFilter } from '../view/watcher.js'
 import { AckWatchdog } from './ack-watchdog.js'
 import { AppendPath } from './append-path.js'
+import { bestEffort } from './best-effort.js'
+import { keepAlive } from './keep-alive.js'
 import { watchForEncryption } from './encryption-watch.js'
 import { DeviceDuties } from './duties.js'
 import { OwnLog } from './own-log.js'
@@ -457,7 +459,7 @@ export class LedgerCore extends ReadyResource {
     const expiry = new Promise<void>((resolve) => {
       timer = timeout > 0
         ? setTimeout(() => { expired = true; resolve() }, timeout)
-        : setInterval(() => {}, 1 << 30) // keep the process alive: autobase's ack timer is unref'd
+        : keepAlive()
     })
     try {
       while (true) {
@@ -659,28 +661,21 @@ export class LedgerCore extends ReadyResource {
     await this.duties.idle()
     await this.feed?.idle()
     this.watchdog?.stop()
-    const steps: Array<() => Promise<void> | undefined> = [
-      () => this.checker?.close(),
-      () => this.pairing?.close(),
-      () => this.network?.close(),
-      () => this.appends.commits.flushed(),
-      () => this.tracker?.close(),
-      () => this.boot?.close(),
-      () => this.ownLog?.close(),
-      () => this.base?.close(),
-      () => this.wal?.close(),
-      () => this.store?.close(),
-      // RocksDB's files created while open follow the umask; the folder kept them private.
-      async () => { if (this.store !== null) await ownerOnly(this.options.storage) }
-    ]
     let first: unknown = null
-    for (const step of steps) {
-      try {
-        await step()
-      } catch (err) {
-        first ??= err
-      }
-    }
+    await bestEffort([
+      ['view-check', () => this.checker?.close()],
+      ['pairing', () => this.pairing?.close()],
+      ['network', () => this.network?.close()],
+      ['group-commit', () => this.appends.commits.flushed()],
+      ['writer-progress', () => this.tracker?.close()],
+      ['boot', () => this.boot?.close()],
+      ['own-log', () => this.ownLog?.close()],
+      ['base', () => this.base?.close()],
+      ['wal', () => this.wal?.close()],
+      ['store', () => this.store?.close()],
+      // RocksDB's files created while open follow the umask; the folder kept them private.
+      ['permissions', async () => { if (this.store !== null) await ownerOnly(this.options.storage) }]
+    ], (err) => { first ??= err })
     if (first !== null) this.emit('warning', first)
   }
 

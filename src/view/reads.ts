@@ -14,8 +14,8 @@ import type { Alert, Effect } from '../apply/rule-engine.js'
 import type { InviteRecord } from '../apply/invites.js'
 import type { ForkRecord } from '../apply/forks.js'
 import type { Rule } from '../apply/rules.js'
-import { decodePending, idAfter, keys, ranges, type Range } from '../protocol/state-layout.js'
-import { blockKey } from '../protocol/view-layout.js'
+import { decodePending, idAfter, keys, ranges } from '../protocol/state-layout.js'
+import { blockKey, type KeyRange } from '../protocol/view-layout.js'
 
 /** Filters of `ledger.transfers()`; `since <= ts < until`. */
 export interface TransferQuery {
@@ -90,7 +90,7 @@ async function statusOf (view: Hyperbee, id: string, signed: number): Promise<En
 /** Assets, by owner, kind or status (one index read; other filters skip non-matches). */
 export async function * assets (view: Hyperbee, q: AssetQuery = {}): AsyncGenerator<Asset> {
   const owner = q.owner === undefined ? null : decodeKey(q.owner, 'owner')
-  let range: Range
+  let range: KeyRange
   let prefix: number
   if (owner !== null) {
     range = ranges.byOwner(owner)
@@ -139,7 +139,7 @@ export async function * pendingRules (view: Hyperbee): AsyncGenerator<{ rule: st
   }
 }
 
-async function * values<T> (view: Hyperbee, range: Range, limit?: number, reverse = false): AsyncGenerator<T> {
+async function * values<T> (view: Hyperbee, range: KeyRange, limit?: number, reverse = false): AsyncGenerator<T> {
   let n = 0
   if (limit === 0) return
   for await (const node of view.createReadStream({ ...range, reverse })) {

@@ -8,6 +8,7 @@ import type test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
 import { isMeshledgerError, Ledger, type ErrorCode, type LedgerOptions, type Role } from '../../src/index.js'
 import { pipeReplicas, type Replicable } from '../../src/audit/pipe.js'
+import { keepAlive } from '../../src/replica/keep-alive.js'
 
 type T = test.Test
 
@@ -34,7 +35,7 @@ export async function create (t: T, opts: Partial<LedgerOptions> = {}): Promise<
 
 /** Resolves once `fn()` is true, re-checked after each ledger update or peer view check (no sleeps). */
 export async function until (ledgers: Ledger[], fn: () => boolean | Promise<boolean>): Promise<void> {
-  const alive = setInterval(() => {}, 1 << 30) // autobase's timers are unref'd; keep the test alive
+  const alive = keepAlive()
   try {
     await untilUpdated(ledgers, fn)
   } finally {

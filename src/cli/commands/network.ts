@@ -13,6 +13,7 @@
  */
 import { isIPv4 } from 'node:net'
 import DHT from 'hyperdht'
+import { keepAlive } from '../../replica/keep-alive.js'
 import { UsageError } from '../errors.js'
 import type { Command } from '../command.js'
 import { number } from '../args.js'
@@ -65,7 +66,7 @@ PORT+2, UDP; the daemons must reach them too): devices that holepunch need three
       if (ctx.json) printJson({ bootstrap: address, nodes: extras, unreachable }, { line: true })
       else print(`bootstrap node on ${address}, DHT nodes on ${extras.join(', ')}`, `start daemons with --bootstrap ${address}; stop with Ctrl-C`)
       if (unreachable.length > 0) process.stderr.write(`warning: the bootstrap node could not reach ${unreachable.join(', ')} (UDP blocked?); devices may fail to connect\n`)
-      const alive = setInterval(() => {}, 1 << 30)
+      const alive = keepAlive()
       await stopped
       clearInterval(alive)
     } finally {
