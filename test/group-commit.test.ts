@@ -1,7 +1,17 @@
 import test from 'brittle'
 import { MAX_ENTRY_BYTES } from '../src/index.js'
-import { MAX_BLOCK_BYTES } from '../src/protocol/ops.js'
+import { MAX_BLOCK_BYTES, encodeOp } from '../src/protocol/ops.js'
+import { encodeData } from '../src/protocol/data-check.js'
 import { create } from './helpers/index.js'
+
+test('an op encoded with its data encoded already is the same bytes as encoded whole', (t) => {
+  for (const d of [null, 0, -0, 1.5e300, 'é\u2028\ud800"\\', [1, { b: 2, a: [true] }], { 10: 1, 2: 2, x: undefined, y: 'z' }]) {
+    const op = { t: 'note:x', s: 1700000000000, d }
+    const checked = encodeData(d)
+    if ('code' in checked) throw new Error(checked.reason)
+    t.is(encodeOp({ ...op, d: checked.data }, checked.json), encodeOp(op), JSON.stringify(d))
+  }
+})
 
 test('multi-byte entries near the size limit are packed by bytes: every acknowledged one is in the ledger', async (t) => {
   const a = await create(t)

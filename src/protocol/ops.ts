@@ -98,9 +98,14 @@ export function checkBlockBytes (value: Uint8Array, _protocol = PROTOCOL_VERSION
   return reason === null ? null : refuse('MALFORMED_BLOCK', reason)
 }
 
-/** The JSON one op travels as inside a block; the seal signs exactly these bytes. */
-export function encodeOp (op: WireOp): string {
-  return JSON.stringify({ t: op.t, s: op.s, d: op.d })
+/**
+ * The JSON one op travels as inside a block; the seal signs exactly these bytes. `data`, when
+ * given, is `op.d` already encoded (checkOp's `json`), so the append path encodes data once: the
+ * same bytes as `JSON.stringify({ t, s, d })`, `s` being a safe integer (checkOpFrame).
+ */
+export function encodeOp (op: WireOp, data?: string): string {
+  if (data === undefined) return JSON.stringify({ t: op.t, s: op.s, d: op.d })
+  return `{"t":${JSON.stringify(op.t)},"s":${JSON.stringify(op.s)},"d":${data}}`
 }
 
 /**
@@ -121,7 +126,7 @@ const BLOCK_FRAME_BYTES = 16 + 96
  * has them): the seal signs exactly the JSON that goes into the block. Apply ignores the seal
  * (older peers never saw one), so sealing does not change what the ledger says.
  */
-export function encodeBlock (ops: WireOp[], seal?: Sealer, entries: string[] = ops.map(encodeOp)): { bytes: Buffer, protocol: number } {
+export function encodeBlock (ops: WireOp[], seal?: Sealer, entries: string[] = ops.map((op) => encodeOp(op))): { bytes: Buffer, protocol: number } {
   let p = 1
   for (const op of ops) p = Math.max(p, protocolOf(op.t))
   const z = seal === undefined ? '' : `,"z":${JSON.stringify(seal(entries))}`

@@ -80,13 +80,13 @@ export class AppendPath {
     // Held for good anyway, and a peer that caught the fork no longer follows this log: another
     // writer's block that builds on a new block of it would never apply there.
     if (this.host.forked()) throw MeshledgerError.forked('this device\'s log is proven forked (see ledger.forks()); remove it and join again from a fresh folder')
-    op.d = JSON.parse(checked.json)
+    op.d = checked.data // the checked copy, never the caller's value
     await this.protocolGate(base, op)
     if (isSystemType(op.t)) {
       const refusal = await dryRun(base.view, base.key, base.local.key, base.local.length, op)
       if (refusal !== null) throw MeshledgerError.fromRefusal(refusal)
     }
-    const { seq, offset, protocol } = await this.commits.push(op)
+    const { seq, offset, protocol } = await this.commits.push(op, checked.json)
     const entry: Entry = {
       id: formatId(base.local.key, seq, offset),
       writer: encodeKey<DeviceKey>(base.local.key),

@@ -49,9 +49,9 @@ export class GroupCommit {
     return this.queue.length
   }
 
-  /** Queue an op (already validated); resolves once it is in the log. */
-  push (op: WireOp): Promise<Committed> {
-    const entry = encodeOp(op)
+  /** Queue an op already checked, `data` its data as checkOp encoded it; resolves once it is in the log. */
+  push (op: WireOp, data: string): Promise<Committed> {
+    const entry = encodeOp(op, data)
     const bytes = Buffer.byteLength(entry)
     return new Promise<Committed>((resolve, reject) => {
       this.queue.push({ op, entry, bytes, resolve, reject })
