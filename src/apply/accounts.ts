@@ -12,7 +12,7 @@ import {
   getJson, isAmount, isKey, isName, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler
 } from './context.js'
 import { memberRecord, roleOf, hasCapability } from './membership.js'
-import { keys } from '../protocol/state-layout.js'
+import { stateKeys } from '../protocol/state-layout.js'
 
 /** A shared account's record. */
 export interface SharedAccount {
@@ -43,7 +43,7 @@ export function accountName (value: unknown): string | null {
 
 /** The balance of an account (0 if it never held money). */
 export async function balanceOf (bee: Pick<Hyperbee.Batch, 'get'>, account: string): Promise<number> {
-  const node = await bee.get(keys.balance(account))
+  const node = await bee.get(stateKeys.balance(account))
   return node === null ? 0 : Number(node.value.toString())
 }
 
@@ -53,13 +53,13 @@ export async function accountExists (ctx: OpContext, account: string): Promise<b
     const key = keyOf(account)
     return key.equals(ctx.genesis) || (await memberRecord(ctx.batch, key)) !== null
   }
-  return (await getJson(ctx.batch, keys.account(account))) !== null
+  return (await getJson(ctx.batch, stateKeys.account(account))) !== null
 }
 
 /** Whether the writer may spend from `account`: its own device account, or a shared one it holds. */
 export async function maySpend (ctx: OpContext, account: string, spender: Buffer): Promise<boolean> {
   if (isKey(account)) return keyOf(account).equals(spender)
-  const shared = await getJson<SharedAccount>(ctx.batch, keys.account(account))
+  const shared = await getJson<SharedAccount>(ctx.batch, stateKeys.account(account))
   return shared !== null && shared.holders.includes(encodeKey(spender))
 }
 
@@ -73,28 +73,28 @@ export async function moveMoney (
   if (t.from === t.to) return refuse('INVALID_ENTRY', 'from and to are the same account')
   if (!(await accountExists(ctx, t.from))) return refuse('UNKNOWN_ACCOUNT', `no account ${t.from}`)
   if (!(await accountExists(ctx, t.to))) return refuse('UNKNOWN_ACCOUNT', `no account ${t.to}`)
-  if (t.ref !== undefined && (await ctx.batch.get(keys.ref(t.from, t.ref))) !== null) {
+  if (t.ref !== undefined && (await ctx.batch.get(stateKeys.ref(t.from, t.ref))) !== null) {
     return refuse('DUPLICATE_REF', `ref ${t.ref} was already paid from ${t.from}`)
   }
   const from = await balanceOf(ctx.batch, t.from)
   if (from < t.amount) return refuse('INSUFFICIENT_FUNDS', `${t.from} holds ${from}, needs ${t.amount}`)
-  await ctx.batch.put(keys.balance(t.from), Buffer.from(String(from - t.amount)))
+  await ctx.batch.put(stateKeys.balance(t.from), Buffer.from(String(from - t.amount)))
   await credit(ctx, t.to, t.amount)
-  if (t.ref !== undefined) await ctx.batch.put(keys.ref(t.from, t.ref), Buffer.from(ctx.id))
+  if (t.ref !== undefined) await ctx.batch.put(stateKeys.ref(t.from, t.ref), Buffer.from(ctx.id))
   await record(ctx, { id: ctx.id, from: t.from, to: t.to, amount: t.amount, ts: ctx.ts, memo: t.memo, ref: t.ref, rule: t.rule }, trigger, n)
   return null
 }
 
 async function credit (ctx: OpContext, account: string, amount: number): Promise<void> {
   const balance = await balanceOf(ctx.batch, account)
-  await ctx.batch.put(keys.balance(account), Buffer.from(String(balance + amount)))
+  await ctx.batch.put(stateKeys.balance(account), Buffer.from(String(balance + amount)))
 }
 
 async function record (ctx: OpContext, t: Transfer, trigger: EntryAddress, n: number): Promise<void> {
   const value = JSON.parse(JSON.stringify(t)) as Transfer // drops undefined fields
-  await putJson(ctx.batch, keys.transfer(t.ts, trigger, n), value)
-  if (t.from !== null) await putJson(ctx.batch, keys.accountTransfer(t.from, t.ts, trigger, n), value)
-  await putJson(ctx.batch, keys.accountTransfer(t.to, t.ts, trigger, n), value)
+  await putJson(ctx.batch, stateKeys.transfer(t.ts, trigger, n), value)
+  if (t.from !== null) await putJson(ctx.batch, stateKeys.accountTransfer(t.from, t.ts, trigger, n), value)
+  await putJson(ctx.batch, stateKeys.accountTransfer(t.to, t.ts, trigger, n), value)
 }
 
 const mint: OpHandler = {
@@ -111,9 +111,9 @@ const mint: OpHandler = {
     if (!issuer) return refuse('NOT_AUTHORISED', 'only indexers and issuers may mint')
     const account = accountName(to) as string
     if (!(await accountExists(ctx, account))) return refuse('UNKNOWN_ACCOUNT', `no account ${account}`)
-    const supply = Number((await ctx.batch.get(keys.supply()))?.value.toString() ?? 0)
+    const supply = Number((await ctx.batch.get(stateKeys.supply()))?.value.toString() ?? 0)
     if (supply + amount > Number.MAX_SAFE_INTEGER) return refuse('INVALID_ENTRY', 'total supply would exceed 2^53 - 1')
-    await ctx.batch.put(keys.supply(), Buffer.from(String(supply + amount)))
+    await ctx.batch.put(stateKeys.supply(), Buffer.from(String(supply + amount)))
     await credit(ctx, account, amount)
     await record(ctx, { id: ctx.id, from: null, to: account, amount, ts: ctx.ts, memo }, ctx.address, 0)
     return null
@@ -156,14 +156,14 @@ function sharedAccountOp (open: boolean): OpHandler {
     async apply (ctx, data) {
       if ((await roleOf(ctx.batch, ctx.writer, ctx.genesis)) !== 'indexer') return refuse('NOT_AUTHORISED', 'only indexers manage shared accounts')
       const { account, holders } = data as { account: string, holders: string[] }
-      const current = await getJson<SharedAccount>(ctx.batch, keys.account(account))
+      const current = await getJson<SharedAccount>(ctx.batch, stateKeys.account(account))
       if (open && current !== null) return refuse('ACCOUNT_EXISTS', `account ${account} exists`)
       if (!open && current === null) return refuse('UNKNOWN_ACCOUNT', `no account ${account}`)
       const normal = [...new Set(holders.map((h) => encodeKey(keyOf(h))))].sort()
       const record: SharedAccount = current === null
         ? { holders: normal, openedBy: encodeKey(ctx.writer), openedAt: ctx.id }
         : { ...current, holders: normal }
-      await putJson(ctx.batch, keys.account(account), record)
+      await putJson(ctx.batch, stateKeys.account(account), record)
       return null
     }
   }
@@ -190,8 +190,8 @@ function authoriseOp (grant: boolean): OpHandler {
       const d = data as { rule: string, account?: string, max?: number }
       const account = d.account === undefined ? encodeKey(ctx.writer) : accountName(d.account) as string
       if (!(await maySpend(ctx, account, ctx.writer))) return refuse('NOT_AUTHORISED', `the writer may not spend from ${account}`)
-      if (grant) await putJson(ctx.batch, keys.auth(account, d.rule), { max: d.max as number, by: encodeKey(ctx.writer), at: ctx.id } satisfies Authorisation)
-      else await ctx.batch.del(keys.auth(account, d.rule))
+      if (grant) await putJson(ctx.batch, stateKeys.auth(account, d.rule), { max: d.max as number, by: encodeKey(ctx.writer), at: ctx.id } satisfies Authorisation)
+      else await ctx.batch.del(stateKeys.auth(account, d.rule))
       return null
     }
   }

@@ -11,7 +11,7 @@ import {
   getJson, isKey, isName, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler
 } from './context.js'
 import { hasCapability, memberRecord, roleOf } from './membership.js'
-import { keys } from '../protocol/state-layout.js'
+import { stateKeys } from '../protocol/state-layout.js'
 
 /** A flag raised on an asset by a rule. */
 export interface AssetFlag {
@@ -54,30 +54,30 @@ export interface AssetStep {
 
 /** The asset `id`, or null. */
 export async function getAsset (bee: Pick<Hyperbee.Batch, 'get'>, id: string): Promise<Asset | null> {
-  return getJson<Asset>(bee, keys.asset(id))
+  return getJson<Asset>(bee, stateKeys.asset(id))
 }
 
 async function step (ctx: OpContext, asset: Asset, s: Omit<AssetStep, 'n' | 'entry' | 'writer' | 'ts'>): Promise<void> {
   const full: AssetStep = { n: asset.steps, entry: ctx.id, writer: encodeKey(ctx.writer), ts: ctx.ts, ...s }
-  await putJson(ctx.batch, keys.history(asset.id, asset.steps), full)
+  await putJson(ctx.batch, stateKeys.history(asset.id, asset.steps), full)
   asset.steps++
 }
 
 /** Set an asset's status (a rule action). */
 export async function setStatus (ctx: OpContext, asset: Asset, status: string, rule: string): Promise<void> {
   if (asset.status === status) return
-  await ctx.batch.del(keys.byStatus(asset.status, asset.id))
-  await ctx.batch.put(keys.byStatus(status, asset.id), Buffer.alloc(0))
+  await ctx.batch.del(stateKeys.byStatus(asset.status, asset.id))
+  await ctx.batch.put(stateKeys.byStatus(status, asset.id), Buffer.alloc(0))
   asset.status = status
   await step(ctx, asset, { op: 'status', assetStatus: status, rule })
-  await putJson(ctx.batch, keys.asset(asset.id), asset)
+  await putJson(ctx.batch, stateKeys.asset(asset.id), asset)
 }
 
 /** Flag an asset with a reason (a rule action). */
 export async function flagAsset (ctx: OpContext, asset: Asset, reason: string, rule: string): Promise<void> {
   asset.flags.push({ reason, rule, trigger: ctx.id })
   await step(ctx, asset, { op: 'flag', reason, rule })
-  await putJson(ctx.batch, keys.asset(asset.id), asset)
+  await putJson(ctx.batch, stateKeys.asset(asset.id), asset)
 }
 
 const register: OpHandler = {
@@ -96,10 +96,10 @@ const register: OpHandler = {
       id: d.id, kind: d.kind, owner, attributes: d.attributes ?? {}, status: 'active', flags: [], registeredBy: owner, registeredAt: ctx.id, steps: 0
     }
     await step(ctx, asset, { op: 'register', kind: d.kind, data: asset.attributes })
-    await putJson(ctx.batch, keys.asset(d.id), asset)
-    await ctx.batch.put(keys.byOwner(ctx.writer, d.id), Buffer.alloc(0))
-    await ctx.batch.put(keys.byKind(d.kind, d.id), Buffer.alloc(0))
-    await ctx.batch.put(keys.byStatus('active', d.id), Buffer.alloc(0))
+    await putJson(ctx.batch, stateKeys.asset(d.id), asset)
+    await ctx.batch.put(stateKeys.byOwner(ctx.writer, d.id), Buffer.alloc(0))
+    await ctx.batch.put(stateKeys.byKind(d.kind, d.id), Buffer.alloc(0))
+    await ctx.batch.put(stateKeys.byStatus('active', d.id), Buffer.alloc(0))
     return null
   }
 }
@@ -118,12 +118,12 @@ const transfer: OpHandler = {
     if (asset.owner !== encodeKey(ctx.writer)) return refuse('NOT_OWNER', `only the owner of ${d.id} may transfer it`)
     const to = keyOf(d.to)
     if ((await memberRecord(ctx.batch, to)) === null && !to.equals(ctx.genesis)) return refuse('UNKNOWN_ACCOUNT', 'the new owner is not a member')
-    await ctx.batch.del(keys.byOwner(ctx.writer, asset.id))
-    await ctx.batch.put(keys.byOwner(to, asset.id), Buffer.alloc(0))
+    await ctx.batch.del(stateKeys.byOwner(ctx.writer, asset.id))
+    await ctx.batch.put(stateKeys.byOwner(to, asset.id), Buffer.alloc(0))
     const from = asset.owner
     asset.owner = encodeKey(to)
     await step(ctx, asset, { op: 'transfer', from, to: asset.owner })
-    await putJson(ctx.batch, keys.asset(asset.id), asset)
+    await putJson(ctx.batch, stateKeys.asset(asset.id), asset)
     return null
   }
 }
@@ -139,12 +139,12 @@ const event: OpHandler = {
     const d = data as { id: string, kind: string, data?: unknown }
     const asset = await getAsset(ctx.batch, d.id)
     if (asset === null) return refuse('UNKNOWN_ASSET', `no asset ${d.id}`)
-    const policy = await getJson<{ role: string }>(ctx.batch, keys.policy(d.kind))
+    const policy = await getJson<{ role: string }>(ctx.batch, stateKeys.policy(d.kind))
     if (policy !== null && !(await hasCapability(ctx.batch, ctx.writer, policy.role))) {
       return refuse('NOT_AUTHORISED', `only a member holding ${policy.role} may record ${d.kind}`)
     }
     await step(ctx, asset, { op: 'event', kind: d.kind, data: d.data ?? null })
-    await putJson(ctx.batch, keys.asset(asset.id), asset)
+    await putJson(ctx.batch, stateKeys.asset(asset.id), asset)
     return null
   }
 }
@@ -159,8 +159,8 @@ const policy: OpHandler = {
   async apply (ctx, data) {
     if ((await roleOf(ctx.batch, ctx.writer, ctx.genesis)) !== 'indexer') return refuse('NOT_AUTHORISED', 'only indexers set policies')
     const d = data as { kind: string, role: string | null }
-    if (d.role === null) await ctx.batch.del(keys.policy(d.kind))
-    else await putJson(ctx.batch, keys.policy(d.kind), { role: d.role })
+    if (d.role === null) await ctx.batch.del(stateKeys.policy(d.kind))
+    else await putJson(ctx.batch, stateKeys.policy(d.kind), { role: d.role })
     return null
   }
 }

@@ -11,7 +11,7 @@ import { encodeKey } from '../keys.js'
 import { memberRecord, quarantined, type MemberRecord } from './membership.js'
 import { memberKey } from '../protocol/view-layout.js'
 import { getJson, isKey, isObject, keyOf, onlyFields, putJson, refuse, type OpHandler } from './context.js'
-import { keys } from '../protocol/state-layout.js'
+import { stateKeys } from '../protocol/state-layout.js'
 
 /** A recorded fork, as the view stores it. */
 export interface ForkRecord {
@@ -50,7 +50,7 @@ const evidence: OpHandler = {
     if ('code' in proven) return proven
     const member = await memberRecord(ctx.batch, key)
     if (member === null) return refuse('UNKNOWN_MEMBER', 'the forked log is not a member\'s')
-    if ((await getJson(ctx.batch, keys.fork(key))) !== null) return null
+    if ((await getJson(ctx.batch, stateKeys.fork(key))) !== null) return null
     const record: ForkRecord = {
       reportedBy: encodeKey(ctx.writer),
       at: ctx.id,
@@ -58,7 +58,7 @@ const evidence: OpHandler = {
       statements: proven.statements,
       evidence: { key: encodeKey(key), manifest, proofs }
     }
-    await putJson(ctx.batch, keys.fork(key), record)
+    await putJson(ctx.batch, stateKeys.fork(key), record)
     const active = member.removedAt === undefined && member.quarantined === undefined
     const next: MemberRecord = { ...(active ? quarantined(member, ctx.writer, ctx.id, 'fork') : member), forkedAt: ctx.id }
     await putJson(ctx.batch, memberKey(key), next)

@@ -11,7 +11,7 @@ import type { Refusal } from '../protocol/vocabulary.js'
 import { getJson, isHex32, isKey, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler } from './context.js'
 import { memberRecord, membershipOps, roleOf } from './membership.js'
 import { memberKey } from '../protocol/view-layout.js'
-import { keys } from '../protocol/state-layout.js'
+import { stateKeys } from '../protocol/state-layout.js'
 
 /** What an invite admits a device as. */
 export type InviteRole = 'writer' | 'indexer' | 'reader'
@@ -34,7 +34,7 @@ export interface InviteRecord {
 
 /** An invite's record by its id (hex), or null. */
 export async function inviteRecord (bee: Pick<Hyperbee.Batch, 'get'>, id: string): Promise<InviteRecord | null> {
-  return getJson<InviteRecord>(bee, keys.invite(Buffer.from(id, 'hex')))
+  return getJson<InviteRecord>(bee, stateKeys.invite(Buffer.from(id, 'hex')))
 }
 
 /** Why an invite cannot admit anyone at time `ts`, or null if it can. */
@@ -66,7 +66,7 @@ const create: OpHandler = {
     const d = data as { id: string, publicKey: string, role: InviteRole, expires: number, uses: number }
     if ((await inviteRecord(ctx.batch, d.id)) !== null) return refuse('INVALID_ENTRY', 'an invite with this id exists')
     const record: InviteRecord = { publicKey: d.publicKey, role: d.role, expires: d.expires, uses: d.uses, used: 0, createdBy: encodeKey(ctx.writer), createdAt: ctx.id }
-    await putJson(ctx.batch, keys.invite(Buffer.from(d.id, 'hex')), record)
+    await putJson(ctx.batch, stateKeys.invite(Buffer.from(d.id, 'hex')), record)
     return null
   }
 }
@@ -96,7 +96,7 @@ const use: OpHandler = {
       }
     }
     const admitted = [...(invite.admitted ?? []), encodeKey(keyOf(d.key))]
-    await putJson(ctx.batch, keys.invite(Buffer.from(d.id, 'hex')), { ...invite, used: invite.used + 1, admitted })
+    await putJson(ctx.batch, stateKeys.invite(Buffer.from(d.id, 'hex')), { ...invite, used: invite.used + 1, admitted })
     return null
   }
 }
@@ -109,7 +109,7 @@ const revoke: OpHandler = {
     const id = (data as { id: string }).id
     const invite = await inviteRecord(ctx.batch, id)
     if (invite === null) return refuse('INVITE_UNKNOWN', 'no such invite on this ledger')
-    await putJson(ctx.batch, keys.invite(Buffer.from(id, 'hex')), { ...invite, revokedBy: encodeKey(ctx.writer) })
+    await putJson(ctx.batch, stateKeys.invite(Buffer.from(id, 'hex')), { ...invite, revokedBy: encodeKey(ctx.writer) })
     return null
   }
 }

@@ -23,7 +23,7 @@ import { memberKey } from '../protocol/view-layout.js'
 import { getJson, isObject, onlyFields, putJson, refuse, type ApplyCache, type OpHandler } from './context.js'
 import { memberRecord, roleOf, type MemberRecord } from './membership.js'
 import { DEFAULT_POLICY, needsMajority, policyOf, vote, type AutoQuarantine, type LedgerPolicy, type PolicyRecord, type Quorum } from './quorum.js'
-import { keys } from '../protocol/state-layout.js'
+import { stateKeys } from '../protocol/state-layout.js'
 
 /** Largest `rejectedInARow` and `window`: bounds the per-writer record apply keeps. */
 export const MAX_POLICY_WINDOW = 1000
@@ -93,7 +93,7 @@ const setPolicy: OpHandler = {
       if ((await vote(ctx, 'policy', digest, next)) === null) return null
     }
     const record: PolicyRecord = { ...next, by: encodeKey(ctx.writer), at: ctx.id }
-    await putJson(ctx.batch, keys.ledgerPolicy(), record)
+    await putJson(ctx.batch, stateKeys.ledgerPolicy(), record)
     ctx.cache.policy = record
     return null
   }
@@ -110,7 +110,7 @@ export async function countBlock (batch: Hyperbee.Batch, cache: ApplyCache, writ
   if (auto === null) return
   const member = await memberRecord(batch, writer)
   if (member === null || member.removedAt !== undefined || member.quarantined !== undefined || member.role !== 'writer') return
-  const outcomes = await getJson<Outcomes>(batch, keys.outcomes(writer)) ?? { run: 0, last: [] }
+  const outcomes = await getJson<Outcomes>(batch, stateKeys.outcomes(writer)) ?? { run: 0, last: [] }
   const size = 'rejectedInARow' in auto ? auto.rejectedInARow : auto.window
   outcomes.run = refused ? outcomes.run + 1 : 0
   outcomes.last.push([seq, refused ? 1 : 0])
@@ -120,7 +120,7 @@ export async function countBlock (batch: Hyperbee.Batch, cache: ApplyCache, writ
     ? outcomes.run >= auto.rejectedInARow
     : refusedSeqs.length >= Math.max(1, Math.ceil(auto.share * auto.window))
   if (!tripped) {
-    await putJson(batch, keys.outcomes(writer), outcomes)
+    await putJson(batch, stateKeys.outcomes(writer), outcomes)
     return
   }
   const reason = 'rejectedInARow' in auto
@@ -131,7 +131,7 @@ export async function countBlock (batch: Hyperbee.Batch, cache: ApplyCache, writ
     quarantined: { by: 'policy', at: formatId(writer, seq, 0), reason, evidence: refusedSeqs.map((s) => formatId(writer, s, 0)) }
   }
   await putJson(batch, memberKey(writer), next)
-  await batch.del(keys.outcomes(writer))
+  await batch.del(stateKeys.outcomes(writer))
 }
 
 /** The policy handlers, by op type. */

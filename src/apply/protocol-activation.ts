@@ -17,7 +17,7 @@ import type Hyperbee from 'hyperbee'
 import { encodeKey } from '../keys.js'
 import { getJson, isObject, onlyFields, putJson, refuse, type OpHandler } from './context.js'
 import { roleOf } from './membership.js'
-import { keys } from '../protocol/state-layout.js'
+import { stateKeys } from '../protocol/state-layout.js'
 
 /** The protocol that introduced `ledger.protocol`: the active protocol of a ledger that never activated one. */
 export const BASELINE_PROTOCOL = 4
@@ -32,7 +32,7 @@ export interface ProtocolRecord {
 
 /** The activation in force, or null when the ledger runs the baseline. */
 export async function protocolRecord (bee: Pick<Hyperbee.Batch, 'get'>): Promise<ProtocolRecord | null> {
-  return getJson<ProtocolRecord>(bee, keys.protocol())
+  return getJson<ProtocolRecord>(bee, stateKeys.protocol())
 }
 
 /** The ledger's active protocol at this point of the view. */
@@ -54,7 +54,7 @@ const activate: OpHandler = {
     const active = await activeProtocol(ctx.batch)
     if (version <= active) return refuse('INVALID_ENTRY', `protocol ${active} is active already; a protocol is activated once, upwards`)
     const record: ProtocolRecord = { version, by: encodeKey(ctx.writer), at: ctx.id }
-    await putJson(ctx.batch, keys.protocol(), record)
+    await putJson(ctx.batch, stateKeys.protocol(), record)
     ctx.cache.protocol = version
     return null
   }

@@ -9,7 +9,7 @@ import type Hyperbee from 'hyperbee'
 import { encodeKey } from '../keys.js'
 import { memberKey, memberRange } from '../protocol/view-layout.js'
 import { getJson, putJson, type ApplyCache, type OpContext } from './context.js'
-import { keys, ranges } from '../protocol/state-layout.js'
+import { stateKeys, ranges } from '../protocol/state-layout.js'
 import type { AutoQuarantine, LedgerPolicy, PolicyRecord, Quorum } from './policy-types.js'
 
 export type { AutoQuarantine, LedgerPolicy, PolicyRecord, Quorum }
@@ -23,7 +23,7 @@ export type VoteAction = keyof typeof VOTE_ACTIONS
 
 /** The policy in force at this point of the view, or null for the defaults. */
 export async function policyRecord (bee: Pick<Hyperbee.Batch, 'get'>): Promise<PolicyRecord | null> {
-  return getJson<PolicyRecord>(bee, keys.ledgerPolicy())
+  return getJson<PolicyRecord>(bee, stateKeys.ledgerPolicy())
 }
 
 /** The policy in force, memoised for one apply call (`ledger.policy` updates the cache). */
@@ -61,7 +61,7 @@ export function majorityOf (n: number): number {
  */
 export async function vote (ctx: OpContext, action: VoteAction, target: Buffer, data: unknown): Promise<string[] | null> {
   const code = VOTE_ACTIONS[action]
-  await putJson(ctx.batch, keys.vote(code, target, ctx.writer), { at: ctx.id, data })
+  await putJson(ctx.batch, stateKeys.vote(code, target, ctx.writer), { at: ctx.id, data })
   const voters = new Set<string>([encodeKey(ctx.writer)])
   const cast: Buffer[] = []
   const dropped: Buffer[] = []
@@ -77,6 +77,6 @@ export async function vote (ctx: OpContext, action: VoteAction, target: Buffer, 
   for (const k of dropped) await ctx.batch.del(k)
   if (voters.size < majorityOf(await indexerCount(ctx.batch))) return null
   for (const k of cast) await ctx.batch.del(k)
-  await ctx.batch.del(keys.vote(code, target, ctx.writer))
+  await ctx.batch.del(stateKeys.vote(code, target, ctx.writer))
   return [...voters].sort()
 }

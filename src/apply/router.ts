@@ -17,7 +17,7 @@ import { keyOf } from './context.js'
 import { memberRecord, roleOf } from './membership.js'
 import { countBlock } from './policy.js'
 import { activeProtocol } from './protocol-activation.js'
-import { keys, ranges } from '../protocol/state-layout.js'
+import { stateKeys, ranges } from '../protocol/state-layout.js'
 import { decodeBlockRecord } from '../protocol/entry.js'
 import { handlerOf } from './registry.js'
 import { runRules } from './rule-engine.js'
@@ -84,7 +84,7 @@ async function applyBlock (
   if (member?.quarantined !== undefined && member.removedAt === undefined) {
     // Quarantined: keep the block as written, for review; release applies it then.
     await batch.put(blockKey(writer, seq), Buffer.from(JSON.stringify({ held: { by: member.quarantined.by, reason: member.quarantined.reason }, p: protocol, o: ops })))
-    await batch.put(keys.held(writer, seq), EMPTY)
+    await batch.put(stateKeys.held(writer, seq), EMPTY)
     return
   }
   const records: string[] = []

@@ -15,7 +15,7 @@ import { flagAsset, getAsset, setStatus } from './assets.js'
 import { getJson, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler } from './context.js'
 import { roleOf } from './membership.js'
 import { checkRule, matches, type Action, type Party, type Rule } from './rules.js'
-import { keys, ranges } from '../protocol/state-layout.js'
+import { stateKeys, ranges } from '../protocol/state-layout.js'
 
 /** The outcome of one rule action, as stored. */
 export interface Effect {
@@ -52,10 +52,10 @@ export async function runRules (ctx: OpContext, type: string, data: unknown): Pr
   }
   let n = 1
   for (const id of ids) {
-    const rule = await getJson<Rule>(ctx.batch, keys.rule(id))
+    const rule = await getJson<Rule>(ctx.batch, stateKeys.rule(id))
     if (rule === null || !applies(rule, type, data)) continue
     if (rule.on === 'confirmed') {
-      await ctx.batch.put(keys.pending(rule.id, ctx.address), Buffer.alloc(0))
+      await ctx.batch.put(stateKeys.pending(rule.id, ctx.address), Buffer.alloc(0))
       continue
     }
     n = await act(ctx, rule, type, data, n)
@@ -77,7 +77,7 @@ async function act (ctx: OpContext, rule: Rule, type: string, data: unknown, fir
     const refusal = await perform(ctx, rule, action, assetOf(type, data), n)
     const effect: Effect = { rule: rule.id, action: action.do, ok: refusal === null }
     if (refusal !== null) effect.reason = `${refusal.code}: ${refusal.reason}`
-    await putJson(ctx.batch, keys.effect(ctx.address, n), effect)
+    await putJson(ctx.batch, stateKeys.effect(ctx.address, n), effect)
     n++
   }
   return n
@@ -87,14 +87,14 @@ async function perform (ctx: OpContext, rule: Rule, action: Action, target: stri
   if (action.do === 'alert') {
     const alert: Alert = { rule: rule.id, trigger: ctx.id, message: action.message, level: action.level ?? 'warning', ts: ctx.ts }
     if (target !== undefined) alert.asset = target
-    await putJson(ctx.batch, keys.alert(ctx.ts, ctx.address, n), alert)
+    await putJson(ctx.batch, stateKeys.alert(ctx.ts, ctx.address, n), alert)
     return null
   }
   if (action.do === 'transfer') {
     const from = await party(ctx, action.from, target)
     const to = await party(ctx, action.to, target)
     if (from === null || to === null) return refuse('UNKNOWN_ACCOUNT', 'the rule names an account this trigger does not have')
-    const auth = await getJson<Authorisation>(ctx.batch, keys.auth(from, rule.id))
+    const auth = await getJson<Authorisation>(ctx.batch, stateKeys.auth(from, rule.id))
     if (auth === null) return refuse('NOT_AUTHORISED', `${from} has not authorised rule ${rule.id}`)
     if (auth.max < action.amount) return refuse('NOT_AUTHORISED', `${from} authorised at most ${auth.max}`)
     if (!(await maySpend(ctx, from, keyOf(auth.by)))) return refuse('NOT_AUTHORISED', 'the authorising device no longer holds the account')
@@ -124,9 +124,9 @@ const add: OpHandler = {
     const denied = await requireIndexer(ctx)
     if (denied !== null) return denied
     const rule = data as Rule
-    if ((await getJson(ctx.batch, keys.rule(rule.id))) !== null) return refuse('RULE_EXISTS', `rule ${rule.id} exists`)
-    await putJson(ctx.batch, keys.rule(rule.id), { ...rule, on: rule.on ?? 'applied', addedBy: encodeKey(ctx.writer), addedAt: ctx.id })
-    await ctx.batch.put(keys.ruleByType(rule.when.type, rule.id), Buffer.alloc(0))
+    if ((await getJson(ctx.batch, stateKeys.rule(rule.id))) !== null) return refuse('RULE_EXISTS', `rule ${rule.id} exists`)
+    await putJson(ctx.batch, stateKeys.rule(rule.id), { ...rule, on: rule.on ?? 'applied', addedBy: encodeKey(ctx.writer), addedAt: ctx.id })
+    await ctx.batch.put(stateKeys.ruleByType(rule.when.type, rule.id), Buffer.alloc(0))
     ctx.cache.rulesByType.clear()
     return null
   }
@@ -138,10 +138,10 @@ const remove: OpHandler = {
     const denied = await requireIndexer(ctx)
     if (denied !== null) return denied
     const id = (data as { id: string }).id
-    const rule = await getJson<Rule>(ctx.batch, keys.rule(id))
+    const rule = await getJson<Rule>(ctx.batch, stateKeys.rule(id))
     if (rule === null) return refuse('UNKNOWN_RULE', `no rule ${id}`)
-    await ctx.batch.del(keys.rule(id))
-    await ctx.batch.del(keys.ruleByType(rule.when.type, id))
+    await ctx.batch.del(stateKeys.rule(id))
+    await ctx.batch.del(stateKeys.ruleByType(rule.when.type, id))
     ctx.cache.rulesByType.clear()
     return null
   }
@@ -165,8 +165,8 @@ const execute: OpHandler = {
     if (denied !== null) return denied
     const d = data as { rule: string, trigger: string }
     const address = parseId(d.trigger)
-    const pending = keys.pending(d.rule, address)
-    const rule = await getJson<Rule>(ctx.batch, keys.rule(d.rule))
+    const pending = stateKeys.pending(d.rule, address)
+    const rule = await getJson<Rule>(ctx.batch, stateKeys.rule(d.rule))
     if (rule === null || (await ctx.batch.get(pending)) === null) return refuse('NOT_PENDING', `rule ${d.rule} has nothing pending for ${d.trigger}`)
     const trigger = await triggerOp(ctx, address)
     if (trigger === null) return refuse('NOT_PENDING', `trigger ${d.trigger} is not in the view`)

@@ -99,7 +99,8 @@ function prefixRange (prefix: Buffer): KeyRange {
   return { gte: prefix, lt: lt.subarray(0, i + 1) }
 }
 
-export const keys = {
+/** The view keys of the ledger state (balances, assets, rules, members...); `keys.ts` is key encoding. */
+export const stateKeys = {
   balance: (account: string) => key(BALANCE, str(account)),
   supply: () => key(SUPPLY),
   account: (account: string) => key(ACCOUNT, str(account)),

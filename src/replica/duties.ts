@@ -12,7 +12,7 @@ import type { ForkEvidence } from '../proofs/fork-evidence.js'
 import type { Entry } from '../protocol/entry.js'
 import { parseId, type EntryAddress } from '../protocol/entry-id.js'
 import type { EntryInput } from '../protocol/ops.js'
-import { keys } from '../protocol/state-layout.js'
+import { stateKeys } from '../protocol/state-layout.js'
 import { pendingRules } from '../view/reads.js'
 
 /** What the duties need from the replica; read at each call. */
@@ -109,7 +109,7 @@ export class DeviceDuties {
     if (self) this.host.selfForked()
     this.host.fork({ key: evidence.key as DeviceKey, self, evidence })
     if (self || this.host.closing() || !this.host.writable()) return
-    if ((await base.view.get(keys.fork(key))) !== null) return
+    if ((await base.view.get(stateKeys.fork(key))) !== null) return
     await this.host.commit(base, { type: 'fork.evidence', data: evidence })
   }
 }

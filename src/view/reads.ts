@@ -14,7 +14,7 @@ import type { Alert, Effect } from '../apply/rule-engine.js'
 import type { InviteRecord } from '../apply/invites.js'
 import type { ForkRecord } from '../apply/forks.js'
 import type { Rule } from '../apply/rules.js'
-import { decodePending, idAfter, keys, ranges } from '../protocol/state-layout.js'
+import { decodePending, idAfter, stateKeys, ranges } from '../protocol/state-layout.js'
 import { blockKey, type KeyRange } from '../protocol/view-layout.js'
 
 /** Filters of `ledger.transfers()`; `since <= ts < until`. */
@@ -52,7 +52,7 @@ export async function balance (view: Hyperbee, acct: KeyInput | string): Promise
 
 /** Total minted. */
 export async function supply (view: Hyperbee): Promise<number> {
-  const node = await view.get(keys.supply())
+  const node = await view.get(stateKeys.supply())
   return node === null ? 0 : Number(node.value.toString())
 }
 
@@ -66,7 +66,7 @@ export async function * transfers (view: Hyperbee, q: TransferQuery = {}): Async
 
 /** An asset's current state, or null. */
 export async function asset (view: Hyperbee, id: string): Promise<Asset | null> {
-  return getJson<Asset>(view, keys.asset(id))
+  return getJson<Asset>(view, stateKeys.asset(id))
 }
 
 /** The whole provenance chain of an asset, oldest first; throws NOT_FOUND for an unknown asset. */
