@@ -8,7 +8,7 @@ import type { DeviceKey, KeyInput, SwarmKey } from './keys.js'
 import type { NetworkOptions, PeerInfo } from './net/peers.js'
 import type { Role } from './protocol/vocabulary.js'
 import type { PeerViewCheck } from './net/view-check.js'
-import type { WriterProgress } from './replica/writer-progress.js'
+import type { WriterProgress } from './replica/writer-tracker.js'
 
 /** Options of {@link Ledger}. */
 export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {

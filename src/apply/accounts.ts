@@ -7,9 +7,9 @@
 import type Hyperbee from 'hyperbee'
 import type { EntryAddress } from '../protocol/entry-id.js'
 import { encodeKey } from '../keys.js'
-import type { Refusal } from '../protocol/vocabulary.js'
+import { refuse, type Refusal } from '../protocol/vocabulary.js'
 import {
-  getJson, isAmount, isKey, isName, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler
+  getJson, isAmount, isKey, isName, isObject, keyOf, onlyFields, putJson, type OpContext, type OpHandler
 } from './context.js'
 import { memberRecord, roleOf, hasCapability } from './membership.js'
 import { stateKeys } from '../protocol/state-layout.js'

@@ -6,9 +6,9 @@
  */
 import type Hyperbee from 'hyperbee'
 import { encodeKey } from '../keys.js'
-import type { Refusal } from '../protocol/vocabulary.js'
+import { refuse, type Refusal } from '../protocol/vocabulary.js'
 import {
-  getJson, isKey, isName, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler
+  getJson, isKey, isName, isObject, keyOf, onlyFields, putJson, type OpContext, type OpHandler
 } from './context.js'
 import { hasCapability, memberRecord, roleOf } from './membership.js'
 import { stateKeys } from '../protocol/state-layout.js'

@@ -9,8 +9,6 @@ import id from 'hypercore-id-encoding'
 import { refuse, type Refusal } from '../protocol/vocabulary.js'
 import type { PolicyRecord } from './policy-types.js'
 
-export { refuse }
-
 /** One op being applied. */
 export interface OpContext {
   batch: Hyperbee.Batch

@@ -10,7 +10,8 @@ import { MAX_MANIFEST_BYTES, MAX_PROOF_BYTES, proveFork, type ForkEvidence, type
 import { encodeKey } from '../keys.js'
 import { memberRecord, quarantined, type MemberRecord } from './membership.js'
 import { memberKey } from '../protocol/view-layout.js'
-import { getJson, isKey, isObject, keyOf, onlyFields, putJson, refuse, type OpHandler } from './context.js'
+import { refuse } from '../protocol/vocabulary.js'
+import { getJson, isKey, isObject, keyOf, onlyFields, putJson, type OpHandler } from './context.js'
 import { stateKeys } from '../protocol/state-layout.js'
 
 /** A recorded fork, as the view stores it. */

@@ -7,8 +7,8 @@
  */
 import type Hyperbee from 'hyperbee'
 import { encodeKey } from '../keys.js'
-import type { Refusal } from '../protocol/vocabulary.js'
-import { getJson, isHex32, isKey, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler } from './context.js'
+import { refuse, type Refusal } from '../protocol/vocabulary.js'
+import { getJson, isHex32, isKey, isObject, keyOf, onlyFields, putJson, type OpContext, type OpHandler } from './context.js'
 import { memberRecord, membershipOps, roleOf } from './membership.js'
 import { memberKey } from '../protocol/view-layout.js'
 import { stateKeys } from '../protocol/state-layout.js'

@@ -5,8 +5,8 @@
  */
 import type Hyperbee from 'hyperbee'
 import { encodeKey } from '../keys.js'
-import type { Refusal, Role } from '../protocol/vocabulary.js'
-import { getJson, isHex32, isKey, isName, isObject, keyOf, onlyFields, putJson, refuse, type OpContext, type OpHandler } from './context.js'
+import { refuse, type Refusal, type Role } from '../protocol/vocabulary.js'
+import { getJson, isHex32, isKey, isName, isObject, keyOf, onlyFields, putJson, type OpContext, type OpHandler } from './context.js'
 import { memberKey, memberRange } from '../protocol/view-layout.js'
 import { policyOf, vote } from './quorum.js'
 

@@ -15,7 +15,8 @@
  */
 import type Hyperbee from 'hyperbee'
 import { encodeKey } from '../keys.js'
-import { getJson, isObject, onlyFields, putJson, refuse, type OpHandler } from './context.js'
+import { refuse } from '../protocol/vocabulary.js'
+import { getJson, isObject, onlyFields, putJson, type OpHandler } from './context.js'
 import { roleOf } from './membership.js'
 import { stateKeys } from '../protocol/state-layout.js'
 

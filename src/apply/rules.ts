@@ -4,8 +4,8 @@
  * fixed set). No user code runs; a rule is validated when added and refused with a reason if it
  * is malformed. Indexers add and remove rules.
  */
-import type { Refusal } from '../protocol/vocabulary.js'
-import { isAmount, isName, isObject, onlyFields, refuse } from './context.js'
+import { refuse, type Refusal } from '../protocol/vocabulary.js'
+import { isAmount, isName, isObject, onlyFields } from './context.js'
 
 /** A condition on the triggering op's data. `field` is a dotted path, e.g. `value.temp`. */
 export type Condition =

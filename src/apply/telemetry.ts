@@ -4,7 +4,8 @@
  * stream and time, in block segments, so `readings({ stream, since, until })` is a range read.
  */
 import { getAsset } from './assets.js'
-import { isName, isObject, onlyFields, refuse, type OpHandler } from './context.js'
+import { refuse } from '../protocol/vocabulary.js'
+import { isName, isObject, onlyFields, type OpHandler } from './context.js'
 
 /** Data of a reading. */
 export interface ReadingData {

@@ -97,7 +97,7 @@ async function firstDifference (live: Hypercore, rebuilt: Hypercore, length: num
     try {
       x = await live.get(i, { raw: true, wait: false })
     } catch (err) {
-      // Bytes changed in the storage files themselves: RocksDB's checksums refuse the read.
+      // Bytes changed in the storage files themselves: RocksDB's checksums fail the read.
       return { block: i, failure: MeshledgerError.viewUnreadable(`view block ${i} cannot be read: ${(err as Error).message}`) }
     }
     const y = await rebuilt.get(i, { raw: true, wait: false })

@@ -45,7 +45,7 @@ export interface DaemonEvents {
 }
 
 /**
- * A running daemon on one data folder. When the disk fills, the ledger refuses the write with
+ * A running daemon on one data folder. When the disk fills, the ledger declines the write with
  * `STORAGE_FULL` (HTTP 507) and closes itself; the daemon then answers `STORAGE_FULL` and
  * `/healthz` 503 until the disk has room again, and reopens the ledger in place.
  */
@@ -81,7 +81,7 @@ export class Daemon extends ReadyResource {
 
   /**
    * Whether the ledger is up and can take writes, and if not, why: `STORAGE_FULL` while the disk
-   * has less than `minFreeBytes` free (appends are refused) or the ledger waits to reopen.
+   * has less than `minFreeBytes` free (appends are declined) or the ledger waits to reopen.
    */
   async health (): Promise<Health> {
     const ledger = this.ledger

@@ -1,6 +1,6 @@
 /**
- * Waiting out a full disk. When RocksDB refuses a write for want of space, Autobase closes itself
- * and the storage stays refused until it is reopened. The daemon closes the ledger (releasing the
+ * Waiting out a full disk. When RocksDB fails a write for want of space, Autobase closes itself
+ * and the storage stays failed until it is reopened. The daemon closes the ledger (releasing the
  * storage lock), waits here until the filesystem has room again, and opens it anew.
  */
 import { setTimeout as sleep } from 'node:timers/promises'

@@ -109,8 +109,8 @@ export class Network extends EventEmitter {
           bootstrap: this.options.bootstrap as Array<{ host: string, port: number }> | undefined,
           host: this.options.dhtHost
         })
-        // Refused devices (removed members) are turned away before the handshake completes.
-        this.swarm = new Hyperswarm({ dht, keyPair: this.keyPair, firewall: (key) => this.refuses(key) })
+        // Denied devices (removed members) are turned away before the handshake completes.
+        this.swarm = new Hyperswarm({ dht, keyPair: this.keyPair, firewall: (key) => this.denies(key) })
         this.owned = true
       }
       this.swarm.on('connection', this.onconnection)
@@ -188,26 +188,27 @@ export class Network extends EventEmitter {
     conn.once('close', () => this.removed(conn, peer))
   }
 
-  /** Drop connections to peers that are refused now (a member was just removed). */
+  /** Drop connections to peers that are denied now (a member was just removed). */
   enforce (): void {
     for (const [conn, peer] of this.connected) {
-      if (this.refuses(decodeKey(peer.publicKey))) this.refuse(conn, peer)
+      if (this.denies(decodeKey(peer.publicKey))) this.drop(conn, peer)
     }
   }
 
-  private refuses (key: Buffer): boolean {
-    return this.options.refuse?.(key) === true
+  private denies (key: Buffer): boolean {
+    return this.options.deny?.(key) === true
   }
 
-  private refuse (conn: object, peer: PeerInfo): void {
+  /** Close a denied peer's connection; the public event keeps its name, `peer-refused`. */
+  private drop (conn: object, peer: PeerInfo): void {
     this.connected.delete(conn)
     ;(conn as { destroy (): void }).destroy()
     this.emit('peer-refused', peer)
   }
 
   private added (conn: object, peer: PeerInfo): void {
-    if (this.refuses(decodeKey(peer.publicKey))) {
-      this.refuse(conn, peer)
+    if (this.denies(decodeKey(peer.publicKey))) {
+      this.drop(conn, peer)
       return
     }
     this.connected.set(conn, peer)

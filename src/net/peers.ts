@@ -19,8 +19,8 @@ export interface NetworkEvent {
 
 /** How a ledger reaches peers. */
 export interface NetworkOptions {
-  /** Internal: swarm keys to turn away (removed members). */
-  refuse?: (remotePublicKey: Buffer) => boolean
+  /** Internal: swarm keys to deny (removed members). */
+  deny?: (remotePublicKey: Buffer) => boolean
   /** Use this swarm instead of creating one; the ledger joins its topic but never destroys it. */
   swarm?: Hyperswarm
   /** DHT bootstrap nodes for a swarm the ledger creates (default: the public DHT). */

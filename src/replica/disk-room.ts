@@ -1,7 +1,7 @@
 /**
- * Room on the disk: a block the disk may not hold is refused before any of it is written. A
+ * Room on the disk: a block the disk may not hold is declined before any of it is written. A
  * write that runs out of space midway leaves Autobase's flush torn (its log written, its view
- * not) and closes it; refusing up front keeps the ledger open and the caller told why.
+ * not) and closes it; declining up front keeps the ledger open and the caller told why.
  */
 import { MeshledgerError } from '../errors.js'
 import { DEFAULT_MIN_FREE_BYTES, WRITE_AMPLIFICATION, freeBytes } from './storage.js'
@@ -33,7 +33,7 @@ export class DiskRoom {
   }
 
   /**
-   * `STORAGE_FULL` while the disk has less room than `minFreeBytes` or than the last refused
+   * `STORAGE_FULL` while the disk has less room than `minFreeBytes` or than the last declined
    * append needed; null once it has (or with the check off). For health checks.
    */
   async check (): Promise<MeshledgerError | null> {

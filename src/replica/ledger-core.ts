@@ -13,7 +13,7 @@ import { roleOf } from '../apply/membership.js'
 import { BASELINE_PROTOCOL, protocolRecord } from '../apply/protocol-activation.js'
 import { createApply } from '../apply/router.js'
 import type { VerifyOptions, VerifyReport } from '../audit/report.js'
-import { verifyLedger } from '../audit/verify.js'
+import { auditLedger } from '../audit/ledger-audit.js'
 import { MeshledgerError } from '../errors.js'
 import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput, type LedgerKey, type SwarmKey } from '../keys.js'
 import type { LedgerEvents, LedgerListener, LedgerMode, LedgerOptions, LedgerProtocol, LedgerStats, Member } from '../ledger-types.js'
@@ -42,7 +42,7 @@ import { OwnLog } from './own-log.js'
 import { ownerOnly } from './permissions.js'
 import { openStore, storedLedgerKey, type WalSync } from './storage.js'
 import { isDiskFull, storageFailure } from './storage-errors.js'
-import { WriterTracker } from './writer-progress.js'
+import { WriterTracker } from './writer-tracker.js'
 
 /** Default ack interval (ms): how soon indexers acknowledge new data so it can become final. */
 export const DEFAULT_ACK_INTERVAL = 200
@@ -297,7 +297,7 @@ export class LedgerCore extends ReadyResource {
         this.network = new Network(store, base.discoveryKey, {
           ...this.options,
           swarm: this.options.swarm,
-          refuse: (key) => this.tracker?.refused.has(key.toString('hex')) === true
+          deny: (key) => this.tracker?.denied.has(key.toString('hex')) === true
         })
         this.network.on('peer-refused', (p: PeerInfo) => this.emit('peer-refused', p))
         this.network.on('peer-add', (p: PeerInfo) => this.emit('peer-add', p))
@@ -563,7 +563,7 @@ export class LedgerCore extends ReadyResource {
   async verify (options: VerifyOptions = {}): Promise<VerifyReport> {
     const base = this.opened$()
     const cacheSize = this.options.cacheSize ?? DEFAULT_CACHE_SIZE
-    this.verifying ??= verifyLedger({
+    this.verifying ??= auditLedger({
       base,
       cacheSize,
       ownLog: this.stats.ownLog,
@@ -586,7 +586,7 @@ export class LedgerCore extends ReadyResource {
   }
 
   /**
-   * `STORAGE_FULL` while the disk has less room than `minFreeBytes` or than the last refused
+   * `STORAGE_FULL` while the disk has less room than `minFreeBytes` or than the last declined
    * append needed; null once it has (or with the check off). For health checks.
    */
   async storageCheck (): Promise<MeshledgerError | null> {
@@ -667,7 +667,7 @@ export class LedgerCore extends ReadyResource {
       ['pairing', () => this.pairing?.close()],
       ['network', () => this.network?.close()],
       ['group-commit', () => this.appends.commits.flushed()],
-      ['writer-progress', () => this.tracker?.close()],
+      ['writer-tracker', () => this.tracker?.close()],
       ['boot', () => this.boot?.close()],
       ['own-log', () => this.ownLog?.close()],
       ['base', () => this.base?.close()],

@@ -4,7 +4,7 @@
  * against its writer's signature and Merkle tree (log-check.ts); the view is rebuilt from those
  * checked copies alone in a scratch replica and compared with the live one (rebuild.ts); each
  * writer gets its counts from the live view (writer-stats.ts). A log found damaged is marked and
- * no longer served (refused-logs.ts). The scratch folder is removed afterwards, whatever happened.
+ * no longer served (withheld-logs.ts). The scratch folder is removed afterwards, whatever happened.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -16,7 +16,7 @@ import type Hypercore from 'hypercore'
 import { MeshledgerError } from '../errors.js'
 import { encodeKey, type DeviceKey } from '../keys.js'
 import type { Role } from '../protocol/vocabulary.js'
-import { damageMark, markDamaged, type DamageMark } from '../replica/refused-logs.js'
+import { damageMark, markDamaged, type DamageMark } from '../replica/withheld-logs.js'
 import type { MemberRecord } from '../apply/membership.js'
 import { openStore } from '../replica/storage.js'
 import { memberRange } from '../protocol/view-layout.js'
@@ -57,7 +57,7 @@ interface Log {
 }
 
 /** Run the audit; `signal` aborts it (the ledger is closing). */
-export async function verifyLedger (target: AuditTarget, options: VerifyOptions, signal: AbortSignal): Promise<VerifyReport> {
+export async function auditLedger (target: AuditTarget, options: VerifyOptions, signal: AbortSignal): Promise<VerifyReport> {
   const started = Date.now()
   const { base } = target
   const stallMs = options.stallTimeout ?? DEFAULT_STALL_TIMEOUT
@@ -111,7 +111,7 @@ export async function verifyLedger (target: AuditTarget, options: VerifyOptions,
 }
 
 /**
- * Check every log (a refused one keeps its mark: it is not served, so it cannot be copied), mark
+ * Check every log (a withheld one keeps its mark: it is not served, so it cannot be copied), mark
  * the damaged ones, and count each writer's entries in the view. `following`: the sound copies.
  */
 async function auditLogs (base: Autobase<Hyperbee>, copies: Corestore, logs: Log[], stallMs: number, signal: AbortSignal): Promise<{ writers: WriterAudit[], problems: AuditProblem[], following: Hypercore[] }> {
@@ -126,7 +126,7 @@ async function auditLogs (base: Autobase<Hyperbee>, copies: Corestore, logs: Log
     const key = encodeKey<DeviceKey>(log.key)
     const mark = marks[i]
     const result = mark === null ? checked.get(log.key.toString('hex')) as LogResult : { ...(await onLog(base.store, log.key, size)), failure: null }
-    const problem = mark !== null ? refusedProblem(key, mark) : result.failure === null ? undefined : await damaged(base.store, log.key, result)
+    const problem = mark !== null ? withheldProblem(key, mark) : result.failure === null ? undefined : await damaged(base.store, log.key, result)
     if (problem !== undefined) problems.push(problem)
     const { unreadable, ...stats } = await writerStats(base.view, log.key)
     for (const block of unreadable) {
@@ -147,7 +147,7 @@ function ownLogProblem (base: Autobase<Hyperbee>, own: AuditTarget['ownLog']): A
   return problemOf(MeshledgerError.logTruncated(`this device's log ${key} ${found}`), { writer: key, block: Math.min(own.stored, own.recorded) })
 }
 
-/** The problem of a failed log; a damaged one (proof, not a stall that may be slowness) is refused from now on. */
+/** The problem of a failed log; a damaged one (proof, not a stall that may be slowness) is withheld from now on. */
 async function damaged (store: Corestore, log: Buffer, result: LogResult): Promise<AuditProblem> {
   const key = encodeKey<DeviceKey>(log)
   const { code, reason, block } = result.failure as NonNullable<LogResult['failure']>
@@ -156,7 +156,7 @@ async function damaged (store: Corestore, log: Buffer, result: LogResult): Promi
   return problemOf(err, { writer: key, ...(block === undefined ? {} : { block }) })
 }
 
-function refusedProblem (key: DeviceKey, mark: DamageMark): AuditProblem {
+function withheldProblem (key: DeviceKey, mark: DamageMark): AuditProblem {
   const message = `${mark.message} (found ${new Date(mark.at).toISOString()}; this device no longer serves this log)`
   return { code: mark.code as AuditProblem['code'], message, writer: key, ...(mark.block === undefined ? {} : { block: mark.block }) }
 }

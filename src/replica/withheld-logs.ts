@@ -1,5 +1,5 @@
 /**
- * Writer logs this device refuses to serve. A log `verify()` found damaged on disk is marked in
+ * Writer logs this device withholds: it keeps them and serves none of their blocks. A log `verify()` found damaged on disk is marked in
  * its own storage (the mark outlives restarts) and frozen. Hypercore's replicator advertises and
  * sends blocks only while `Peer.isActive()` holds, which is false for a core whose header is
  * frozen (hypercore/lib/replicator.js: `broadcastRange`, `_onwant`, `_fulfillRequest`); hypercore
@@ -13,7 +13,7 @@ import type Hypercore from 'hypercore'
 /** The user-data key of the mark. */
 const MARK = 'meshledger/damaged'
 
-/** Why a log is refused: the problem `verify()` found, and when. */
+/** Why a log is withheld: the problem `verify()` found, and when. */
 export interface DamageMark {
   code: string
   message: string
@@ -30,7 +30,7 @@ interface Internals {
 /** Record that `core` is damaged and stop serving it now. */
 export async function markDamaged (core: Hypercore, mark: DamageMark): Promise<void> {
   await core.setUserData(MARK, Buffer.from(JSON.stringify(mark)))
-  refuse(core)
+  withhold(core)
 }
 
 /** The damage mark of `core`, or null. */
@@ -40,12 +40,12 @@ export async function damageMark (core: Hypercore): Promise<DamageMark | null> {
 }
 
 /** Freeze `core` when it carries a damage mark; true when it does. */
-export async function refuseIfMarked (core: Hypercore): Promise<boolean> {
+export async function withholdIfMarked (core: Hypercore): Promise<boolean> {
   if ((await damageMark(core)) === null) return false
-  refuse(core)
+  withhold(core)
   return true
 }
 
-function refuse (core: Hypercore): void {
+function withhold (core: Hypercore): void {
   (core as unknown as Internals).core.header.frozen = true
 }

@@ -10,7 +10,7 @@ import type Hyperbee from 'hyperbee'
 import safetyCatch from 'safety-catch'
 import { captureFork, type ForkEvidence } from '../proofs/fork-evidence.js'
 import { encodeKey, type DeviceKey } from '../keys.js'
-import { refuseIfMarked } from './refused-logs.js'
+import { withholdIfMarked } from './withheld-logs.js'
 import type { MemberRecord } from '../apply/membership.js'
 import { memberRange } from '../protocol/view-layout.js'
 
@@ -30,12 +30,12 @@ export class WriterTracker {
   private readonly store: Corestore
   private readonly view: Hyperbee
   private readonly self: Buffer
-  private readonly onrefused: () => void
+  private readonly ondenied: () => void
   private readonly onfork: (evidence: Promise<ForkEvidence | null>) => void
   private readonly cores = new Map<string, Hypercore>()
   private refreshing: Promise<void> | null = null
   /** Swarm keys (hex) of removed members, as of the last refresh. */
-  refused = new Set<string>()
+  denied = new Set<string>()
   /** Whether this device is quarantined, as of the last refresh. */
   quarantined = false
   /** Whether this device's log is proven forked, as of the last refresh. */
@@ -44,15 +44,15 @@ export class WriterTracker {
   private closed = false
 
   /**
-   * `self` is this device's key (its own quarantine is read from the same scan); `onrefused`
+   * `self` is this device's key (its own quarantine is read from the same scan); `ondenied`
    * hears of every change in the set of removed members' swarm keys; `onfork` of every fork
    * Hypercore detects on a member's log, this device's own included.
    */
-  constructor (store: Corestore, view: Hyperbee, self: Buffer, onrefused: () => void, onfork: (evidence: Promise<ForkEvidence | null>) => void) {
+  constructor (store: Corestore, view: Hyperbee, self: Buffer, ondenied: () => void, onfork: (evidence: Promise<ForkEvidence | null>) => void) {
     this.store = store
     this.view = view
     this.self = self
-    this.onrefused = onrefused
+    this.ondenied = ondenied
     this.onfork = onfork
   }
 
@@ -99,13 +99,13 @@ export class WriterTracker {
   }
 
   private async scan (): Promise<void> {
-    const refused = new Set<string>()
+    const denied = new Set<string>()
     let quarantined = false
     let forked = false
     for await (const node of this.view.createReadStream(memberRange())) {
       if (this.closed) return
       const record = JSON.parse(node.value.toString()) as MemberRecord
-      if (record.removedAt !== undefined && record.swarmKey !== undefined) refused.add(record.swarmKey)
+      if (record.removedAt !== undefined && record.swarmKey !== undefined) denied.add(record.swarmKey)
       const key = node.key.subarray(1)
       if (key.equals(this.self)) {
         quarantined = record.quarantined !== undefined && record.removedAt === undefined
@@ -118,15 +118,15 @@ export class WriterTracker {
       // Evidence is read from the core inside the listener: its sessions close right after.
       core.on('conflict', (length, _fork, proof) => this.onfork(captureFork(core, length, proof)))
       await core.ready()
-      await refuseIfMarked(core) // a log an audit found damaged stays unserved after a restart
+      await withholdIfMarked(core) // a log an audit found damaged stays unserved after a restart
       // A ledger device keeps every member's whole log (audits and proofs need them), and a live
       // download also re-requests blocks whose request died with a dropped connection.
       core.download({ start: 0, end: -1 })
     }
     this.quarantined = quarantined
     this.forked = forked
-    const changed = refused.size !== this.refused.size || [...refused].some((k) => !this.refused.has(k))
-    this.refused = refused
-    if (changed) this.onrefused()
+    const changed = denied.size !== this.denied.size || [...denied].some((k) => !this.denied.has(k))
+    this.denied = denied
+    if (changed) this.ondenied()
   }
 }
