@@ -3,10 +3,8 @@
  * on the same network segment over mDNS (unless `lan: false`), dial known peers directly, and
  * replicate the whole store with every peer met, keeping track of who is connected and how.
  *
- * LAN and direct connections are plain TCP carrying the same Noise-encrypted replication stream a
- * Hyperswarm connection carries, under this device's swarm key pair, so a peer's `publicKey` is the
- * same whichever way it was reached. Nothing that goes wrong on a socket reaches the process:
- * trouble is reported through `onNetworkEvent` and the connection is retried.
+ * LAN and direct connections are TCP/Noise links (link.ts). Nothing that goes wrong on a socket
+ * reaches the process: trouble is reported through `onNetworkEvent` and the connection is retried.
  */
 import { EventEmitter } from 'node:events'
 import net, { type Server, type Socket } from 'node:net'
@@ -16,17 +14,14 @@ import Hyperswarm from 'hyperswarm'
 import safetyCatch from 'safety-catch'
 import { decodeKey, encodeKey, type SwarmKey } from '../keys.js'
 import { LanDiscovery, type LanPeer } from './lan.js'
+import { attach, dial, type LinkHost, type ProtocolStream } from './link.js'
 import { formatAddress, parsePeers, type NetworkEvent, type NetworkOptions, type PeerInfo, type PeerVia } from './peers.js'
 
 /** Longest a close waits for the swarm to leave the DHT, ms. */
 const CLOSE_WAIT_MS = 2000
-/** Longest a TCP connect plus Noise handshake may take, ms. */
-const HANDSHAKE_TIMEOUT_MS = 10_000
 /** Redial backoff for known peers, ms. */
 const BACKOFF_MIN_MS = 1000
 const BACKOFF_MAX_MS = 30_000
-/** A LAN/direct connection silent this long is dead (keep-alives flow every 5 s), ms. */
-const IDLE_TIMEOUT_MS = 12_000
 /** A direct connection that lasted this long resets its backoff, ms. */
 const STABLE_MS = 5000
 
@@ -40,12 +35,6 @@ interface DirectTarget {
   backoff: number
   timer: NodeJS.Timeout | null
   socket: Socket | null
-}
-
-/** A replication stream as `store.replicate(isInitiator)` returns it. */
-interface ProtocolStream extends NodeJS.ReadWriteStream {
-  noiseStream: { opened: Promise<boolean>, remotePublicKey: Buffer | null, setTimeout (ms: number): void }
-  destroy (err?: Error): void
 }
 
 /**
@@ -73,6 +62,17 @@ export class Network extends EventEmitter {
   private announcing = false
   /** Remote keys (hex) being dialled over the LAN. */
   private readonly dialling = new Set<string>()
+  /** What the TCP/Noise links (link.ts) need of this network. */
+  private readonly link: LinkHost = {
+    sockets: this.sockets,
+    replicate: (initiator) => this.store.replicate(initiator, { keyPair: this.keyPair }) as ProtocolStream,
+    closing: () => this.closing,
+    report: (event) => this.report(event),
+    stream: (stream) => this.emit('stream', stream),
+    added: (stream, peer) => this.added(stream, peer),
+    removed: (stream, peer) => this.removed(stream, peer)
+  }
+
   private readonly onconnection = (conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo): void => {
     this.swarmConnection(conn, info)
   }
@@ -268,7 +268,7 @@ export class Network extends EventEmitter {
     if (this.dialling.has(hex) || this.isConnected(hex)) return
     this.dialling.add(hex)
     const address = formatAddress(p.host, p.port)
-    this.dial(p.host, p.port, 'lan', p.id, (ok) => {
+    dial(this.link, p.host, p.port, 'lan', p.id, (ok) => {
       this.dialling.delete(hex)
       if (!ok) this.report({ event: 'dial-failed', via: 'lan', address })
     })
@@ -279,7 +279,7 @@ export class Network extends EventEmitter {
       socket.destroy()
       return
     }
-    this.attach(socket, false, this.announcing ? 'lan' : 'direct', formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0), null, () => {})
+    attach(this.link, socket, false, this.announcing ? 'lan' : 'direct', formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0), null, () => {})
   }
 
   // ---- Known peers by address ----
@@ -292,7 +292,7 @@ export class Network extends EventEmitter {
       return
     }
     const started = Date.now()
-    target.socket = this.dial(target.host, target.port, 'direct', null, (ok, key, closed) => {
+    target.socket = dial(this.link, target.host, target.port, 'direct', null, (ok, key, closed) => {
       if (key !== null) target.key = key.toString('hex')
       if (!ok) {
         this.report({ event: 'dial-failed', via: 'direct', address: target.address })
@@ -313,84 +313,5 @@ export class Network extends EventEmitter {
     if (grow) target.backoff = Math.min(target.backoff * 2, BACKOFF_MAX_MS)
     target.timer = setTimeout(() => this.dialTarget(target), delay)
     target.timer.unref()
-  }
-
-  // ---- Sockets ----
-
-  /**
-   * Dial `host:port` and replicate over it. `done(ok, remoteKey, closed)` once the Noise
-   * handshake finished (ok) or failed; `closed` resolves when the connection ends.
-   */
-  private dial (host: string, port: number, via: PeerVia, expected: Buffer | null, done: (ok: boolean, key: Buffer | null, closed: Promise<void>) => void): Socket {
-    const socket = net.connect({ host, port })
-    this.attach(socket, true, via, formatAddress(host, port), expected, done)
-    return socket
-  }
-
-  private attach (socket: Socket, initiator: boolean, via: PeerVia, address: string, expected: Buffer | null, done: (ok: boolean, key: Buffer | null, closed: Promise<void>) => void): void {
-    this.sockets.add(socket)
-    socket.setNoDelay(true)
-    socket.setKeepAlive(true, 5000)
-    socket.on('error', () => {}) // ends in close
-    let stream: ProtocolStream
-    try {
-      stream = this.store.replicate(initiator, { keyPair: this.keyPair }) as ProtocolStream
-    } catch (err) {
-      this.sockets.delete(socket)
-      socket.destroy()
-      this.report({ event: 'lan-warning', error: String(err) })
-      done(false, null, Promise.resolve())
-      return
-    }
-    stream.on('error', () => {})
-    this.emit('stream', stream)
-    socket.pipe(stream).pipe(socket)
-    const closed = new Promise<void>((resolve) => {
-      let ended = false
-      const end = (): void => {
-        if (ended) return
-        ended = true
-        this.sockets.delete(socket)
-        socket.destroy()
-        stream.destroy()
-        resolve()
-      }
-      socket.once('close', end)
-      stream.once('close', end)
-    })
-    let settled = false
-    const settle = (ok: boolean, key: Buffer | null): void => {
-      if (settled) return
-      settled = true
-      clearTimeout(timeout)
-      done(ok, key, closed)
-    }
-    const timeout = setTimeout(() => { socket.destroy(); settle(false, null) }, HANDSHAKE_TIMEOUT_MS)
-    timeout.unref()
-    closed.then(() => settle(false, null), safetyCatch)
-    stream.noiseStream.opened.then((opened) => {
-      const key = stream.noiseStream.remotePublicKey
-      if (!opened || key === null || this.closing) {
-        socket.destroy()
-        settle(false, key)
-        return
-      }
-      if (expected !== null && !key.equals(expected)) {
-        // Someone else answers at the announced address (a stale announcement): not our peer.
-        this.report({ event: 'peer-mismatch', address })
-        socket.destroy()
-        settle(false, key)
-        return
-      }
-      // A cut cable sends no RST: without this the connection would hang on for TCP's retry timers.
-      stream.noiseStream.setTimeout(IDLE_TIMEOUT_MS)
-      const peer: PeerInfo = { publicKey: encodeKey<SwarmKey>(key), connectedAt: Date.now(), initiator, via, address }
-      this.added(stream, peer)
-      closed.then(() => this.removed(stream, peer), safetyCatch)
-      settle(true, key)
-    }, () => {
-      socket.destroy()
-      settle(false, null)
-    })
   }
 }
