@@ -2,16 +2,15 @@
  * The ledger's core: one device's replica of a shared, multi-writer ledger. Its own entries go into its
  * signed Hypercore log; Autobase merges every member's log into one Hyperbee view.
  */
-import Autobase from 'autobase'
+import type Autobase from 'autobase'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
-import Hyperbee from 'hyperbee'
+import type Hyperbee from 'hyperbee'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
 import { inviteProblem, inviteRecord } from '../apply/invites.js'
 import { roleOf } from '../apply/membership.js'
 import { BASELINE_PROTOCOL, protocolRecord } from '../apply/protocol-activation.js'
-import { createApply } from '../apply/router.js'
 import type { VerifyOptions, VerifyReport } from '../audit/report.js'
 import { auditLedger } from '../audit/ledger-audit.js'
 import { MeshledgerError } from '../errors.js'
@@ -36,6 +35,7 @@ import { AckWatchdog } from './ack-watchdog.js'
 import { AppendPath } from './append-path.js'
 import { bestEffort } from './best-effort.js'
 import { keepAlive } from './keep-alive.js'
+import { createLedgerBase } from './ledger-base.js'
 import { watchForEncryption } from './encryption-watch.js'
 import { DeviceDuties } from './duties.js'
 import { OwnLog } from './own-log.js'
@@ -244,21 +244,14 @@ export class LedgerCore extends ReadyResource {
       const damaged = ownLog.damage !== null
 
       const encryptionKey = this.options.encryptionKey == null ? null : decodeKey(this.options.encryptionKey, 'encryptionKey')
-      const base: Autobase<Hyperbee> = new Autobase<Hyperbee>(store, existing ?? wanted, {
-        valueEncoding: 'binary',
-        // Off by default: with fast-forward a replica fed one device at a time could stall for good
-        // with a single indexer (it never woke the writers whose newest blocks no indexer node
-        // referenced yet). Reproduced in the semantics property test; off, every seed converged.
+      const base = createLedgerBase(store, existing ?? wanted, {
         fastForward: this.options.fastForward === true,
         // New ledgers are encrypted unless asked not to be; joiners bring the key (autobase keeps it).
         encrypt: this._mode === 'created' && this.options.encrypt !== false,
         encryptionKey,
         // A damaged device must not ack: an ack is a block of its log, signed at an index its
         // peers already hold another block at (a fork). Restored, the ledger reopens with acks.
-        ackInterval: damaged ? 0 : ackInterval,
-        open: (viewStore) => new Hyperbee(viewStore.get('view'), { keyEncoding: 'binary', valueEncoding: 'binary', extension: false }),
-        apply: createApply((): Buffer => base.key),
-        close: (view) => view.close()
+        ackInterval: damaged ? 0 : ackInterval
       })
       this.base = base
       base.on('interrupt', (reason: unknown) => this.interrupted(reason))
