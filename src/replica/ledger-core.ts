@@ -8,7 +8,6 @@ import type Hypercore from 'hypercore'
 import type Hyperbee from 'hyperbee'
 import ReadyResource from 'ready-resource'
 import safetyCatch from 'safety-catch'
-import { inviteProblem, inviteRecord } from '../apply/invites.js'
 import { roleOf } from '../apply/membership.js'
 import { BASELINE_PROTOCOL, protocolRecord } from '../apply/protocol-activation.js'
 import type { VerifyOptions, VerifyReport } from '../audit/report.js'
@@ -16,10 +15,10 @@ import { auditLedger } from '../audit/ledger-audit.js'
 import { MeshledgerError } from '../errors.js'
 import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput, type LedgerKey, type SwarmKey } from '../keys.js'
 import type { LedgerEvents, LedgerListener, LedgerMode, LedgerOptions, LedgerProtocol, LedgerStats, Member } from '../ledger-types.js'
-import { Network } from '../net/network.js'
+import type { Network } from '../net/network.js'
 import type { NetworkOptions, PeerInfo } from '../net/peers.js'
-import { PairingMember } from '../net/pairing.js'
-import { ViewCheck, type PeerViewCheck, type ReplicationStream, type ViewCheckSummary } from '../net/view-check.js'
+import type { PairingMember } from '../net/pairing.js'
+import { ViewCheck, type PeerViewCheck, type ViewCheckSummary } from '../net/view-check.js'
 import type { Receipt } from '../proofs/receipt.js'
 import { createSealer, type Sealer } from '../proofs/seal.js'
 import type { Entry, EntryStatus } from '../protocol/entry.js'
@@ -39,6 +38,7 @@ import { createLedgerBase } from './ledger-base.js'
 import { watchForEncryption } from './encryption-watch.js'
 import { DeviceDuties } from './duties.js'
 import { OwnLog } from './own-log.js'
+import { createNetwork, createPairing } from './peer-wiring.js'
 import { ownerOnly } from './permissions.js'
 import { openStore, storedLedgerKey, type WalSync } from './storage.js'
 import { isDiskFull, storageFailure } from './storage-errors.js'
@@ -287,31 +287,13 @@ export class LedgerCore extends ReadyResource {
       }
 
       if (this.options.swarm !== false) {
-        this.network = new Network(store, base.discoveryKey, {
-          ...this.options,
-          swarm: this.options.swarm,
-          deny: (key) => this.tracker?.denied.has(key.toString('hex')) === true
+        this.network = createNetwork(store, base, this.options, {
+          denied: (key) => this.tracker?.denied.has(key.toString('hex')) === true,
+          stream: (stream) => checker.attach(stream),
+          peer: (event, p) => this.emit(event, p)
         })
-        this.network.on('peer-refused', (p: PeerInfo) => this.emit('peer-refused', p))
-        this.network.on('peer-add', (p: PeerInfo) => this.emit('peer-add', p))
-        this.network.on('peer-remove', (p: PeerInfo) => this.emit('peer-remove', p))
-        this.network.on('stream', (stream: ReplicationStream) => checker.attach(stream))
         await this.network.open()
-        const swarm = this.network.current
-        if (swarm !== null) {
-          this.pairing = new PairingMember(swarm, {
-            invite: async (id) => {
-              const record = await inviteRecord(base.view, id)
-              return record === null ? null : { publicKey: record.publicKey, problem: (now) => inviteProblem(record, now) }
-            },
-            key: base.key,
-            discoveryKey: base.discoveryKey,
-            encryptionKey: base.encryptionKey,
-            isIndexer: () => base.isIndexer,
-            append: (input) => this.append(input),
-            warn: (err) => this.emit('warning', err)
-          })
-        }
+        this.pairing = createPairing(this.network, base, (input) => this.append(input), (err) => this.emit('warning', err))
       }
       if (this._mode === 'joined' && base.encryptionKey === null) {
         this.boot = watchForEncryption(store, base, (missing) => {
