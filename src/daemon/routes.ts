@@ -8,6 +8,7 @@ import { MeshledgerError } from '../errors.js'
 import type { Ledger } from '../ledger.js'
 import type { Role } from '../protocol/vocabulary.js'
 import type { Rule } from '../apply/rules.js'
+import { DaemonError } from './api-errors.js'
 import type { Reply, Request, Router } from './http.js'
 import type { Metrics } from './metrics.js'
 
@@ -20,7 +21,7 @@ function num (q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name)
   if (v === null || v === '') return undefined
   const n = Number(v)
-  if (!Number.isFinite(n)) throw MeshledgerError.invalidRequest(`${name} is a number`)
+  if (!Number.isFinite(n)) throw DaemonError.invalidRequest(`${name} is a number`)
   return n
 }
 
@@ -35,18 +36,18 @@ function string (b: Record<string, unknown>, name: string, optional: true): stri
 function string (b: Record<string, unknown>, name: string, optional = false): string | undefined {
   const v = b[name]
   if (typeof v === 'string' || (optional && v === undefined)) return v
-  throw MeshledgerError.invalidRequest(`${name} is a string`)
+  throw DaemonError.invalidRequest(`${name} is a string`)
 }
 
 /** A number field of a body; its range is the op's to check (`INVALID_ENTRY`). */
 function number (b: Record<string, unknown>, name: string): number {
   const v = b[name]
   if (typeof v === 'number') return v
-  throw MeshledgerError.invalidRequest(`${name} is a number`)
+  throw DaemonError.invalidRequest(`${name} is a number`)
 }
 
 function object (body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw MeshledgerError.invalidRequest('the body is a JSON object')
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw DaemonError.invalidRequest('the body is a JSON object')
   return body as Record<string, unknown>
 }
 
@@ -108,7 +109,7 @@ export function installRoutes (router: Router, ledger: () => Ledger, metrics: Me
   router.add('GET', '/v1/members', async (req) => ({ body: { members: await ledger().members({ all: req.query.get('all') === 'true' }) } }))
   router.add('POST', '/v1/members', async (req) => {
     const b = await body(req)
-    if (typeof b.key !== 'string') throw MeshledgerError.invalidRequest('key is a device key')
+    if (typeof b.key !== 'string') throw DaemonError.invalidRequest('key is a device key')
     return written(req, await ledger().addMember(b.key, { role: (string(b, 'role', true) ?? 'writer') as Role }))
   })
   router.add('DELETE', '/v1/members/:key', async (req) => written(req, await ledger().removeMember(req.params.key)))
@@ -121,13 +122,13 @@ export function installRoutes (router: Router, ledger: () => Ledger, metrics: Me
   router.add('GET', '/v1/protocol', async () => ({ body: await ledger().protocol() }))
   router.add('POST', '/v1/protocol', async (req) => {
     const b = await body(req)
-    if (!Number.isSafeInteger(b.version)) throw MeshledgerError.invalidRequest('version is an integer')
+    if (!Number.isSafeInteger(b.version)) throw DaemonError.invalidRequest('version is an integer')
     return written(req, await ledger().activateProtocol(b.version as number))
   })
 
   router.add('POST', '/v1/entries', async (req) => {
     const b = await body(req)
-    if (typeof b.type !== 'string') throw MeshledgerError.invalidRequest('an entry is { type, data }')
+    if (typeof b.type !== 'string') throw DaemonError.invalidRequest('an entry is { type, data }')
     return written(req, await ledger().append({ type: b.type, data: b.data }))
   })
   router.add('GET', '/v1/entries', async (req) => {
@@ -187,7 +188,7 @@ export function installRoutes (router: Router, ledger: () => Ledger, metrics: Me
   router.add('GET', '/v1/readings', async (req) => {
     const q = req.query
     const stream = str(q, 'stream')
-    if (stream === undefined) throw MeshledgerError.invalidRequest('readings needs ?stream=')
+    if (stream === undefined) throw DaemonError.invalidRequest('readings needs ?stream=')
     return { body: { readings: await collect(ledger().readings({ stream, since: num(q, 'since'), until: num(q, 'until'), reverse: q.get('reverse') === 'true' }), limitOf(q)) } }
   })
 
