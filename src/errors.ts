@@ -26,11 +26,6 @@ export type ErrorCode =
   | 'LEDGER_CLOSED'
   | 'UPGRADE_REQUIRED'
   | 'TIMEOUT'
-  | 'INVALID_REQUEST'
-  | 'UNAUTHORISED'
-  | 'BODY_TOO_LARGE'
-  | 'DAEMON_RUNNING'
-  | 'DAEMON_UNREACHABLE'
   | 'INVALID_INVITE'
   | 'INVITE_REJECTED'
   | 'INVITE_TIMEOUT'
@@ -163,26 +158,6 @@ export class MeshledgerError extends Error {
     if (code === 'NOT_A_MEMBER') return new MeshledgerError('NOT_WRITABLE', reason)
     if (code === 'MALFORMED_BLOCK' || code === 'BLOCK_TOO_LARGE') return new MeshledgerError('INVALID_ENTRY', reason)
     return new MeshledgerError(code, reason)
-  }
-
-  static invalidRequest (message: string): MeshledgerError {
-    return new MeshledgerError('INVALID_REQUEST', message)
-  }
-
-  static unauthorised (): MeshledgerError {
-    return new MeshledgerError('UNAUTHORISED', 'a valid bearer token is required (see <data>/api-token)')
-  }
-
-  static bodyTooLarge (limit: number): MeshledgerError {
-    return new MeshledgerError('BODY_TOO_LARGE', `request bodies are limited to ${limit} bytes`)
-  }
-
-  static daemonRunning (message: string): MeshledgerError {
-    return new MeshledgerError('DAEMON_RUNNING', message)
-  }
-
-  static daemonUnreachable (message: string): MeshledgerError {
-    return new MeshledgerError('DAEMON_UNREACHABLE', message)
   }
 
   static encryptionKeyRequired (): MeshledgerError {

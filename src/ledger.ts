@@ -61,6 +61,33 @@ export class Ledger extends LedgerCore {
     return this.append({ type: 'rule.add', data: rule })
   }
 
+  /** Remove rule `id` (indexers only): it acts on no entry applied after the removal. */
+  async removeRule (id: string): Promise<Entry> {
+    return this.append({ type: 'rule.remove', data: { id } })
+  }
+
+  /**
+   * Register an asset (a vehicle, a product, a shipment) owned by this device. `id` is 1-128
+   * characters (letters, digits, `_ . : @ / -`), `kind` a name; rejected with `ASSET_EXISTS` when
+   * the id is taken.
+   */
+  async registerAsset (id: string, kind: string, { attributes }: { attributes?: Record<string, unknown> } = {}): Promise<Entry> {
+    return this.append({ type: 'asset.register', data: { id, kind, attributes } })
+  }
+
+  /** Hand an asset this device owns to another member (`NOT_OWNER` otherwise). */
+  async transferAsset (id: string, to: KeyInput): Promise<Entry> {
+    return this.append({ type: 'asset.transfer', data: { id, to: normalizeKey(to, 'new owner') } })
+  }
+
+  /**
+   * Record an event on an asset: `kind` is maintenance, inspection, damage, reading or any name;
+   * when the ledger's policy names a capability for `kind`, only its holders may.
+   */
+  async assetEvent (id: string, kind: string, { data }: { data?: unknown } = {}): Promise<Entry> {
+    return this.append({ type: 'asset.event', data: { id, kind, data } })
+  }
+
   /** Balance of an account: a device key, or a shared-account name. */
   async balance (account: KeyInput | string): Promise<number> {
     return reads.balance(this.view$(), account)

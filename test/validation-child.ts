@@ -13,11 +13,19 @@ const TIMEOUT_MS = 60_000
 async function main ([storage, port, key, encryptionKey, last, ids]: string[]): Promise<void> {
   const ledger = new Ledger({ storage, key, encryptionKey: encryptionKey === '' ? null : encryptionKey, swarm: false, ackInterval: 1 << 30 })
   await ledger.ready()
-  const socket = connect(Number(port), '127.0.0.1')
-  const stream = ledger.replicate(false)
-  socket.pipe(stream).pipe(socket)
-  socket.on('error', () => {})
-  stream.on('error', () => {})
+  // Redial when the link drops (as a daemon redials its peers), so a replication stream torn
+  // down under load does not end the replica before it has judged every block.
+  let done = false
+  let socket = link()
+  function link (): ReturnType<typeof connect> {
+    const s = connect(Number(port), '127.0.0.1')
+    const stream = ledger.replicate(false)
+    s.pipe(stream).pipe(s)
+    s.on('error', (err) => { if (!done) process.stderr.write(`validation child: link error ${String(err)}\n`) })
+    stream.on('error', (err) => { if (!done) process.stderr.write(`validation child: stream error ${String(err)}\n`) })
+    s.on('close', () => { if (!done) setTimeout(() => { socket = link() }, 100) })
+    return s
+  }
   const timer = setTimeout(() => { fail('timed out before the last entry was applied') }, TIMEOUT_MS)
   ledger.on('fault', (err) => fail(`fault: ${String(err)}`))
   while ((await ledger.get(last)) === null) await new Promise<void>((resolve) => ledger.once('update', () => resolve()))
@@ -28,6 +36,7 @@ async function main ([storage, port, key, encryptionKey, last, ids]: string[]): 
     statuses.push(entry === null ? 'missing' : `${entry.status}${entry.rejection === undefined ? '' : ':' + entry.rejection.code}`)
   }
   process.stdout.write(JSON.stringify({ length: ledger.stats.view.length, hash: await ledger.hash(), statuses }) + '\n')
+  done = true
   socket.destroy()
   await ledger.close()
 }

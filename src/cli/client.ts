@@ -11,8 +11,12 @@ import { resolveConfig } from '../daemon/config.js'
 import { Daemon, daemonFiles, runningDaemon } from '../daemon/daemon.js'
 import { Logger } from '../daemon/logger.js'
 import { DEFAULT_DATA } from './constants.js'
-import { CliError } from './errors.js'
+import { CliError, type CliErrorCode } from './errors.js'
 import { isMeshledgerError } from '../errors.js'
+import { isDaemonError, type ApiErrorCode } from '../daemon/api-errors.js'
+
+/** What an error code from the API looks like. */
+const API_CODE = /^[A-Z][A-Z0-9_]*$/
 
 /** Query parameters; undefined and false values are left out. */
 export type Query = Record<string, string | number | boolean | undefined>
@@ -66,7 +70,7 @@ export async function connect (data: string, options: ConnectOptions = {}): Prom
       return client.via === 'daemon' ? new Reconnecting(client, () => connect(data, options)) : client
     } catch (err) {
       const elapsed = Date.now() - start
-      const busy = isMeshledgerError(err, 'STORAGE_LOCKED') || isMeshledgerError(err, 'DAEMON_RUNNING')
+      const busy = isMeshledgerError(err, 'STORAGE_LOCKED') || isDaemonError(err, 'DAEMON_RUNNING')
       const gone = err instanceof CliError && err.code === 'DAEMON_UNREACHABLE'
       if (!(busy && elapsed < BUSY_RETRY_MS) && !(gone && elapsed < UNREACHABLE_RETRY_MS)) throw err
       await new Promise((resolve) => setTimeout(resolve, 100))
@@ -95,7 +99,7 @@ async function connectOnce (data: string, options: ConnectOptions): Promise<Clie
     try {
       return await openLocal(data, options)
     } catch (local) {
-      throw isMeshledgerError(local, 'STORAGE_LOCKED') || isMeshledgerError(local, 'DAEMON_RUNNING') ? err : local
+      throw isMeshledgerError(local, 'STORAGE_LOCKED') || isDaemonError(local, 'DAEMON_RUNNING') ? err : local
     }
   }
 }
@@ -270,7 +274,9 @@ class Reconnecting implements Client {
 
 function apiError (status: number, body: unknown): CliError {
   const error = (body as { error?: { code?: unknown, message?: unknown } } | null)?.error
-  const code = typeof error?.code === 'string' ? error.code : `HTTP_${status}`
+  // A daemon answers an ApiErrorCode; one of another version may know a code this build does not,
+  // still a code by its shape. Anything else did not come from a meshledger daemon.
+  const code: CliErrorCode = typeof error?.code === 'string' && API_CODE.test(error.code) ? error.code as ApiErrorCode : `HTTP_${status}`
   const message = typeof error?.message === 'string' ? error.message : `the API answered ${status}`
   return new CliError(code, message, status)
 }

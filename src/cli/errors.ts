@@ -1,17 +1,24 @@
 /**
  * Errors of the command line and how they become an exit code and one line on stderr.
  */
-import { MeshledgerError } from '../errors.js'
-import { statusOf } from '../daemon/http.js'
+import { MeshledgerError, type ErrorCode } from '../errors.js'
+import { DaemonError, statusOf, type ApiErrorCode } from '../daemon/api-errors.js'
 import { storageFailure } from '../replica/storage-errors.js'
 import { EXIT } from './constants.js'
+
+/**
+ * Codes of a {@link CliError}: what the API answered (`ApiErrorCode`, or `HTTP_<status>` from
+ * something that is not a meshledger daemon), and what the command line finds itself: no daemon
+ * to reach, the in-process API failing, a stream or an export that cannot go on.
+ */
+export type CliErrorCode = ApiErrorCode | `HTTP_${number}` | 'DAEMON_UNREACHABLE' | 'STREAM_ENDED' | 'EXPORT_STUCK'
 
 /** Bad command line: unknown command or flag, missing argument, bad JSON argument (exit 2). */
 export class UsageError extends Error {
   /** `USAGE`, or the code of the error that made the input unusable (e.g. `INVALID_OPTION`). */
-  readonly code: string
+  readonly code: 'USAGE' | ErrorCode
 
-  constructor (message: string, code = 'USAGE') {
+  constructor (message: string, code: 'USAGE' | ErrorCode = 'USAGE') {
     super(message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message)
     this.code = code
   }
@@ -20,11 +27,11 @@ export class UsageError extends Error {
 /** An error answered by the API (`{ error: { code, message } }`) or raised by the client. */
 export class CliError extends Error {
   /** The stable code, e.g. `NOT_FOUND` or `DAEMON_UNREACHABLE`. */
-  readonly code: string
+  readonly code: CliErrorCode
   /** The HTTP status it came with, if it came over HTTP. */
   readonly status: number | null
 
-  constructor (code: string, message: string, status: number | null = null) {
+  constructor (code: CliErrorCode, message: string, status: number | null = null) {
     super(message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message)
     this.code = code
     this.status = status
@@ -35,12 +42,12 @@ export class CliError extends Error {
 export function exitCodeOf (err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage
   err = storageFailure(err) ?? err
-  let code: string | null = null
+  let code: CliErrorCode | null = null
   let status: number | null = null
   if (err instanceof CliError) {
     code = err.code
     status = err.status
-  } else if (err instanceof MeshledgerError) {
+  } else if (err instanceof MeshledgerError || err instanceof DaemonError) {
     code = err.code
     status = statusOf(err.code)
   }

@@ -11,6 +11,7 @@ import path from 'node:path'
 import ReadyResource from 'ready-resource'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isMeshledgerError, MeshledgerError } from '../errors.js'
+import { DaemonError } from './api-errors.js'
 import { Ledger } from '../ledger.js'
 import type { DaemonConfig } from './config.js'
 import { Router } from './http.js'
@@ -271,7 +272,7 @@ async function whoHolds (data: string, err: unknown): Promise<unknown> {
   if (!isMeshledgerError(err, 'STORAGE_LOCKED')) return err
   const info = await runningDaemon(data)
   if (info === null) return err
-  return MeshledgerError.daemonRunning(`a daemon (pid ${info.pid}) already serves this folder at ${info.url}`)
+  return DaemonError.daemonRunning(`a daemon (pid ${info.pid}) already serves this folder at ${info.url}`)
 }
 
 function alive (pid: number): boolean {

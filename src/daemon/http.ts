@@ -1,11 +1,12 @@
 /**
  * The HTTP plumbing of the local API: routing by method and path pattern, bearer-token auth,
- * bounded JSON bodies, and one mapping from error codes to statuses with a body
- * `{ error: { code, message } }`.
+ * bounded JSON bodies, and errors answered as `{ error: { code, message } }` with the status
+ * api-errors.ts gives their code.
  */
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { MeshledgerError, type ErrorCode } from '../errors.js'
+import { MeshledgerError } from '../errors.js'
+import { DaemonError, statusOf, type DaemonErrorCode } from './api-errors.js'
 import { storageFailure } from '../replica/storage-errors.js'
 
 /** A parsed request handed to a route. */
@@ -25,59 +26,6 @@ export type Reply = { status?: number, body: unknown } | null
 export type Handler = (req: Request) => Promise<Reply>
 
 interface Route { method: string, pattern: RegExp, names: string[], handler: Handler, open: boolean }
-
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  INVALID_ENTRY: 400,
-  INVALID_KEY: 400,
-  INVALID_ID: 400,
-  INVALID_OPTION: 400,
-  INVALID_REQUEST: 400,
-  ENTRY_TOO_LARGE: 413,
-  BODY_TOO_LARGE: 413,
-  UNAUTHORISED: 401,
-  NOT_WRITABLE: 403,
-  NOT_AUTHORISED: 403,
-  NOT_OWNER: 403,
-  NOT_FOUND: 404,
-  UNKNOWN_ACCOUNT: 422,
-  UNKNOWN_ASSET: 422,
-  UNKNOWN_MEMBER: 422,
-  UNKNOWN_RULE: 422,
-  NOT_PENDING: 422,
-  INSUFFICIENT_FUNDS: 409,
-  DUPLICATE_REF: 409,
-  ASSET_EXISTS: 409,
-  ACCOUNT_EXISTS: 409,
-  RULE_EXISTS: 409,
-  LAST_INDEXER: 409,
-  PROTOCOL_NOT_ACTIVE: 409,
-  ENTRY_REJECTED: 409,
-  INVALID_INVITE: 400,
-  INVITE_REJECTED: 403,
-  INVITE_UNKNOWN: 422,
-  INVITE_REVOKED: 409,
-  INVITE_EXPIRED: 409,
-  INVITE_USED: 409,
-  INVALID_EVIDENCE: 422,
-  FORKED: 409,
-  INVITE_TIMEOUT: 504,
-  ENCRYPTION_KEY_REQUIRED: 403,
-  NOT_PROVABLE: 409,
-  INVALID_RECEIPT: 422,
-  TIMEOUT: 504,
-  UPGRADE_REQUIRED: 503,
-  STORAGE_FULL: 507,
-  // The device cannot write until peers give its log back (or at all, if RocksDB cannot open):
-  // a server-side condition that may clear by itself, not a fault of the request.
-  STORAGE_DAMAGED: 503,
-  LEDGER_CLOSED: 503,
-  NOT_READY: 503
-}
-
-/** The HTTP status for an error code. */
-export function statusOf (code: ErrorCode): number {
-  return STATUS[code] ?? 500
-}
 
 /** A router with token auth; routes are `GET /v1/entries/:id` style patterns. */
 export class Router {
@@ -112,14 +60,14 @@ export class Router {
         if (m === null) continue
         allowed = true
         if (route.method !== raw.method) continue
-        if (!route.open && !this.authorised(raw)) throw MeshledgerError.unauthorised()
+        if (!route.open && !this.authorised(raw)) throw DaemonError.unauthorised()
         const params: Record<string, string> = {}
         route.names.forEach((name, i) => { params[name] = decodeParam(name, m[i + 1]) })
         const reply = await route.handler({ method: raw.method, params, query, body: () => this.body(raw), raw, res })
         if (reply !== null) send(res, reply.status ?? 200, reply.body)
         return
       }
-      if (allowed) send(res, 405, { error: { code: 'INVALID_REQUEST', message: `${raw.method ?? ''} is not allowed on ${pathname}` } })
+      if (allowed) send(res, 405, { error: { code: 'INVALID_REQUEST' satisfies DaemonErrorCode, message: `${raw.method ?? ''} is not allowed on ${pathname}` } })
       else send(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${pathname}` } })
     } catch (err) {
       this.fail(res, err)
@@ -128,13 +76,13 @@ export class Router {
 
   private fail (res: ServerResponse, err: unknown): void {
     err = storageFailure(err) ?? err
-    if (err instanceof MeshledgerError) {
+    if (err instanceof MeshledgerError || err instanceof DaemonError) {
       if (!res.headersSent) send(res, statusOf(err.code), { error: { code: err.code, message: err.message } })
       else res.end()
       return
     }
     this.onerror(err)
-    if (!res.headersSent) send(res, 500, { error: { code: 'INTERNAL', message: 'internal error (see the daemon log)' } })
+    if (!res.headersSent) send(res, 500, { error: { code: 'INTERNAL' satisfies DaemonErrorCode, message: 'internal error (see the daemon log)' } })
     else res.end()
   }
 
@@ -148,7 +96,7 @@ export class Router {
 
   private async body (raw: IncomingMessage): Promise<unknown> {
     const declared = Number(raw.headers['content-length'] ?? 0)
-    if (declared > this.maxBody) throw MeshledgerError.bodyTooLarge(this.maxBody)
+    if (declared > this.maxBody) throw DaemonError.bodyTooLarge(this.maxBody)
     const chunks: Buffer[] = []
     let size = 0
     await new Promise<void>((resolve, reject) => {
@@ -157,7 +105,7 @@ export class Router {
         if (size > this.maxBody) {
           raw.removeAllListeners('data')
           raw.resume() // drain what is left so the connection can answer
-          reject(MeshledgerError.bodyTooLarge(this.maxBody))
+          reject(DaemonError.bodyTooLarge(this.maxBody))
           return
         }
         chunks.push(chunk)
@@ -169,7 +117,7 @@ export class Router {
     try {
       return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
     } catch {
-      throw MeshledgerError.invalidRequest('the body is not JSON')
+      throw DaemonError.invalidRequest('the body is not JSON')
     }
   }
 }
@@ -179,7 +127,7 @@ function decodeParam (name: string, raw: string): string {
   try {
     return decodeURIComponent(raw)
   } catch {
-    throw MeshledgerError.invalidRequest(`the ${name} in the path is not valid percent-encoded UTF-8`)
+    throw DaemonError.invalidRequest(`the ${name} in the path is not valid percent-encoded UTF-8`)
   }
 }
 

@@ -6,7 +6,9 @@
 import type { Entry } from '../protocol/entry.js'
 import { MeshledgerError } from '../errors.js'
 import type { Ledger } from '../ledger.js'
-import type { EntryInput } from '../protocol/ops.js'
+import type { Role } from '../protocol/vocabulary.js'
+import type { Rule } from '../apply/rules.js'
+import { DaemonError } from './api-errors.js'
 import type { Reply, Request, Router } from './http.js'
 import type { Metrics } from './metrics.js'
 
@@ -19,7 +21,7 @@ function num (q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name)
   if (v === null || v === '') return undefined
   const n = Number(v)
-  if (!Number.isFinite(n)) throw MeshledgerError.invalidRequest(`${name} is a number`)
+  if (!Number.isFinite(n)) throw DaemonError.invalidRequest(`${name} is a number`)
   return n
 }
 
@@ -28,8 +30,24 @@ function str (q: URLSearchParams, name: string): string | undefined {
   return v === null || v === '' ? undefined : v
 }
 
+/** A string field of a body (`optional`: or absent); anything else is the caller's `INVALID_REQUEST`. */
+function string (b: Record<string, unknown>, name: string): string
+function string (b: Record<string, unknown>, name: string, optional: true): string | undefined
+function string (b: Record<string, unknown>, name: string, optional = false): string | undefined {
+  const v = b[name]
+  if (typeof v === 'string' || (optional && v === undefined)) return v
+  throw DaemonError.invalidRequest(`${name} is a string`)
+}
+
+/** A number field of a body; its range is the op's to check (`INVALID_ENTRY`). */
+function number (b: Record<string, unknown>, name: string): number {
+  const v = b[name]
+  if (typeof v === 'number') return v
+  throw DaemonError.invalidRequest(`${name} is a number`)
+}
+
 function object (body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw MeshledgerError.invalidRequest('the body is a JSON object')
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw DaemonError.invalidRequest('the body is a JSON object')
   return body as Record<string, unknown>
 }
 
@@ -59,7 +77,7 @@ export function installRoutes (router: Router, ledger: () => Ledger, metrics: Me
     if (req.query.get('wait') === 'confirmed') entry = await ledger().confirmed(entry.id, { timeout: num(req.query, 'timeout') ?? DEFAULT_WAIT_MS })
     return { status: 201, body: entry.rejection === undefined ? { id: entry.id, status: entry.status } : { id: entry.id, status: entry.status, rejection: entry.rejection } }
   }
-  const append = async (req: Request, input: EntryInput): Promise<Reply> => written(req, await ledger().append(input))
+  const body = async (req: Request): Promise<Record<string, unknown>> => object(await req.body())
 
   // 503 while the ledger is down (storage full, reopening): a load balancer or probe stops sending.
   // `pid` lets a local program tell this daemon from whatever a stale daemon.json points at.
@@ -90,23 +108,28 @@ export function installRoutes (router: Router, ledger: () => Ledger, metrics: Me
 
   router.add('GET', '/v1/members', async (req) => ({ body: { members: await ledger().members({ all: req.query.get('all') === 'true' }) } }))
   router.add('POST', '/v1/members', async (req) => {
-    const b = object(await req.body())
-    if (typeof b.key !== 'string') throw MeshledgerError.invalidRequest('key is a device key')
-    return append(req, { type: 'member.add', data: { key: b.key, role: b.role ?? 'writer' } })
+    const b = await body(req)
+    if (typeof b.key !== 'string') throw DaemonError.invalidRequest('key is a device key')
+    return written(req, await ledger().addMember(b.key, { role: (string(b, 'role', true) ?? 'writer') as Role }))
   })
-  router.add('DELETE', '/v1/members/:key', async (req) => append(req, { type: 'member.remove', data: { key: req.params.key } }))
+  router.add('DELETE', '/v1/members/:key', async (req) => written(req, await ledger().removeMember(req.params.key)))
+  router.add('POST', '/v1/members/:key/quarantine', async (req) => {
+    const b = await body(req)
+    return written(req, await ledger().quarantine(req.params.key, { reason: string(b, 'reason', true) }))
+  })
+  router.add('POST', '/v1/members/:key/release', async (req) => written(req, await ledger().release(req.params.key)))
 
   router.add('GET', '/v1/protocol', async () => ({ body: await ledger().protocol() }))
   router.add('POST', '/v1/protocol', async (req) => {
-    const b = object(await req.body())
-    if (!Number.isSafeInteger(b.version)) throw MeshledgerError.invalidRequest('version is an integer')
+    const b = await body(req)
+    if (!Number.isSafeInteger(b.version)) throw DaemonError.invalidRequest('version is an integer')
     return written(req, await ledger().activateProtocol(b.version as number))
   })
 
   router.add('POST', '/v1/entries', async (req) => {
-    const b = object(await req.body())
-    if (typeof b.type !== 'string') throw MeshledgerError.invalidRequest('an entry is { type, data }')
-    return append(req, { type: b.type, data: b.data })
+    const b = await body(req)
+    if (typeof b.type !== 'string') throw DaemonError.invalidRequest('an entry is { type, data }')
+    return written(req, await ledger().append({ type: b.type, data: b.data }))
   })
   router.add('GET', '/v1/entries', async (req) => {
     const q = req.query
@@ -128,8 +151,15 @@ export function installRoutes (router: Router, ledger: () => Ledger, metrics: Me
     const q = req.query
     return { body: { transfers: await collect(ledger().transfers({ account: str(q, 'account'), since: num(q, 'since'), until: num(q, 'until'), reverse: q.get('reverse') === 'true' }), limitOf(q)) } }
   })
-  router.add('POST', '/v1/transfers', async (req) => append(req, { type: 'transfer', data: await req.body() }))
-  router.add('POST', '/v1/mint', async (req) => append(req, { type: 'mint', data: await req.body() }))
+  router.add('POST', '/v1/transfers', async (req) => {
+    const b = await body(req)
+    const t = { from: string(b, 'from', true), to: string(b, 'to'), amount: number(b, 'amount'), memo: string(b, 'memo', true), ref: string(b, 'ref', true) }
+    return written(req, await ledger().transfer(t))
+  })
+  router.add('POST', '/v1/mint', async (req) => {
+    const b = await body(req)
+    return written(req, await ledger().mint(string(b, 'to'), number(b, 'amount'), { memo: string(b, 'memo', true) }))
+  })
 
   router.add('GET', '/v1/assets', async (req) => {
     const q = req.query
@@ -140,30 +170,43 @@ export function installRoutes (router: Router, ledger: () => Ledger, metrics: Me
     if (asset === null) throw MeshledgerError.notFound(`no asset ${req.params.id}`)
     return { body: asset }
   })
+  router.add('POST', '/v1/assets', async (req) => {
+    const b = await body(req)
+    return written(req, await ledger().registerAsset(string(b, 'id'), string(b, 'kind'), { attributes: b.attributes as Record<string, unknown> | undefined }))
+  })
+  router.add('POST', '/v1/assets/:id/transfer', async (req) => written(req, await ledger().transferAsset(req.params.id, string(await body(req), 'to'))))
+  router.add('POST', '/v1/assets/:id/events', async (req) => {
+    const b = await body(req)
+    return written(req, await ledger().assetEvent(req.params.id, string(b, 'kind'), { data: b.data }))
+  })
   router.add('GET', '/v1/assets/:id/history', async (req) => ({ body: { history: await ledger().assetHistory(req.params.id) } }))
 
-  router.add('POST', '/v1/readings', async (req) => append(req, { type: 'telemetry.record', data: await req.body() }))
+  router.add('POST', '/v1/readings', async (req) => {
+    const b = await body(req)
+    return written(req, await ledger().record(string(b, 'stream'), b.value, { asset: string(b, 'asset', true) }))
+  })
   router.add('GET', '/v1/readings', async (req) => {
     const q = req.query
     const stream = str(q, 'stream')
-    if (stream === undefined) throw MeshledgerError.invalidRequest('readings needs ?stream=')
+    if (stream === undefined) throw DaemonError.invalidRequest('readings needs ?stream=')
     return { body: { readings: await collect(ledger().readings({ stream, since: num(q, 'since'), until: num(q, 'until'), reverse: q.get('reverse') === 'true' }), limitOf(q)) } }
   })
 
   router.add('GET', '/v1/invites', async () => ({ body: { invites: await collect(ledger().invites(), MAX_LIMIT) } }))
   router.add('POST', '/v1/invites', async (req) => {
-    const b = object(await req.body())
+    const b = await body(req)
     const invite = await ledger().invite({ role: b.role as never, expires: b.expires as number | undefined, uses: b.uses as number | undefined })
     metrics.appended()
     return { status: 201, body: invite }
   })
-  router.add('DELETE', '/v1/invites/:id', async (req) => append(req, { type: 'invite.revoke', data: { id: req.params.id } }))
+  router.add('DELETE', '/v1/invites/:id', async (req) => written(req, await ledger().revokeInvite(req.params.id)))
 
   router.add('GET', '/v1/forks', async () => ({ body: { forks: await collect(ledger().forks(), MAX_LIMIT) } }))
 
   router.add('GET', '/v1/rules', async () => ({ body: { rules: await collect(ledger().rules(), MAX_LIMIT) } }))
-  router.add('POST', '/v1/rules', async (req) => append(req, { type: 'rule.add', data: await req.body() }))
-  router.add('DELETE', '/v1/rules/:id', async (req) => append(req, { type: 'rule.remove', data: { id: req.params.id } }))
+  // The rule's shape is checked where every rule is: on the op's path (INVALID_ENTRY).
+  router.add('POST', '/v1/rules', async (req) => written(req, await ledger().addRule(await body(req) as unknown as Rule)))
+  router.add('DELETE', '/v1/rules/:id', async (req) => written(req, await ledger().removeRule(req.params.id)))
   router.add('GET', '/v1/alerts', async (req) => ({ body: { alerts: await collect(ledger().alerts({ since: num(req.query, 'since'), until: num(req.query, 'until') }), limitOf(req.query)) } }))
 }
 

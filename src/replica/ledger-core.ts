@@ -660,7 +660,9 @@ export class LedgerCore extends ReadyResource {
   }
 
   private opened$ (): Autobase<Hyperbee> {
-    if (this._fault !== null) throw this._fault
+    // Hypercore closes every session of a log it finds forked, and Autobase reports that close as
+    // a failure: the fork, once known, is the cause to report.
+    if (this._fault !== null) throw this.interruption ?? this._fault
     if (this.closing !== null) throw MeshledgerError.ledgerClosed()
     if (this.base === null || !this.opened) throw MeshledgerError.notReady()
     // Autobase closes itself after a fatal error, this device's log found forked among them.

@@ -20,7 +20,7 @@ import safetyCatch from 'safety-catch'
 
 const noop = (): void => {}
 import { MeshledgerError } from '../errors.js'
-import { readLogMark, writeLogMark, type LogMark } from './log-record.js'
+import { LogRecordFile, type LogMark } from './log-record.js'
 import type { WalSync } from './storage.js'
 
 /** Longest the record lags behind the log outside a durable group commit, ms. */
@@ -46,6 +46,7 @@ export interface OwnLogState {
 /** Internal: one per open store. */
 export class OwnLog {
   private readonly folder: string
+  private readonly file: LogRecordFile
   private readonly wal: WalSync
   private mark: LogMark | null = null
   private writing: Promise<void> = Promise.resolve()
@@ -60,6 +61,7 @@ export class OwnLog {
 
   constructor (folder: string, wal: WalSync) {
     this.folder = folder
+    this.file = new LogRecordFile(folder)
     this.wal = wal
   }
 
@@ -74,7 +76,7 @@ export class OwnLog {
    * can repair the folder; sets `damage` when peers may.
    */
   async inspect (store: Corestore, ledger: Buffer | null): Promise<void> {
-    this.mark = await readLogMark(this.folder)
+    this.mark = await this.file.read()
     const mark = this.mark
     if (mark === null) return
     if (ledger === null) {
@@ -192,6 +194,7 @@ export class OwnLog {
     await this.restoring?.close()
     if (this.core !== null && !this.core.closed) await this.record()
     await this.writing
+    await this.file.close()
   }
 
   private async write (length: number, synced: boolean): Promise<void> {
@@ -206,7 +209,7 @@ export class OwnLog {
       length,
       treeHash: (await core.treeHash(length)).toString('hex')
     }
-    await writeLogMark(this.folder, mark)
+    await this.file.write(mark)
     this.mark = mark
   }
 

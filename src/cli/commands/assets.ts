@@ -12,8 +12,7 @@ const register: Command = {
   write: true,
   async run (ctx) {
     const [id, kind, attributes] = ctx.args
-    const data = { id, kind, attributes: attributes === undefined ? undefined : json(attributes, 'json-attributes') }
-    return await write(ctx, 'POST', route('entries'), { type: 'asset.register', data })
+    return await write(ctx, 'POST', route('assets'), { id, kind, attributes: attributes === undefined ? undefined : json(attributes, 'json-attributes') })
   }
 }
 
@@ -24,7 +23,7 @@ const transfer: Command = {
   write: true,
   async run (ctx) {
     const [id, to] = ctx.args
-    return await write(ctx, 'POST', route('entries'), { type: 'asset.transfer', data: { id, to } })
+    return await write(ctx, 'POST', route('assets', id, 'transfer'), { to })
   }
 }
 
@@ -35,7 +34,7 @@ const event: Command = {
   write: true,
   async run (ctx) {
     const [id, kind, data] = ctx.args
-    return await write(ctx, 'POST', route('entries'), { type: 'asset.event', data: { id, kind, data: data === undefined ? undefined : json(data, 'json-data') } })
+    return await write(ctx, 'POST', route('assets', id, 'events'), { kind, data: data === undefined ? undefined : json(data, 'json-data') })
   }
 }
 

@@ -6,7 +6,7 @@ import { resolveConfig } from '../../daemon/config.js'
 import { join } from '../../join.js'
 import { normalizeKey } from '../../keys.js'
 import { number } from '../args.js'
-import { write, type Command } from '../command.js'
+import { route, write, type Command } from '../command.js'
 import { DEFAULT_DATA } from '../constants.js'
 import { UsageError } from '../errors.js'
 import { clip, iso, print, printFields, printJson, printTable } from '../output.js'
@@ -68,7 +68,7 @@ const revokeInvite: Command = {
   usage: '<id>',
   summary: 'end an invite before it expires or is used up (indexers only)',
   write: true,
-  run: async (ctx) => write(ctx, 'DELETE', `/v1/invites/${encodeURIComponent(ctx.args[0])}`)
+  run: async (ctx) => write(ctx, 'DELETE', route('invites', ctx.args[0]))
 }
 
 const joinCommand: Command = {
@@ -103,10 +103,7 @@ function quarantineCommand (hold: boolean): Command {
     summary: hold ? 'hold a device\'s new entries for review (indexers only)' : 'apply a quarantined device\'s held entries and lift the quarantine',
     options: hold ? { reason: { type: 'string', value: 'TEXT', help: 'why, for the record' } } : {},
     write: true,
-    run: async (ctx) => write(ctx, 'POST', '/v1/entries', {
-      type: hold ? 'member.quarantine' : 'member.release',
-      data: { key: normalizeKey(ctx.args[0], 'device key'), reason: hold ? ctx.flags.reason : undefined }
-    })
+    run: async (ctx) => write(ctx, 'POST', route('members', normalizeKey(ctx.args[0], 'device key'), hold ? 'quarantine' : 'release'), hold ? { reason: ctx.flags.reason } : {})
   }
 }
 
