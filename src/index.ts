@@ -2,6 +2,10 @@
  * meshledger: a local-first peer-to-peer ledger for edge devices. This file is the whole public
  * surface.
  */
+// The narrow declarations of the untyped dependencies ship with the package (package.json
+// "files"): the emitted .d.ts import them, and a consumer that checks libraries needs them.
+/// <reference path="./types/holepunch.d.cts" preserve="true" />
+/// <reference path="./types/proofs.d.cts" preserve="true" />
 export { Ledger } from './ledger.js'
 export type { Vote } from './ledger.js'
 export type { LedgerPolicy, AutoQuarantine, Quorum, VoteAction } from './apply/quorum.js'
