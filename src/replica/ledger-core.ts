@@ -1,57 +1,36 @@
 /**
  * The ledger's core: one device's replica of a shared, multi-writer ledger. Its own entries go into its
- * signed Hypercore log; Autobase merges every member's log into one Hyperbee view.
+ * signed Hypercore log; Autobase merges every member's log into one Hyperbee view. The resources
+ * and their lifecycle are the {@link Replica}'s (replica.ts); this class is the public face.
  */
 import type Autobase from 'autobase'
 import type Corestore from 'corestore'
-import type Hypercore from 'hypercore'
 import type Hyperbee from 'hyperbee'
 import ReadyResource from 'ready-resource'
-import safetyCatch from 'safety-catch'
 import { roleOf } from '../apply/membership.js'
 import { BASELINE_PROTOCOL, protocolRecord } from '../apply/protocol-activation.js'
 import type { VerifyOptions, VerifyReport } from '../audit/report.js'
 import { auditLedger } from '../audit/ledger-audit.js'
 import { MeshledgerError } from '../errors.js'
-import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput, type LedgerKey, type SwarmKey } from '../keys.js'
+import { decodeKey, encodeKey, normalizeKey, type DeviceKey, type KeyInput, type LedgerKey } from '../keys.js'
 import type { LedgerEvents, LedgerListener, LedgerMode, LedgerOptions, LedgerProtocol, LedgerStats, Member } from '../ledger-types.js'
-import type { Network } from '../net/network.js'
 import type { NetworkOptions, PeerInfo } from '../net/peers.js'
-import type { PairingMember } from '../net/pairing.js'
-import { ViewCheck, type PeerViewCheck, type ViewCheckSummary } from '../net/view-check.js'
+import type { ViewCheck, ViewCheckSummary } from '../net/view-check.js'
 import type { Receipt } from '../proofs/receipt.js'
-import { createSealer, type Sealer } from '../proofs/seal.js'
 import type { Entry, EntryStatus } from '../protocol/entry.js'
-import { parseId, type EntryAddress } from '../protocol/entry-id.js'
+import { parseId } from '../protocol/entry-id.js'
 import { PROTOCOL_VERSION, type EntryInput } from '../protocol/ops.js'
 import type { Role } from '../protocol/vocabulary.js'
-import { readEntry, readMembers } from '../view/entry-reads.js'
+import { readMembers } from '../view/entry-reads.js'
 import { makeReceipt, type ProofOptions } from '../view/proof.js'
 import { queryEntries, type QueryOptions } from '../view/query.js'
-import { ViewFeed } from '../view/view-feed.js'
+import type { ViewFeed } from '../view/view-feed.js'
 import { Watcher, type WatchFilter } from '../view/watcher.js'
-import { AckWatchdog } from './ack-watchdog.js'
-import { AppendPath } from './append-path.js'
-import { bestEffort } from './best-effort.js'
-import { keepAlive } from './keep-alive.js'
-import { createLedgerBase } from './ledger-base.js'
-import { watchForEncryption } from './encryption-watch.js'
-import { DeviceDuties } from './duties.js'
-import { OwnLog } from './own-log.js'
-import { createNetwork, createPairing } from './peer-wiring.js'
-import { ownerOnly } from './permissions.js'
-import { openStore, storedLedgerKey, type WalSync } from './storage.js'
-import { isDiskFull, storageFailure } from './storage-errors.js'
-import { WriterTracker } from './writer-tracker.js'
+import { waitConfirmed } from './confirmation.js'
+import { DEFAULT_CACHE_SIZE, Replica } from './replica.js'
+import { storageFailure } from './storage-errors.js'
 
-/** Default ack interval (ms): how soon indexers acknowledge new data so it can become final. */
-export const DEFAULT_ACK_INTERVAL = 200
-
-/**
- * Default size of the shared block/node cache and of the Merkle tree cache (entries). Blocks
- * are group commits of up to 1 MiB, so this is kept small: it bounds RSS on 1 GB devices.
- */
-export const DEFAULT_CACHE_SIZE = 512
+export { DEFAULT_ACK_INTERVAL, DEFAULT_CACHE_SIZE } from './replica.js'
 
 /** The ledger's events, typed: a made-up name, or a listener of the wrong shape, does not compile. */
 export interface LedgerCore {
@@ -73,28 +52,9 @@ export interface LedgerCore {
  */
 export class LedgerCore extends ReadyResource {
   private readonly options: LedgerOptions
-  private store: Corestore | null = null
-  private base: Autobase<Hyperbee> | null = null
-  private network: Network | null = null
-  private feed: ViewFeed | null = null
-  private tracker: WriterTracker | null = null
-  private checker: ViewCheck | null = null
-  private watchdog: AckWatchdog | null = null
+  private readonly replica: Replica
   private readonly watchers = new Set<Watcher>()
-  private readonly appends: AppendPath
-  private readonly duties: DeviceDuties
-  private interruption: MeshledgerError | null = null
-  private _fault: Error | null = null
-  private _mode: LedgerMode | null = null
-  private wal: WalSync | null = null
-  private ownLog: OwnLog | null = null
-  private restarting: Promise<void> | null = null
-  private pairing: PairingMember | null = null
-  private keyMissing: MeshledgerError | null = null
-  private boot: Hypercore | null = null
-  private sealer: Sealer | undefined = undefined
   private verifying: Promise<VerifyReport> | null = null
-  private audits = new AbortController()
 
   constructor (options: LedgerOptions) {
     super()
@@ -109,30 +69,14 @@ export class LedgerCore extends ReadyResource {
     }
     if (options.key !== undefined && options.key !== null) decodeKey(options.key, 'key')
     this.options = options
-    this.appends = new AppendPath({
-      storage: options.storage,
-      minFreeBytes: options.minFreeBytes,
-      durable: options.durable === true,
-      base: () => this.base,
-      fault: () => this._fault,
-      interruption: () => this.interruption,
-      storageDamage: () => this.storageDamage,
-      forked: () => this.tracker?.forked === true,
-      wal: () => this.wal,
-      ownLog: () => this.ownLog,
-      sealer: () => this.sealer,
-      failed: (err) => this.failed(err)
-    })
-    this.duties = new DeviceDuties({
-      base: () => this.base,
-      writable: () => this.writable,
+    this.replica = new Replica(options, {
+      emit: (event, ...args) => { this.emit(event, ...args) },
       closing: () => this.closing !== null,
-      swarmKey: () => this.network?.swarmKey ?? null,
-      commit: (base, input) => this.appends.commit(base, input),
-      read: (base, addr) => this.read(base, addr),
-      selfForked: () => { this.interruption = MeshledgerError.forked('this device\'s log was also written by a copy of its data folder; join again from a fresh folder') },
-      fork: (report) => this.emit('fork', report),
-      warn: (err) => this.emit('warning', err)
+      append: (input) => this.append(input),
+      quiesce: async () => {
+        await this.verifying?.catch(() => {})
+        for (const w of [...this.watchers]) await w.return()
+      }
     })
   }
 
@@ -158,7 +102,7 @@ export class LedgerCore extends ReadyResource {
 
   /** Whether this device may append now. */
   get writable (): boolean {
-    return this.base !== null && this.base.writable && this.interruption === null && this.storageDamage === null
+    return this.replica.writable
   }
 
   /**
@@ -166,7 +110,7 @@ export class LedgerCore extends ReadyResource {
    * `storage-damaged`): appends fail with this `STORAGE_DAMAGED` error until peers give the rest back.
    */
   get storageDamage (): MeshledgerError | null {
-    return this.ownLog?.damage ?? null
+    return this.replica.storageDamage
   }
 
   /**
@@ -183,176 +127,45 @@ export class LedgerCore extends ReadyResource {
    * or null. Once set, every call throws it: close the ledger and open the folder again.
    */
   get fault (): Error | null {
-    return this._fault
+    return this.replica.fault
   }
 
   /** Whether this device is an indexer (helps sign finality). */
   get isIndexer (): boolean {
-    return this.base !== null && this.base.isIndexer
+    return this.replica.isIndexer
   }
 
   /** Whether this instance created the ledger, reopened its folder, or joined a remote one. */
   get mode (): LedgerMode {
-    if (this._mode === null) throw MeshledgerError.notReady('the ledger is not ready yet: await ledger.ready() first')
-    return this._mode
+    const mode = this.replica.mode
+    if (mode === null) throw MeshledgerError.notReady('the ledger is not ready yet: await ledger.ready() first')
+    return mode
   }
 
   /** The swarm replicating this ledger, or null when offline. */
   get swarm (): NonNullable<NetworkOptions['swarm']> | null {
-    return this.network?.current ?? null
+    return this.replica.network?.current ?? null
   }
 
   /** Counters and sync progress. */
   get stats (): LedgerStats {
-    const base = this.base
+    const { base, network, appends, watchdog, ownLog, tracker } = this.replica
     return {
-      peers: this.network?.peers().length ?? 0,
-      appended: { entries: this.appends.commits.ops, blocks: this.appends.commits.blocks },
+      peers: network?.peers().length ?? 0,
+      appended: { entries: appends.commits.ops, blocks: appends.commits.blocks },
       view: { length: base?.view.core.length ?? 0, signedLength: base?.view.core.signedLength ?? 0 },
-      forcedAcks: this.watchdog?.acks ?? 0,
-      ownLog: { recorded: this.ownLog?.recorded ?? 0, stored: base?.local.length ?? 0, damaged: this.storageDamage !== null },
-      writers: this.tracker?.progress() ?? []
+      forcedAcks: watchdog?.acks ?? 0,
+      ownLog: { recorded: ownLog?.recorded ?? 0, stored: base?.local.length ?? 0, damaged: this.storageDamage !== null },
+      writers: tracker?.progress() ?? []
     }
   }
 
   protected override async _open (): Promise<void> {
-    await this.start()
-  }
-
-  /** Open the store and everything on it (again, after this device's log was restored). */
-  private async start (): Promise<void> {
-    const { storage, key = null, ackInterval = DEFAULT_ACK_INTERVAL, cacheSize = DEFAULT_CACHE_SIZE } = this.options
-    this.reset()
-    // Owner-only before RocksDB writes a key into it; files it creates on open are tightened too.
-    const loosened = await ownerOnly(storage)
-    if (loosened.length > 0) this.emit('permissions-tightened', { folder: storage, paths: loosened })
-    const { store, wal } = await openStore(storage, cacheSize)
-    await ownerOnly(storage)
-    this.store = store
-    this.wal = wal
-    const ownLog = new OwnLog(storage, wal)
-    this.ownLog = ownLog
-
-    try {
-      const existing = await storedLedgerKey(store)
-      const wanted = key === null ? null : decodeKey(key, 'key')
-      if (existing !== null && wanted !== null && !existing.equals(wanted)) {
-        throw MeshledgerError.ledgerMismatch(`${storage} holds ledger ${encodeKey(existing)}, not ${encodeKey(wanted)}`)
-      }
-      this._mode = existing !== null ? 'opened' : wanted !== null ? 'joined' : 'created'
-      await ownLog.inspect(store, existing)
-      const damaged = ownLog.damage !== null
-
-      const encryptionKey = this.options.encryptionKey == null ? null : decodeKey(this.options.encryptionKey, 'encryptionKey')
-      const base = createLedgerBase(store, existing ?? wanted, {
-        fastForward: this.options.fastForward === true,
-        // New ledgers are encrypted unless asked not to be; joiners bring the key (autobase keeps it).
-        encrypt: this._mode === 'created' && this.options.encrypt !== false,
-        encryptionKey,
-        // A damaged device must not ack: an ack is a block of its log, signed at an index its
-        // peers already hold another block at (a fork). Restored, the ledger reopens with acks.
-        ackInterval: damaged ? 0 : ackInterval
-      })
-      this.base = base
-      base.on('interrupt', (reason: unknown) => this.interrupted(reason))
-      base.on('update', () => this.updated())
-      base.on('writable', () => {
-        this.emit('writable')
-        this.duties.announceSwarmKey()
-      })
-      base.on('unwritable', () => this.emit('unwritable'))
-      base.on('warning', (w: unknown) => this.emit('warning', w))
-      // Autobase emits 'error' only for a fatal failure, after which it closes itself.
-      base.on('error', (err: unknown) => this.failed(err))
-      await base.ready()
-      // A ledger that activated a protocol this code does not know stays stopped across restarts.
-      await this.checkProtocol(base)
-      const secretKey = base.local.keyPair?.secretKey ?? null
-      if (secretKey !== null) this.sealer = createSealer(base.key, base.local.key, secretKey)
-      await ownLog.attach(base.local, base.key)
-      this.watchdog = new AckWatchdog(base, base.view.core, ackInterval)
-      if (!damaged) this.watchdog.start()
-
-      this.feed = new ViewFeed(base.view)
-      this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => this.duties.forkDetected(evidence))
-      await this.tracker.refresh()
-      const checker = new ViewCheck(base.view, base.discoveryKey)
-      this.checker = checker
-      checker.on('check', (peer: SwarmKey, check: PeerViewCheck) => this.emit('view-check', peer, check))
-      checker.on('warning', (err: unknown) => this.emit('warning', err))
-      await checker.ready()
-      if (this._mode === 'created' && base.local.length === 0) {
-        // The genesis op: the creator records itself as the first indexer.
-        await this.appends.commit(base, { type: 'member.add', data: { key: encodeKey(base.local.key), role: 'indexer' } })
-      }
-
-      if (this.options.swarm !== false) {
-        this.network = createNetwork(store, base, this.options, {
-          denied: (key) => this.tracker?.denied.has(key.toString('hex')) === true,
-          stream: (stream) => checker.attach(stream),
-          peer: (event, p) => this.emit(event, p)
-        })
-        await this.network.open()
-        this.pairing = createPairing(this.network, base, (input) => this.append(input), (err) => this.emit('warning', err))
-      }
-      if (this._mode === 'joined' && base.encryptionKey === null) {
-        this.boot = watchForEncryption(store, base, (missing) => {
-          if (this.keyMissing !== null) return
-          this.keyMissing = missing
-          this.emit('encryption-key-required', missing)
-        })
-      }
-      this.duties.announceSwarmKey()
-      if (ownLog.damage !== null) {
-        this.emit('storage-damaged', ownLog.damage)
-        this.restoreOwnLog(store, base, ownLog)
-      }
-    } catch (err) {
-      await this.teardown()
-      throw err
-    }
+    await this.replica.ready()
   }
 
   protected override async _close (): Promise<void> {
-    await this.restarting
-    await this.teardown()
-  }
-
-  /** Fresh per-open state (the ledger reopens itself once its own log is restored). */
-  private reset (): void {
-    this.network = null
-    this.pairing = null
-    this.boot = null
-    this.keyMissing = null
-    this.sealer = undefined
-    this.interruption = null
-    this.checker = null
-    this.tracker = null
-    this.feed = null
-    this.watchdog = null
-    this.appends.reset()
-    if (this.audits.signal.aborted) this.audits = new AbortController()
-  }
-
-  /**
-   * Fetch this device's log back from peers; once whole, reopen everything on the restored store:
-   * Autobase's writer of this log still believes the short length and would append there.
-   */
-  private restoreOwnLog (store: Corestore, base: Autobase<Hyperbee>, ownLog: OwnLog): void {
-    const signal = this.audits.signal
-    ownLog.restore(store, base.local.key, signal).then(() => {
-      if (this.closing !== null) return
-      this.restarting = this.restart().catch((err: unknown) => { this.emit('warning', err) }).finally(() => { this.restarting = null })
-    }, (err: unknown) => {
-      if (!signal.aborted) this.emit('warning', err)
-    })
-  }
-
-  private async restart (): Promise<void> {
-    await this.teardown()
-    if (this.closing !== null) return
-    await this.start()
-    this.emit('storage-restored')
+    await this.replica.close()
   }
 
   /**
@@ -360,7 +173,7 @@ export class LedgerCore extends ReadyResource {
    * group-committed with concurrent appends into one block of this device's log.
    */
   async append (input: EntryInput): Promise<Entry> {
-    return this.appends.commit(this.usable$(), input)
+    return this.replica.appends.commit(this.usable$(), input)
   }
 
   /**
@@ -372,7 +185,7 @@ export class LedgerCore extends ReadyResource {
     const base = this.usable$()
     const keyPair = base.local.keyPair
     if (keyPair?.secretKey == null) throw MeshledgerError.notProvable('this device has no signing key to issue receipts with')
-    return makeReceipt({ store: this.store as Corestore, base, keyPair: { publicKey: keyPair.publicKey, secretKey: keyPair.secretKey } }, id, opts)
+    return makeReceipt({ store: this.replica.store as Corestore, base, keyPair: { publicKey: keyPair.publicKey, secretKey: keyPair.secretKey } }, id, opts)
   }
 
   /** Make `key` a member: `writer` (default) or `indexer`. Only indexers may. */
@@ -407,16 +220,16 @@ export class LedgerCore extends ReadyResource {
 
   /** The entry with this id as this device's view holds it, or null. */
   async get (id: string): Promise<Entry | null> {
-    return this.read(this.opened$(), parseId(id))
+    return this.replica.read(this.opened$(), parseId(id))
   }
 
   /** Where an entry stands; throws `NOT_FOUND` for an entry this device has never seen. */
   async status (id: string): Promise<EntryStatus> {
     const base = this.opened$()
     const addr = parseId(id)
-    const entry = await this.read(base, addr)
+    const entry = await this.replica.read(base, addr)
     if (entry !== null) return entry.status
-    const writer = addr.writer.equals(base.local.key) ? base.local : this.tracker?.core(addr.writer)
+    const writer = addr.writer.equals(base.local.key) ? base.local : this.replica.tracker?.core(addr.writer)
     if (writer != null && addr.seq < writer.length) return 'pending'
     throw MeshledgerError.notFound(`no entry ${id} on this device`)
   }
@@ -428,30 +241,15 @@ export class LedgerCore extends ReadyResource {
    */
   async confirmed (id: string, { timeout = 0 }: { timeout?: number } = {}): Promise<Entry> {
     const base = this.opened$()
-    const addr = parseId(id)
-    let expired = false
-    let timer: NodeJS.Timeout | undefined
-    const expiry = new Promise<void>((resolve) => {
-      timer = timeout > 0
-        ? setTimeout(() => { expired = true; resolve() }, timeout)
-        : keepAlive()
-    })
-    try {
-      while (true) {
-        const entry = await this.read(base, addr)
-        if (entry?.status === 'confirmed') return entry
-        if (entry?.rejection?.final === true) {
-          throw MeshledgerError.entryRejected(`${id}: ${entry.rejection.code}: ${entry.rejection.reason}`)
-        }
-        if (this._fault !== null) throw this._fault
-        if (this.closing !== null) throw MeshledgerError.ledgerClosed()
-        if (expired) throw MeshledgerError.timeout(`${id} was not confirmed within ${timeout} ms`)
-        // A removed writer's block reaches no view: the change to wait for is in its log.
-        await this.nextChange(base, expiry, this.tracker?.core(addr.writer) ?? null)
-      }
-    } finally {
-      clearTimeout(timer)
-    }
+    const replica = this.replica
+    return waitConfirmed({
+      read: (b, addr) => replica.read(b, addr),
+      fault: () => replica.fault,
+      closing: () => this.closing !== null,
+      log: (writer) => replica.tracker?.core(writer) ?? null,
+      on: (event, listener) => { this.on(event, listener) },
+      off: (event, listener) => { this.off(event, listener) }
+    }, base, id, timeout)
   }
 
   /** Entries matching a filter, by a range read of the best index. */
@@ -463,7 +261,7 @@ export class LedgerCore extends ReadyResource {
   /** Live: every entry as it is applied, and notice of reorders. */
   watch (filter: WatchFilter = {}): Watcher {
     this.opened$()
-    const feed = this.feed as ViewFeed
+    const feed = this.replica.feed as ViewFeed
     const writer = filter.writer === undefined ? undefined : normalizeKey<DeviceKey>(filter.writer, 'writer')
     const watcher = new Watcher(feed, { ...filter, writer }, (w) => {
       this.watchers.delete(w)
@@ -487,8 +285,8 @@ export class LedgerCore extends ReadyResource {
 
   /** Peers connected now, each with how its confirmed view compares with this device's (`view`). */
   peers (): PeerInfo[] {
-    const checker = this.checker
-    return (this.network?.peers() ?? []).map((p) => ({ ...p, view: checker?.peer(p.publicKey) ?? null }))
+    const checker = this.replica.checker
+    return (this.replica.network?.peers() ?? []).map((p) => ({ ...p, view: checker?.peer(p.publicKey) ?? null }))
   }
 
   /**
@@ -498,7 +296,7 @@ export class LedgerCore extends ReadyResource {
    */
   viewCheck (): ViewCheckSummary {
     this.opened$()
-    return (this.checker as ViewCheck).summary()
+    return (this.replica.checker as ViewCheck).summary()
   }
 
   /**
@@ -513,9 +311,10 @@ export class LedgerCore extends ReadyResource {
   /** Fetch what connected peers have, apply it, and refresh `stats`. */
   async update (): Promise<void> {
     const base = this.opened$()
-    if (this.keyMissing !== null) throw this.keyMissing
+    const replica = this.replica
+    if (replica.keyMissing !== null) throw replica.keyMissing
     await base.update()
-    await this.tracker?.refresh()
+    await replica.tracker?.refresh()
   }
 
   /**
@@ -547,17 +346,13 @@ export class LedgerCore extends ReadyResource {
         await replica.ready()
         return { base: replica.opened$(), close: () => replica.close() }
       }
-    }, options, this.audits.signal).catch((err: unknown) => { throw storageFailure(err) ?? err }).finally(() => { this.verifying = null })
+    }, options, this.replica.audits.signal).catch((err: unknown) => { throw storageFailure(err) ?? err }).finally(() => { this.verifying = null })
     return this.verifying
-  }
-
-  private async read (base: Autobase<Hyperbee>, addr: EntryAddress): Promise<Entry | null> {
-    return readEntry(this.store as Corestore, base, addr)
   }
 
   /** Length of the view (Hyperbee blocks, not entries). */
   get length (): number {
-    return this.base?.view.core.length ?? 0
+    return this.replica.base?.view.core.length ?? 0
   }
 
   /**
@@ -565,93 +360,7 @@ export class LedgerCore extends ReadyResource {
    * append needed; null once it has (or with the check off). For health checks.
    */
   async storageCheck (): Promise<MeshledgerError | null> {
-    return this.appends.storageCheck()
-  }
-
-  /** A fatal storage failure: remember it (a full disk as `STORAGE_FULL`) and say so once. */
-  private failed (err: unknown): void {
-    if (this._fault !== null) return
-    const fault = isDiskFull(err)
-      ? MeshledgerError.storageFull('the disk under the ledger\'s storage is full; the write was not acknowledged', err)
-      : err instanceof Error ? err : new Error(String(err))
-    this._fault = fault
-    this.emit('fault', fault)
-  }
-
-  /** Resolves at the next view change, on close, or when `stop` resolves. */
-  private nextChange (base: Autobase<Hyperbee>, stop: Promise<void>, log: Hypercore | null = null): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        base.off('update', done)
-        base.view.core.off('append', done)
-        log?.off('append', done)
-        log?.off('download', done)
-        this.off('close', done)
-        this.off('fault', done)
-        resolve()
-      }
-      base.on('update', done)
-      base.view.core.on('append', done)
-      log?.on('append', done)
-      log?.on('download', done)
-      this.on('close', done)
-      this.on('fault', done)
-      stop.then(done, done)
-    })
-  }
-
-  private updated (): void {
-    if (this.base !== null && this.interruption === null) this.checkProtocol(this.base).catch(safetyCatch)
-    this.feed?.poke()
-    this.checker?.poke()
-    this.tracker?.refresh().catch(safetyCatch)
-    this.duties.updated(this.isIndexer)
-    this.emit('update')
-  }
-
-  private interrupted (reason: unknown): void {
-    if (this.interruption?.code === 'UPGRADE_REQUIRED') return // said once, by the view or by apply
-    const r = typeof reason === 'object' && reason !== null ? reason as { protocol?: unknown, activated?: unknown } : {}
-    this.interruption = r.activated === true
-      ? MeshledgerError.upgradeRequired(`the ledger activated protocol ${String(r.protocol)}; this device runs protocol ${PROTOCOL_VERSION}: upgrade it`)
-      : MeshledgerError.upgradeRequired(`a writer uses a newer meshledger protocol${r.protocol === undefined ? '' : ` (protocol ${String(r.protocol)})`}; upgrade this device`)
-    this.emit('upgrade-required', this.interruption)
-  }
-
-  /**
-   * Stop (`UPGRADE_REQUIRED`) once the view says the ledger activated a protocol this code does
-   * not know. Apply stops at the next block anyway; this covers an activation that is the last
-   * block there is, and a restart.
-   */
-  private async checkProtocol (base: Autobase<Hyperbee>): Promise<void> {
-    const record = await protocolRecord(base.view)
-    if (record !== null && record.version > PROTOCOL_VERSION) this.interrupted({ protocol: record.version, activated: true })
-  }
-
-  /** Close what was opened, in reverse order; each step best-effort so storage is always released. */
-  private async teardown (): Promise<void> {
-    this.audits.abort(MeshledgerError.ledgerClosed())
-    await this.verifying?.catch(() => {})
-    for (const w of [...this.watchers]) await w.return()
-    await this.duties.idle()
-    await this.feed?.idle()
-    this.watchdog?.stop()
-    let first: unknown = null
-    await bestEffort([
-      ['view-check', () => this.checker?.close()],
-      ['pairing', () => this.pairing?.close()],
-      ['network', () => this.network?.close()],
-      ['group-commit', () => this.appends.commits.flushed()],
-      ['writer-tracker', () => this.tracker?.close()],
-      ['boot', () => this.boot?.close()],
-      ['own-log', () => this.ownLog?.close()],
-      ['base', () => this.base?.close()],
-      ['wal', () => this.wal?.close()],
-      ['store', () => this.store?.close()],
-      // RocksDB's files created while open follow the umask; the folder kept them private.
-      ['permissions', async () => { if (this.store !== null) await ownerOnly(this.options.storage) }]
-    ], (err) => { first ??= err })
-    if (first !== null) this.emit('warning', first)
+    return this.replica.appends.storageCheck()
   }
 
   /** The view, once open; throws when closed or not ready. */
@@ -662,17 +371,19 @@ export class LedgerCore extends ReadyResource {
   private opened$ (): Autobase<Hyperbee> {
     // Hypercore closes every session of a log it finds forked, and Autobase reports that close as
     // a failure: the fork, once known, is the cause to report.
-    if (this._fault !== null) throw this.interruption ?? this._fault
+    const { base, fault, interruption } = this.replica
+    if (fault !== null) throw interruption ?? fault
     if (this.closing !== null) throw MeshledgerError.ledgerClosed()
-    if (this.base === null || !this.opened) throw MeshledgerError.notReady()
+    if (base === null || !this.opened) throw MeshledgerError.notReady()
     // Autobase closes itself after a fatal error, this device's log found forked among them.
-    if (this.base.closing !== null) throw this.interruption ?? MeshledgerError.ledgerClosed()
-    return this.base
+    if (base.closing !== null) throw interruption ?? MeshledgerError.ledgerClosed()
+    return base
   }
 
   private usable$ (): Autobase<Hyperbee> {
     const base = this.opened$()
-    if (this.interruption !== null) throw this.interruption
+    const interruption = this.replica.interruption
+    if (interruption !== null) throw interruption
     return base
   }
 }

@@ -20,7 +20,7 @@ interface RawBase {
 }
 
 function rawBase (ledger: Ledger): RawBase {
-  return (ledger as unknown as { base: RawBase }).base
+  return (ledger as unknown as { replica: { base: RawBase } }).replica.base
 }
 
 /** Append raw bytes as one block of `ledger`'s log; resolves with the block index. */

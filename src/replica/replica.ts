@@ -1,0 +1,344 @@
+/**
+ * The resources of one open replica and their lifecycle: the store, the Autobase on it, the view
+ * feed, writer progress, the view check, the ack watchdog, this device's own log, the network and
+ * pairing. Opened in order, closed in reverse; reopened whole once this device's log, found short
+ * on open, is restored from peers. Faults and interruptions that stop the replica are kept here.
+ */
+import type Autobase from 'autobase'
+import type Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import type Hyperbee from 'hyperbee'
+import safetyCatch from 'safety-catch'
+import { protocolRecord } from '../apply/protocol-activation.js'
+import { MeshledgerError } from '../errors.js'
+import { decodeKey, encodeKey, type SwarmKey } from '../keys.js'
+import type { LedgerEvents, LedgerMode, LedgerOptions } from '../ledger-types.js'
+import type { Network } from '../net/network.js'
+import type { PairingMember } from '../net/pairing.js'
+import { ViewCheck, type PeerViewCheck } from '../net/view-check.js'
+import { createSealer, type Sealer } from '../proofs/seal.js'
+import type { Entry } from '../protocol/entry.js'
+import type { EntryAddress } from '../protocol/entry-id.js'
+import { PROTOCOL_VERSION, type EntryInput } from '../protocol/ops.js'
+import { readEntry } from '../view/entry-reads.js'
+import { ViewFeed } from '../view/view-feed.js'
+import { AckWatchdog } from './ack-watchdog.js'
+import { AppendPath } from './append-path.js'
+import { bestEffort } from './best-effort.js'
+import { DeviceDuties } from './duties.js'
+import { watchForEncryption } from './encryption-watch.js'
+import { createLedgerBase } from './ledger-base.js'
+import { OwnLog } from './own-log.js'
+import { createNetwork, createPairing } from './peer-wiring.js'
+import { ownerOnly } from './permissions.js'
+import { openStore, storedLedgerKey, type WalSync } from './storage.js'
+import { isDiskFull } from './storage-errors.js'
+import { WriterTracker } from './writer-tracker.js'
+
+/** Default ack interval (ms): how soon indexers acknowledge new data so it can become final. */
+export const DEFAULT_ACK_INTERVAL = 200
+
+/**
+ * Default size of the shared block/node cache and of the Merkle tree cache (entries). Blocks
+ * are group commits of up to 1 MiB, so this is kept small: it bounds RSS on 1 GB devices.
+ */
+export const DEFAULT_CACHE_SIZE = 512
+
+/** What the replica needs of the ledger that owns it; read at each call. */
+export interface ReplicaHost {
+  /** A ledger event for the ledger's listeners. */
+  emit<E extends keyof LedgerEvents> (event: E, ...args: LedgerEvents[E]): void
+  /** Whether the ledger is closing. */
+  closing (): boolean
+  /** A public append (pairing admits devices through it). */
+  append (input: EntryInput): Promise<Entry>
+  /** Stop what reads the replica (audits, watchers) before it closes; the audit signal is aborted already. */
+  quiesce (): Promise<void>
+}
+
+/** Internal: the resources of one device's replica of a ledger. */
+export class Replica {
+  readonly options: LedgerOptions
+  readonly appends: AppendPath
+  readonly duties: DeviceDuties
+  store: Corestore | null = null
+  base: Autobase<Hyperbee> | null = null
+  network: Network | null = null
+  feed: ViewFeed | null = null
+  tracker: WriterTracker | null = null
+  checker: ViewCheck | null = null
+  watchdog: AckWatchdog | null = null
+  ownLog: OwnLog | null = null
+  /** Why this device stopped writing (an upgrade, its own log forked), or null. */
+  interruption: MeshledgerError | null = null
+  /** The fatal storage failure, once there was one. */
+  fault: Error | null = null
+  mode: LedgerMode | null = null
+  /** `ENCRYPTION_KEY_REQUIRED` once a joiner without the key is sure it needs it. */
+  keyMissing: MeshledgerError | null = null
+  sealer: Sealer | undefined = undefined
+  /** Aborted when the replica closes (or restarts): audits and the own log's restore stop. */
+  audits = new AbortController()
+  private readonly host: ReplicaHost
+  private wal: WalSync | null = null
+  private restarting: Promise<void> | null = null
+  private pairing: PairingMember | null = null
+  private boot: Hypercore | null = null
+
+  constructor (options: LedgerOptions, host: ReplicaHost) {
+    this.options = options
+    this.host = host
+    this.appends = new AppendPath({
+      storage: options.storage,
+      minFreeBytes: options.minFreeBytes,
+      durable: options.durable === true,
+      base: () => this.base,
+      fault: () => this.fault,
+      interruption: () => this.interruption,
+      storageDamage: () => this.storageDamage,
+      forked: () => this.tracker?.forked === true,
+      wal: () => this.wal,
+      ownLog: () => this.ownLog,
+      sealer: () => this.sealer,
+      failed: (err) => this.failed(err)
+    })
+    this.duties = new DeviceDuties({
+      base: () => this.base,
+      writable: () => this.writable,
+      closing: () => host.closing(),
+      swarmKey: () => this.network?.swarmKey ?? null,
+      commit: (base, input) => this.appends.commit(base, input),
+      read: (base, addr) => this.read(base, addr),
+      selfForked: () => { this.interruption = MeshledgerError.forked('this device\'s log was also written by a copy of its data folder; join again from a fresh folder') },
+      fork: (report) => host.emit('fork', report),
+      warn: (err) => host.emit('warning', err)
+    })
+  }
+
+  /** Whether this device may append now. */
+  get writable (): boolean {
+    return this.base !== null && this.base.writable && this.interruption === null && this.storageDamage === null
+  }
+
+  /** Set while this device's store holds less of its own log than it recorded as written. */
+  get storageDamage (): MeshledgerError | null {
+    return this.ownLog?.damage ?? null
+  }
+
+  /** Whether this device is an indexer (helps sign finality). */
+  get isIndexer (): boolean {
+    return this.base !== null && this.base.isIndexer
+  }
+
+  /** The entry at `addr` as this device's view holds it, or null. */
+  async read (base: Autobase<Hyperbee>, addr: EntryAddress): Promise<Entry | null> {
+    return readEntry(this.store as Corestore, base, addr)
+  }
+
+  /** Open the store and everything on it. */
+  async ready (): Promise<void> {
+    await this.start()
+  }
+
+  /** Close what was opened (after a restart under way), in reverse order. */
+  async close (): Promise<void> {
+    await this.restarting
+    await this.teardown()
+  }
+
+  /** Open the store and everything on it (again, after this device's log was restored). */
+  private async start (): Promise<void> {
+    const { storage, key = null, ackInterval = DEFAULT_ACK_INTERVAL, cacheSize = DEFAULT_CACHE_SIZE } = this.options
+    const host = this.host
+    this.reset()
+    // Owner-only before RocksDB writes a key into it; files it creates on open are tightened too.
+    const loosened = await ownerOnly(storage)
+    if (loosened.length > 0) host.emit('permissions-tightened', { folder: storage, paths: loosened })
+    const { store, wal } = await openStore(storage, cacheSize)
+    await ownerOnly(storage)
+    this.store = store
+    this.wal = wal
+    const ownLog = new OwnLog(storage, wal)
+    this.ownLog = ownLog
+
+    try {
+      const existing = await storedLedgerKey(store)
+      const wanted = key === null ? null : decodeKey(key, 'key')
+      if (existing !== null && wanted !== null && !existing.equals(wanted)) {
+        throw MeshledgerError.ledgerMismatch(`${storage} holds ledger ${encodeKey(existing)}, not ${encodeKey(wanted)}`)
+      }
+      const mode: LedgerMode = existing !== null ? 'opened' : wanted !== null ? 'joined' : 'created'
+      this.mode = mode
+      await ownLog.inspect(store, existing)
+      const damaged = ownLog.damage !== null
+
+      const encryptionKey = this.options.encryptionKey == null ? null : decodeKey(this.options.encryptionKey, 'encryptionKey')
+      const base = createLedgerBase(store, existing ?? wanted, {
+        fastForward: this.options.fastForward === true,
+        // New ledgers are encrypted unless asked not to be; joiners bring the key (autobase keeps it).
+        encrypt: mode === 'created' && this.options.encrypt !== false,
+        encryptionKey,
+        // A damaged device must not ack: an ack is a block of its log, signed at an index its
+        // peers already hold another block at (a fork). Restored, the ledger reopens with acks.
+        ackInterval: damaged ? 0 : ackInterval
+      })
+      this.base = base
+      base.on('interrupt', (reason: unknown) => this.interrupted(reason))
+      base.on('update', () => this.updated())
+      base.on('writable', () => {
+        host.emit('writable')
+        this.duties.announceSwarmKey()
+      })
+      base.on('unwritable', () => host.emit('unwritable'))
+      base.on('warning', (w: unknown) => host.emit('warning', w))
+      // Autobase emits 'error' only for a fatal failure, after which it closes itself.
+      base.on('error', (err: unknown) => this.failed(err))
+      await base.ready()
+      // A ledger that activated a protocol this code does not know stays stopped across restarts.
+      await this.checkProtocol(base)
+      const secretKey = base.local.keyPair?.secretKey ?? null
+      if (secretKey !== null) this.sealer = createSealer(base.key, base.local.key, secretKey)
+      await ownLog.attach(base.local, base.key)
+      this.watchdog = new AckWatchdog(base, base.view.core, ackInterval)
+      if (!damaged) this.watchdog.start()
+
+      this.feed = new ViewFeed(base.view)
+      this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => this.duties.forkDetected(evidence))
+      await this.tracker.refresh()
+      const checker = new ViewCheck(base.view, base.discoveryKey)
+      this.checker = checker
+      checker.on('check', (peer: SwarmKey, check: PeerViewCheck) => host.emit('view-check', peer, check))
+      checker.on('warning', (err: unknown) => host.emit('warning', err))
+      await checker.ready()
+      if (mode === 'created' && base.local.length === 0) {
+        // The genesis op: the creator records itself as the first indexer.
+        await this.appends.commit(base, { type: 'member.add', data: { key: encodeKey(base.local.key), role: 'indexer' } })
+      }
+
+      if (this.options.swarm !== false) {
+        this.network = createNetwork(store, base, this.options, {
+          denied: (key) => this.tracker?.denied.has(key.toString('hex')) === true,
+          stream: (stream) => checker.attach(stream),
+          peer: (event, p) => host.emit(event, p)
+        })
+        await this.network.open()
+        this.pairing = createPairing(this.network, base, (input) => host.append(input), (err) => host.emit('warning', err))
+      }
+      if (mode === 'joined' && base.encryptionKey === null) {
+        this.boot = watchForEncryption(store, base, (missing) => {
+          if (this.keyMissing !== null) return
+          this.keyMissing = missing
+          host.emit('encryption-key-required', missing)
+        })
+      }
+      this.duties.announceSwarmKey()
+      if (ownLog.damage !== null) {
+        host.emit('storage-damaged', ownLog.damage)
+        this.restoreOwnLog(store, base, ownLog)
+      }
+    } catch (err) {
+      await this.teardown()
+      throw err
+    }
+  }
+
+  /** Fresh per-open state (the ledger reopens itself once its own log is restored). */
+  private reset (): void {
+    this.network = null
+    this.pairing = null
+    this.boot = null
+    this.keyMissing = null
+    this.sealer = undefined
+    this.interruption = null
+    this.checker = null
+    this.tracker = null
+    this.feed = null
+    this.watchdog = null
+    this.appends.reset()
+    if (this.audits.signal.aborted) this.audits = new AbortController()
+  }
+
+  /**
+   * Fetch this device's log back from peers; once whole, reopen everything on the restored store:
+   * Autobase's writer of this log still believes the short length and would append there.
+   */
+  private restoreOwnLog (store: Corestore, base: Autobase<Hyperbee>, ownLog: OwnLog): void {
+    const signal = this.audits.signal
+    ownLog.restore(store, base.local.key, signal).then(() => {
+      if (this.host.closing()) return
+      this.restarting = this.restart().catch((err: unknown) => { this.host.emit('warning', err) }).finally(() => { this.restarting = null })
+    }, (err: unknown) => {
+      if (!signal.aborted) this.host.emit('warning', err)
+    })
+  }
+
+  private async restart (): Promise<void> {
+    await this.teardown()
+    if (this.host.closing()) return
+    await this.start()
+    this.host.emit('storage-restored')
+  }
+
+  /** A fatal storage failure: remember it (a full disk as `STORAGE_FULL`) and say so once. */
+  private failed (err: unknown): void {
+    if (this.fault !== null) return
+    const fault = isDiskFull(err)
+      ? MeshledgerError.storageFull('the disk under the ledger\'s storage is full; the write was not acknowledged', err)
+      : err instanceof Error ? err : new Error(String(err))
+    this.fault = fault
+    this.host.emit('fault', fault)
+  }
+
+  private updated (): void {
+    if (this.base !== null && this.interruption === null) this.checkProtocol(this.base).catch(safetyCatch)
+    this.feed?.poke()
+    this.checker?.poke()
+    this.tracker?.refresh().catch(safetyCatch)
+    this.duties.updated(this.isIndexer)
+    this.host.emit('update')
+  }
+
+  private interrupted (reason: unknown): void {
+    if (this.interruption?.code === 'UPGRADE_REQUIRED') return // said once, by the view or by apply
+    const r = typeof reason === 'object' && reason !== null ? reason as { protocol?: unknown, activated?: unknown } : {}
+    this.interruption = r.activated === true
+      ? MeshledgerError.upgradeRequired(`the ledger activated protocol ${String(r.protocol)}; this device runs protocol ${PROTOCOL_VERSION}: upgrade it`)
+      : MeshledgerError.upgradeRequired(`a writer uses a newer meshledger protocol${r.protocol === undefined ? '' : ` (protocol ${String(r.protocol)})`}; upgrade this device`)
+    this.host.emit('upgrade-required', this.interruption)
+  }
+
+  /**
+   * Stop (`UPGRADE_REQUIRED`) once the view says the ledger activated a protocol this code does
+   * not know. Apply stops at the next block anyway; this covers an activation that is the last
+   * block there is, and a restart.
+   */
+  private async checkProtocol (base: Autobase<Hyperbee>): Promise<void> {
+    const record = await protocolRecord(base.view)
+    if (record !== null && record.version > PROTOCOL_VERSION) this.interrupted({ protocol: record.version, activated: true })
+  }
+
+  /** Close what was opened, in reverse order; each step best-effort so storage is always released. */
+  private async teardown (): Promise<void> {
+    this.audits.abort(MeshledgerError.ledgerClosed())
+    await this.host.quiesce()
+    await this.duties.idle()
+    await this.feed?.idle()
+    this.watchdog?.stop()
+    let first: unknown = null
+    await bestEffort([
+      ['view-check', () => this.checker?.close()],
+      ['pairing', () => this.pairing?.close()],
+      ['network', () => this.network?.close()],
+      ['group-commit', () => this.appends.commits.flushed()],
+      ['writer-tracker', () => this.tracker?.close()],
+      ['boot', () => this.boot?.close()],
+      ['own-log', () => this.ownLog?.close()],
+      ['base', () => this.base?.close()],
+      ['wal', () => this.wal?.close()],
+      ['store', () => this.store?.close()],
+      // RocksDB's files created while open follow the umask; the folder kept them private.
+      ['permissions', async () => { if (this.store !== null) await ownerOnly(this.options.storage) }]
+    ], (err) => { first ??= err })
+    if (first !== null) this.host.emit('warning', first)
+  }
+}
