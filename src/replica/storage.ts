@@ -98,7 +98,11 @@ export class WalSync {
   /** Make everything written so far durable. */
   async sync (): Promise<void> {
     const current = (await this.storage.rocks.currentWalFile()).number
-    const wals = (await readdir(this.dir)).map(walNumber).filter((n) => n >= this.floor).sort((a, b) => a - b)
+    // No switch since the previous sync (the usual case): everything written since is in the
+    // current file, whose folder entry is already synced; only a switch needs the folder listed.
+    const wals = current === this.floor && this.listed >= current
+      ? [current]
+      : (await readdir(this.dir)).map(walNumber).filter((n) => n >= this.floor).sort((a, b) => a - b)
     const synced: string[] = []
     for (const n of wals) {
       const handle = await this.open(n)
