@@ -100,6 +100,12 @@ export interface LedgerStats {
   /** Length of the view, and how much of it a quorum of indexers signed. */
   view: { length: number, signedLength: number }
   /**
+   * Blocks applied since open, counting each again when a reorder (concurrent writers merged
+   * in another order than first applied) applied it again: well above the blocks there are
+   * means merges cost that many times the work.
+   */
+  applied: number
+  /**
    * Acks this device wrote because finality had stalled with indexers online (an Autobase
    * knot that its own acks never undo; see the README's ackInterval). Zero is normal.
    */

@@ -12,7 +12,7 @@ import { encodeKey } from '../keys.js'
 import { PROTOCOL_VERSION, decodeBlock, type WireOp } from '../protocol/ops.js'
 import type { Refusal } from '../protocol/vocabulary.js'
 import { checkOp } from '../apply/check-op.js'
-import { applyCache, type ApplyCache, type OpContext } from './context.js'
+import type { ApplyCache, OpContext } from './context.js'
 import { keyOf } from './context.js'
 import { memberRecord, roleOf } from './membership.js'
 import { countBlock } from './policy.js'
@@ -21,6 +21,7 @@ import { stateKeys, ranges } from '../protocol/state-layout.js'
 import { decodeBlockRecord } from '../protocol/entry.js'
 import { handlerOf } from './registry.js'
 import { runRules } from './rule-engine.js'
+import { ViewCache } from './view-cache.js'
 import { streamOf } from './telemetry.js'
 import { EMPTY, SEGMENT_SPAN, blockKey, rejectedKey, segmentKey, type IndexName } from '../protocol/view-layout.js'
 
@@ -31,10 +32,11 @@ export type ApplyFn = (nodes: Autobase.Node[], view: Hyperbee, host: Autobase.Ho
  * Build the apply function. `genesis` returns the ledger key: its writer is the first indexer,
  * the only member that exists before any op.
  */
-export function createApply (genesis: () => Buffer): ApplyFn {
+export function createApply (genesis: () => Buffer, observe: (blocks: number) => void = () => {}): ApplyFn {
+  const views = new ViewCache()
   return async function apply (nodes, view, host) {
-    const batch = view.batch({ update: false })
-    const cache = applyCache()
+    const { batch, cache } = views.begin(view, view.batch({ update: false }))
+    observe(nodes.length)
     for (const node of nodes) {
       if (node.value === null) continue
       const writer = node.from.key
@@ -66,6 +68,7 @@ export function createApply (genesis: () => Buffer): ApplyFn {
       await applyBlock(batch, host, cache, genesis(), writer, seq, block.p, block.o, active)
     }
     await batch.flush()
+    views.commit(view)
   }
 }
 

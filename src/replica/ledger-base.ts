@@ -16,6 +16,8 @@ export interface LedgerBaseOptions {
   encryptionKey: Buffer | null
   /** 0: never ack. */
   ackInterval: number
+  /** Told how many blocks each apply call applies (blocks applied again after a reorder count again). */
+  applied: (blocks: number) => void
 }
 
 /** The ledger `key` (null: a new one) on `store`; not ready yet. */
@@ -30,7 +32,7 @@ export function createLedgerBase (store: Corestore, key: Buffer | null, opts: Le
     encryptionKey: opts.encryptionKey,
     ackInterval: opts.ackInterval,
     open: (viewStore) => new Hyperbee(viewStore.get('view'), { keyEncoding: 'binary', valueEncoding: 'binary', extension: false }),
-    apply: createApply((): Buffer => base.key),
+    apply: createApply((): Buffer => base.key, opts.applied),
     close: (view) => view.close()
   })
   return base

@@ -154,6 +154,7 @@ export class LedgerCore extends ReadyResource {
       peers: network?.peers().length ?? 0,
       appended: { entries: appends.commits.ops, blocks: appends.commits.blocks },
       view: { length: base?.view.core.length ?? 0, signedLength: base?.view.core.signedLength ?? 0 },
+      applied: this.replica.applied,
       forcedAcks: watchdog?.acks ?? 0,
       ownLog: { recorded: ownLog?.recorded ?? 0, stored: base?.local.length ?? 0, damaged: this.storageDamage !== null },
       writers: tracker?.progress() ?? []

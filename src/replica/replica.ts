@@ -69,6 +69,8 @@ export class Replica {
   checker: ViewCheck | null = null
   watchdog: AckWatchdog | null = null
   ownLog: OwnLog | null = null
+  /** Blocks applied since open, each again when a reorder applied it again. */
+  applied = 0
   /** Why this device stopped writing (an upgrade, its own log forked), or null. */
   interruption: MeshledgerError | null = null
   /** The fatal storage failure, once there was one. */
@@ -180,7 +182,8 @@ export class Replica {
         encryptionKey,
         // A damaged device must not ack: an ack is a block of its log, signed at an index its
         // peers already hold another block at (a fork). Restored, the ledger reopens with acks.
-        ackInterval: damaged ? 0 : ackInterval
+        ackInterval: damaged ? 0 : ackInterval,
+        applied: (blocks) => { this.applied += blocks }
       })
       this.base = base
       base.on('interrupt', (reason: unknown) => this.interrupted(reason))

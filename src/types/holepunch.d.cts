@@ -22,6 +22,8 @@ declare module 'hypercore' {
     readonly key: Buffer
     readonly discoveryKey: Buffer
     readonly length: number
+    /** Bumped by every truncation. */
+    readonly fork: number
     readonly contiguousLength: number
     readonly signedLength: number
     readonly byteLength: number
@@ -197,6 +199,8 @@ declare module 'autobase' {
     ack(bg?: boolean): Promise<void>
     hash(): Promise<Buffer>
     heads(): Array<{ key: Buffer; length: number }>
+    /** Tell the base which writers have data, as the wakeup protocol would. */
+    hintWakeup(hints: Array<{ key: Buffer; length: number }>): void
     replicate(isInitiatorOrStream: boolean | unknown, opts?: Record<string, unknown>): NodeJS.ReadWriteStream
     waitForWritable(): Promise<void>
   }
