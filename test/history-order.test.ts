@@ -8,6 +8,7 @@ import test from 'brittle'
 import type Hyperbee from 'hyperbee'
 import { queryEntries, type QueryOptions } from '../src/view/query.js'
 import { encodeKey } from '../src/keys.js'
+import { idOfOrder, orderWriter } from '../src/protocol/view-layout.js'
 import { appliedView, WRITERS, type AppliedView, type TestOp } from './helpers/apply-view.js'
 
 const BASE = 1_700_000_000_000
@@ -140,3 +141,16 @@ async function layoutCounts (bee: Hyperbee): Promise<{ old: number, v2: number }
   }
   return { old, v2 }
 }
+
+test('order writer: byte order is z32 text order, and it decodes back', (t) => {
+  const random = rng(99)
+  const keys = Array.from({ length: 200 }, () => Buffer.from(Array.from({ length: 32 }, () => Math.floor(random() * 256))))
+  let wrong = 0
+  for (let i = 1; i < keys.length; i++) {
+    const [a, b] = [keys[i - 1], keys[i]]
+    const text = Math.sign(encodeKey(a) < encodeKey(b) ? -1 : encodeKey(a) > encodeKey(b) ? 1 : 0)
+    if (Math.sign(Buffer.compare(orderWriter(a), orderWriter(b))) !== text) wrong++
+    if (idOfOrder(orderWriter(a)) !== encodeKey(a)) wrong++
+  }
+  t.is(wrong, 0)
+})

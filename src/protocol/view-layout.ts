@@ -83,6 +83,8 @@ export type IndexName = 'time' | 'type' | 'writer' | 'stream'
 /** Where a segment's entries live, decoded from its key. */
 export interface SegmentKey {
   writer: Buffer
+  /** The writer as z32 text, the order entries tie-break on. */
+  id: string
   seq: number
   firstTs: number
 }
@@ -135,26 +137,24 @@ export function segmentKey (index: IndexName, name: string, firstTs: number, wri
 
 /** Decode any segment key, of either layout. */
 export function decodeSegmentKey (key: Buffer): SegmentKey {
-  if (key[0] === WRITER) {
-    return { writer: key.subarray(1, 33), firstTs: Number(key.readBigUInt64BE(33)), seq: Number(key.readBigUInt64BE(41)) }
-  }
-  if (key[0] === WRITER_2) {
-    return { writer: key.subarray(1, 33), firstTs: Number(key.readBigUInt64BE(34)), seq: Number(key.readBigUInt64BE(42)) }
+  if (key[0] === WRITER || key[0] === WRITER_2) {
+    const at = key[0] === WRITER ? 33 : 34
+    const writer = key.subarray(1, 33)
+    return { writer, id: encodeKey(writer), firstTs: Number(key.readBigUInt64BE(at)), seq: Number(key.readBigUInt64BE(at + 8)) }
   }
   if (key[0] === TIME_2 || key[0] === TYPE_2 || key[0] === STREAM_2) {
     const at = key.length - 12 - ORDER_WRITER_BYTES - TS_BYTES
+    const id = idOfOrder(key.subarray(at + TS_BYTES, at + TS_BYTES + ORDER_WRITER_BYTES))
     return {
       firstTs: Number(key.readBigUInt64BE(at)),
-      writer: writerOfOrder(key.subarray(at + TS_BYTES, at + TS_BYTES + ORDER_WRITER_BYTES)),
+      writer: decodeKey(id),
+      id,
       seq: Number(key.readBigUInt64BE(at + TS_BYTES + ORDER_WRITER_BYTES))
     }
   }
   const at = key.length - 44 - TS_BYTES
-  return {
-    firstTs: Number(key.readBigUInt64BE(at)),
-    writer: key.subarray(at + TS_BYTES, at + TS_BYTES + 32),
-    seq: Number(key.readBigUInt64BE(at + TS_BYTES + 32))
-  }
+  const writer = key.subarray(at + TS_BYTES, at + TS_BYTES + 32)
+  return { firstTs: Number(key.readBigUInt64BE(at)), writer, id: encodeKey(writer), seq: Number(key.readBigUInt64BE(at + TS_BYTES + 32)) }
 }
 
 /**
@@ -296,8 +296,8 @@ export function orderWriter (writer: Buffer): Buffer {
   return out
 }
 
-/** The writer key an {@link orderWriter} encoding stands for. */
-export function writerOfOrder (packed: Buffer): Buffer {
+/** The z32 text of the writer key an {@link orderWriter} encoding stands for. */
+export function idOfOrder (packed: Buffer): string {
   let text = ''
   let acc = 0
   let bits = 0
@@ -310,5 +310,5 @@ export function writerOfOrder (packed: Buffer): Buffer {
     }
     acc &= (1 << bits) - 1
   }
-  return decodeKey(text)
+  return text
 }

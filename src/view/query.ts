@@ -15,7 +15,7 @@
 import type Hyperbee from 'hyperbee'
 import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry } from '../protocol/entry.js'
 import { MeshledgerError } from '../errors.js'
-import { decodeKey, encodeKey, type KeyInput } from '../keys.js'
+import { decodeKey, type KeyInput } from '../keys.js'
 import { blockKey, clampTs, decodeSegmentKey, segmentStreams, type IndexName, type SegmentKey, type SegmentStream } from '../protocol/view-layout.js'
 
 /** Filters of `ledger.query()`; times are ms since the epoch, `since <= timestamp < until`. */
@@ -101,9 +101,8 @@ export async function * queryEntries (view: Hyperbee, options: QueryOptions): As
       if (next === null) return
       const { segment, value } = next.head as NonNullable<Cursor['head']>
       if (writer === undefined || segment.writer.equals(writer)) {
-        const id = encodeKey(segment.writer)
         for (const [offset, ts] of JSON.parse(value.toString()) as Array<[number, number]>) {
-          if (ts >= since && ts < until) buffer.push({ ts, id, seq: segment.seq, offset, writer: segment.writer })
+          if (ts >= since && ts < until) buffer.push({ ts, id: segment.id, seq: segment.seq, offset, writer: segment.writer })
         }
       }
       await advance(next, reverse)
@@ -127,10 +126,10 @@ async function advance (cursor: Cursor, reverse: boolean): Promise<void> {
   let bound: Place
   if (!reverse) {
     // Every unread entry is at or after (firstTs, writer, seq) when the key orders ties, else at or after firstTs.
-    bound = ordered ? { ts: segment.firstTs, id: encodeKey(segment.writer), seq: segment.seq, offset: -Infinity } : { ts: segment.firstTs, id: '', seq: -Infinity, offset: -Infinity }
+    bound = ordered ? { ts: segment.firstTs, id: segment.id, seq: segment.seq, offset: -Infinity } : { ts: segment.firstTs, id: '', seq: -Infinity, offset: -Infinity }
   } else if (ordered && width === 1) {
     // Single-timestamp segments in entry order: every unread entry is at or before (firstTs, writer, seq).
-    bound = { ts: segment.firstTs, id: encodeKey(segment.writer), seq: segment.seq, offset: Infinity }
+    bound = { ts: segment.firstTs, id: segment.id, seq: segment.seq, offset: Infinity }
   } else {
     bound = { ts: segment.firstTs + width - 1, id: TOP, seq: Infinity, offset: Infinity }
   }
