@@ -54,8 +54,6 @@ const STREAM_2 = 0x0b
 /** The first protocol whose blocks are indexed in layout 2. */
 export const LAYOUT_2_PROTOCOL = 6
 
-/** Class c of layout 2 holds the segments whose last ts - first ts is below SPAN_CLASSES[c]. */
-export const SPAN_CLASSES: readonly number[] = [1, 16, 256, 4096, 60_000]
 
 const ORDER_WRITER_BYTES = 33
 const Z32 = 'ybndrfg8ejkmcpqxot1uwisza345h769'
@@ -67,6 +65,12 @@ const MAX_TS = Number.MAX_SAFE_INTEGER
 
 /** No index segment spans more than this many ms of timestamps. */
 export const SEGMENT_SPAN = 60_000
+
+/**
+ * Class c of layout 2 holds the segments whose last ts - first ts is below SPAN_CLASSES[c]; the
+ * widest is SEGMENT_SPAN, which putSegments (router.ts) never lets a segment reach.
+ */
+export const SPAN_CLASSES: readonly number[] = [1, 16, 256, 4096, SEGMENT_SPAN]
 
 /** The empty value stored under marker keys. */
 export const EMPTY = Buffer.alloc(0)
