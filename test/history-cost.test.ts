@@ -32,6 +32,9 @@ test('a burst of 20k single-entry blocks: newest 100 and a since read visit a bo
     t.ok(got.segments < 400, `${JSON.stringify(options)}: ${got.segments} segments visited of ${n} in the burst (want < 400)`)
     t.ok(got.blocks <= options.limit + 5, `${JSON.stringify(options)}: ${got.blocks} block records read`)
   }
+  const mid = await run(applied, { reverse: true, until: BASE + 500, limit: 100, type: 'b' }) // a bound mid-burst
+  t.is(mid.ids[0], `${w}.${500 * 20 - 1}.0`)
+  t.ok(mid.segments < 400, `reverse read from until mid-burst: ${mid.segments} segments visited`)
   const since = await run(applied, { since: BASE + 990, limit: 100 })
   t.is(since.ids.length, 100)
   t.is(since.ids[0], `${w}.${990 * 20}.0`)
