@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { audit } from './audit.js'
 import { daemon } from './daemon.js'
 import { fleet } from './fleet.js'
+import { history } from './history.js'
 import { ingest } from './ingest.js'
 import { latency } from './latency.js'
 import { memory } from './memory.js'
@@ -23,7 +24,7 @@ import { sync } from './sync.js'
 import { peakRss, type Scenario, type Side, type SideResult } from './util.js'
 
 /** Every scenario, in the order they run. */
-export const scenarios: Scenario[] = [ingest, latency, fleet, propagation, sync, memory, semantics, receipts, audit, daemon]
+export const scenarios: Scenario[] = [ingest, latency, fleet, propagation, sync, memory, semantics, receipts, audit, daemon, history]
 
 /** Longest a child may take to exit by itself after reporting, ms. */
 const EXIT_GRACE_MS = 20_000

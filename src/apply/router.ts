@@ -23,7 +23,7 @@ import { handlerOf } from './registry.js'
 import { runRules } from './rule-engine.js'
 import { ViewCache } from './view-cache.js'
 import { streamOf } from './telemetry.js'
-import { EMPTY, SEGMENT_SPAN, blockKey, rejectedKey, segmentKey, type IndexName } from '../protocol/view-layout.js'
+import { EMPTY, SEGMENT_SPAN, blockKey, indexKey, rejectedKey, type IndexName } from '../protocol/view-layout.js'
 
 /** The shape of an apply function over a Hyperbee view. */
 export type ApplyFn = (nodes: Autobase.Node[], view: Hyperbee, host: Autobase.Host) => Promise<void>
@@ -122,10 +122,10 @@ async function applyBlock (
   // Only a ledger with an auto-quarantine policy (protocol 5) counts: older ledgers apply as before.
   await countBlock(batch, cache, writer, seq, accepted.length === 0)
   if (accepted.length === 0) return
-  await putSegments(batch, 'time', '', writer, seq, accepted)
-  await putSegments(batch, 'writer', '', writer, seq, accepted)
-  for (const [type, list] of groupBy(accepted, (a) => a.type)) await putSegments(batch, 'type', type, writer, seq, list)
-  for (const [stream, list] of groupBy(accepted, (a) => a.stream)) await putSegments(batch, 'stream', stream, writer, seq, list)
+  await putSegments(batch, active, 'time', '', writer, seq, accepted)
+  await putSegments(batch, active, 'writer', '', writer, seq, accepted)
+  for (const [type, list] of groupBy(accepted, (a) => a.type)) await putSegments(batch, active, 'type', type, writer, seq, list)
+  for (const [stream, list] of groupBy(accepted, (a) => a.stream)) await putSegments(batch, active, 'stream', stream, writer, seq, list)
 }
 
 /** Apply a released device's held blocks, in its log order, as if they arrived now. */
@@ -154,16 +154,19 @@ function groupBy (items: Accepted[], by: (a: Accepted) => string | undefined): M
   return groups
 }
 
-/** Index a block's entries in segments of at most SEGMENT_SPAN ms, each sorted by (ts, offset). */
+/**
+ * Index a block's entries in segments of at most SEGMENT_SPAN ms, each sorted by (ts, offset),
+ * one put each, keyed in the view layout of the active protocol (view-layout.ts indexKey).
+ */
 async function putSegments (
-  batch: Hyperbee.Batch, index: IndexName, name: string, writer: Buffer, seq: number, items: Accepted[]
+  batch: Hyperbee.Batch, active: number, index: IndexName, name: string, writer: Buffer, seq: number, items: Accepted[]
 ): Promise<void> {
   const sorted = [...items].sort((x, y) => x.ts - y.ts || x.offset - y.offset)
   let start = 0
   for (let i = 1; i <= sorted.length; i++) {
     if (i < sorted.length && sorted[i].ts - sorted[start].ts < SEGMENT_SPAN) continue
     const segment = sorted.slice(start, i)
-    const key = segmentKey(index, name, segment[0].ts, writer, seq, segment[0].offset)
+    const key = indexKey(active, index, name, segment[0].ts, segment[segment.length - 1].ts, writer, seq, segment[0].offset)
     await batch.put(key, Buffer.from(JSON.stringify(segment.map((s) => [s.offset, s.ts]))))
     start = i
   }

@@ -4,15 +4,19 @@
  * writer index, else the time index; other filters given alongside skip what does not match.
  *
  * Index keys are per block segment (see view-layout.ts), ordered by the segment's first
- * timestamp, and a segment spans less than SEGMENT_SPAN ms. So entries come out in exact
- * timestamp order through a small merge buffer: once a segment starting at `m` is read, no later
- * segment holds an entry before `m` (forward), or at or after `m + SEGMENT_SPAN` (reverse).
+ * timestamp, and every segment of a range spans less than that range's width (SEGMENT_SPAN for
+ * layout 1; its span class for layout 2). A query merges the ranges (layout 1 and each class of
+ * layout 2), each read in key order in the query's direction, through a small buffer: an entry
+ * is emitted once no unread segment of any range can come before it. Forward, no unread segment
+ * of a range holds an entry before the next one's first timestamp `m`; reverse, none holds one
+ * at or after `m + width`. Entries are buffered as addresses and read from their block only when
+ * emitted, so memory stays that of the segments overlapping the read's edge.
  */
 import type Hyperbee from 'hyperbee'
 import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry } from '../protocol/entry.js'
 import { MeshledgerError } from '../errors.js'
 import { decodeKey, type KeyInput } from '../keys.js'
-import { SEGMENT_SPAN, blockKey, clampTs, decodeSegmentKey, segmentRange, type IndexName } from '../protocol/view-layout.js'
+import { blockKey, clampTs, decodeSegmentKey, segmentStreams, type IndexName, type SegmentKey, type SegmentStream } from '../protocol/view-layout.js'
 
 /** Filters of `ledger.query()`; times are ms since the epoch, `since <= timestamp < until`. */
 export interface QueryOptions {
@@ -28,11 +32,31 @@ export interface QueryOptions {
   reverse?: boolean
 }
 
-interface Pending {
+/**
+ * An entry's place in query order: ties on timestamp break by writer (z32 text), then position
+ * in its log, the same order on every peer. Also a bound, with seq/offset at +-Infinity.
+ */
+interface Place {
   ts: number
-  order: string
-  entry: Entry
+  id: string
+  seq: number
+  offset: number
 }
+
+interface Pending extends Place {
+  writer: Buffer
+}
+
+interface Cursor {
+  iterator: AsyncIterator<{ key: Buffer, value: Buffer }>
+  stream: SegmentStream
+  head: { key: Buffer, value: Buffer, segment: SegmentKey, bound: Place } | null
+}
+
+type Blocks = Map<string, { record: BlockRecord, nodeSeq: number } | null>
+
+/** Greater than every z32 key text. */
+const TOP = '\uffff'
 
 /** Run a query against a view; reads one consistent snapshot. */
 export async function * queryEntries (view: Hyperbee, options: QueryOptions): AsyncGenerator<Entry> {
@@ -49,70 +73,124 @@ export async function * queryEntries (view: Hyperbee, options: QueryOptions): As
   const stream = options.stream
   if (stream !== undefined && typeof stream !== 'string') throw MeshledgerError.invalidOption('stream is a string')
   const index: IndexName = stream !== undefined ? 'stream' : type !== undefined ? 'type' : writer !== undefined ? 'writer' : 'time'
-  const range = segmentRange(index, Math.max(0, since - SEGMENT_SPAN + 1), until, { type, writer, stream })
 
   const signedLength = view.core.signedLength // a fresh snapshot reports 0 until it is ready
   const snapshot = view.snapshot()
-  const blocks = new Map<string, { record: BlockRecord, nodeSeq: number }>()
-  const buffer: Pending[] = [] // sorted in emission order
+  const cursors: Cursor[] = segmentStreams(index, since, until, { type, writer, stream })
+    .filter((s) => Buffer.compare(s.range.gte, s.range.lt) < 0)
+    .map((s) => ({ iterator: snapshot.createReadStream({ ...s.range, reverse })[Symbol.asyncIterator](), stream: s, head: null }))
+  const blocks: Blocks = new Map()
+  const buffer = new Heap<Pending>((a, b) => reverse ? compare(b, a) : compare(a, b))
   let emitted = 0
   try {
-    for await (const node of snapshot.createReadStream({ ...range, reverse })) {
-      const segment = decodeSegmentKey(node.key)
-      if (writer !== undefined && !segment.writer.equals(writer)) continue
-      // Everything buffered that no later segment can precede is final: emit it.
-      const safe = reverse ? segment.firstTs + SEGMENT_SPAN : segment.firstTs
-      while (buffer.length > 0 && (reverse ? buffer[0].ts >= safe : buffer[0].ts < safe)) {
-        yield (buffer.shift() as Pending).entry
+    await Promise.all(cursors.map(async (c) => advance(c, reverse)))
+    while (true) {
+      // The range whose next segment may hold the next entry; everything buffered before its bound is final.
+      let next: Cursor | null = null
+      for (const c of cursors) {
+        if (c.head === null) continue
+        if (next === null || (reverse ? compare(c.head.bound, (next.head as NonNullable<Cursor['head']>).bound) > 0 : compare(c.head.bound, (next.head as NonNullable<Cursor['head']>).bound) < 0)) next = c
+      }
+      const bound = next?.head?.bound
+      while (buffer.size > 0 && (bound === undefined || (reverse ? compare(buffer.peek(), bound) > 0 : compare(buffer.peek(), bound) < 0))) {
+        const entry = await materialize(snapshot, blocks, buffer.pop(), signedLength)
+        if (entry === null || (type !== undefined && entry.type !== type)) continue
+        yield entry
         if (limit !== undefined && ++emitted >= limit) return
       }
-      const block = await loadBlock(snapshot, blocks, segment.writer, segment.seq)
-      if (block === null) continue
-      for (const [offset, ts] of JSON.parse(node.value.toString()) as Array<[number, number]>) {
-        if (ts < since || ts >= until) continue
-        const entry = entryOfBlock(segment.writer, segment.seq, offset, block.record, block.nodeSeq, signedLength)
-        if (entry !== null && (type === undefined || entry.type === type)) insert(buffer, { ts, order: orderKey(entry), entry }, reverse)
+      if (next === null) return
+      const { segment, value } = next.head as NonNullable<Cursor['head']>
+      if (writer === undefined || segment.writer.equals(writer)) {
+        for (const [offset, ts] of JSON.parse(value.toString()) as Array<[number, number]>) {
+          if (ts >= since && ts < until) buffer.push({ ts, id: segment.id, seq: segment.seq, offset, writer: segment.writer })
+        }
       }
-    }
-    for (const pending of buffer) {
-      yield pending.entry
-      if (limit !== undefined && ++emitted >= limit) return
+      await advance(next, reverse)
     }
   } finally {
+    await Promise.all(cursors.map(async (c) => c.iterator.return?.()))
     await snapshot.close()
   }
 }
 
-async function loadBlock (
-  snapshot: Hyperbee, cache: Map<string, { record: BlockRecord, nodeSeq: number }>, writer: Buffer, seq: number
-): Promise<{ record: BlockRecord, nodeSeq: number } | null> {
-  const id = `${writer.toString('hex')}:${seq}`
-  const cached = cache.get(id)
-  if (cached !== undefined) return cached
-  const node = await snapshot.get(blockKey(writer, seq))
-  if (node === null) return null
-  const block = { record: decodeBlockRecord(node.value), nodeSeq: node.seq }
-  if (cache.size > 64) cache.clear() // segments of one block are adjacent in practice
-  cache.set(id, block)
-  return block
+/** Read a range's next segment and the bound of what it and the rest of the range hold. */
+async function advance (cursor: Cursor, reverse: boolean): Promise<void> {
+  const next = await cursor.iterator.next()
+  if (next.done === true) {
+    cursor.head = null
+    return
+  }
+  const { key, value } = next.value
+  const segment = decodeSegmentKey(key)
+  const { width, ordered } = cursor.stream
+  let bound: Place
+  if (!reverse) {
+    // Every unread entry is at or after (firstTs, writer, seq) when the key orders ties, else at or after firstTs.
+    bound = ordered ? { ts: segment.firstTs, id: segment.id, seq: segment.seq, offset: -Infinity } : { ts: segment.firstTs, id: '', seq: -Infinity, offset: -Infinity }
+  } else if (ordered && width === 1) {
+    // Single-timestamp segments in entry order: every unread entry is at or before (firstTs, writer, seq).
+    bound = { ts: segment.firstTs, id: segment.id, seq: segment.seq, offset: Infinity }
+  } else {
+    bound = { ts: segment.firstTs + width - 1, id: TOP, seq: Infinity, offset: Infinity }
+  }
+  cursor.head = { key, value, segment, bound }
 }
 
-/** Ties on timestamp break by writer, then position in its log: the same order on every peer. */
-function orderKey (entry: Entry): string {
-  return `${entry.writer}:${entry.seq.toString().padStart(16, '0')}:${entry.offset.toString().padStart(8, '0')}`
+function compare (a: Place, b: Place): number {
+  return a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.seq === b.seq ? 0 : a.seq < b.seq ? -1 : 1) || (a.offset === b.offset ? 0 : a.offset < b.offset ? -1 : 1)
 }
 
-function insert (buffer: Pending[], item: Pending, reverse: boolean): void {
-  const before = (a: Pending, b: Pending): boolean => {
-    const c = a.ts - b.ts || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0)
-    return reverse ? c > 0 : c < 0
+async function materialize (snapshot: Hyperbee, blocks: Blocks, pending: Pending, signedLength: number): Promise<Entry | null> {
+  const id = `${pending.id}:${pending.seq}`
+  let block = blocks.get(id)
+  if (block === undefined) {
+    const node = await snapshot.get(blockKey(pending.writer, pending.seq))
+    block = node === null ? null : { record: decodeBlockRecord(node.value), nodeSeq: node.seq }
+    if (blocks.size > 64) blocks.clear() // entries of one block come out together in practice
+    blocks.set(id, block)
   }
-  let lo = 0
-  let hi = buffer.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (before(buffer[mid], item)) lo = mid + 1
-    else hi = mid
+  if (block === null) return null
+  return entryOfBlock(pending.writer, pending.seq, pending.offset, block.record, block.nodeSeq, signedLength)
+}
+
+/** A binary heap: `before(a, b)` < 0 when a comes out first. */
+class Heap<T> {
+  private readonly items: T[] = []
+  constructor (private readonly before: (a: T, b: T) => number) {}
+
+  get size (): number { return this.items.length }
+
+  peek (): T { return this.items[0] }
+
+  push (item: T): void {
+    const items = this.items
+    let i = items.push(item) - 1
+    while (i > 0) {
+      const parent = (i - 1) >>> 1
+      if (this.before(items[i], items[parent]) >= 0) break
+      ;[items[i], items[parent]] = [items[parent], items[i]]
+      i = parent
+    }
   }
-  buffer.splice(lo, 0, item)
+
+  pop (): T {
+    const items = this.items
+    const top = items[0]
+    const last = items.pop() as T
+    if (items.length > 0) {
+      items[0] = last
+      let i = 0
+      while (true) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < items.length && this.before(items[l], items[m]) < 0) m = l
+        if (r < items.length && this.before(items[r], items[m]) < 0) m = r
+        if (m === i) break
+        ;[items[i], items[m]] = [items[m], items[i]]
+        i = m
+      }
+    }
+    return top
+  }
 }
