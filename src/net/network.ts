@@ -54,8 +54,10 @@ export class Network extends EventEmitter {
   private closing = false
   private readonly knownKeys = new Set<string>()
   private readonly targets: DirectTarget[] = []
-  /** Every live connection, by connection (a peer may be reached two ways at once). */
+  /** Every live connection, by connection: one per peer (see added()). */
   private readonly connected = new Map<object, PeerInfo>()
+  /** Replication streams of LAN/direct links (the rest of `connected` are swarm connections). */
+  private readonly links = new WeakSet<object>()
   /** Sockets of LAN/direct connections, open or handshaking. */
   private readonly sockets = new Set<Socket>()
   /** mDNS runs: accepted connections count as `lan`, else as `direct`. */
@@ -69,7 +71,10 @@ export class Network extends EventEmitter {
     closing: () => this.closing,
     report: (event) => this.report(event),
     stream: (stream) => this.emit('stream', stream),
-    added: (stream, peer) => this.added(stream, peer),
+    added: (stream, peer) => {
+      this.links.add(stream)
+      this.added(stream, peer)
+    },
     removed: (stream, peer) => this.removed(stream, peer)
   }
 
@@ -211,8 +216,27 @@ export class Network extends EventEmitter {
       this.drop(conn, peer)
       return
     }
+    // One connection per peer: a second one (mDNS finding a peer the DHT already connected, or
+    // the other way round) replicates every core twice, so each append is announced, requested
+    // and answered twice and the view check runs twice. The swarm's connection is kept (the
+    // swarm reconnects it by itself; a LAN dial checks for a live connection first).
+    const twin = this.connectionTo(peer.publicKey)
+    if (twin !== null && this.links.has(conn)) {
+      ;(conn as { destroy (): void }).destroy()
+      return
+    }
+    if (twin !== null && this.links.has(twin[0])) {
+      this.connected.delete(twin[0])
+      ;(twin[0] as { destroy (): void }).destroy()
+      this.emit('peer-remove', twin[1])
+    }
     this.connected.set(conn, peer)
     this.emit('peer-add', peer)
+  }
+
+  private connectionTo (publicKey: SwarmKey): [object, PeerInfo] | null {
+    for (const entry of this.connected) if (entry[1].publicKey === publicKey) return entry
+    return null
   }
 
   private removed (conn: object, peer: PeerInfo): void {

@@ -29,6 +29,7 @@ import { DeviceDuties } from './duties.js'
 import { watchForEncryption } from './encryption-watch.js'
 import { createLedgerBase } from './ledger-base.js'
 import { OwnLog } from './own-log.js'
+import { Upkeep } from './upkeep.js'
 import { createNetwork, createPairing } from './peer-wiring.js'
 import { ownerOnly } from './permissions.js'
 import { openStore, storedLedgerKey, type WalSync } from './storage.js'
@@ -81,6 +82,8 @@ export class Replica {
   sealer: Sealer | undefined = undefined
   /** Aborted when the replica closes (or restarts): audits and the own log's restore stop. */
   audits = new AbortController()
+  /** What runs when the view moves, coalesced (upkeep.ts). */
+  private upkeep = new Upkeep(() => this.upkeepPass())
   private readonly host: ReplicaHost
   private wal: WalSync | null = null
   private restarting: Promise<void> | null = null
@@ -259,6 +262,7 @@ export class Replica {
     this.feed = null
     this.watchdog = null
     this.appends.reset()
+    this.upkeep = new Upkeep(() => this.upkeepPass())
     if (this.audits.signal.aborted) this.audits = new AbortController()
   }
 
@@ -293,13 +297,26 @@ export class Replica {
     this.host.emit('fault', fault)
   }
 
+  /**
+   * The view moved. Watchers and listeners hear of it now; the view check restates itself on its
+   * own throttle; the rest (each a read of the view from its root) runs as one coalesced pass.
+   */
   private updated (): void {
-    if (this.base !== null && this.interruption === null) this.checkProtocol(this.base).catch(safetyCatch)
     this.feed?.poke()
     this.checker?.poke()
-    this.tracker?.refresh().catch(safetyCatch)
-    this.duties.updated(this.isIndexer)
+    this.upkeep.poke()
     this.host.emit('update')
+  }
+
+  /** The protocol check, new members' sessions and the removed set, an indexer's rule duties. */
+  private async upkeepPass (): Promise<void> {
+    const base = this.base
+    if (base === null || base.closed) return
+    await Promise.all([
+      this.interruption === null ? this.checkProtocol(base).catch(safetyCatch) : null,
+      this.tracker?.refresh().catch(safetyCatch)
+    ])
+    this.duties.updated(this.isIndexer)
   }
 
   private interrupted (reason: unknown): void {
@@ -325,6 +342,7 @@ export class Replica {
   private async teardown (): Promise<void> {
     this.audits.abort(MeshledgerError.ledgerClosed())
     await this.host.quiesce()
+    await this.upkeep.close()
     await this.duties.idle()
     await this.feed?.idle()
     this.watchdog?.stop()

@@ -1,0 +1,56 @@
+import test from 'brittle'
+import { Upkeep } from '../src/replica/upkeep.js'
+
+/** A pass that counts its runs and can be held open. */
+function counter (): { runs: number[], hold: () => () => void, pass: () => Promise<void> } {
+  const runs: number[] = []
+  let gate: Promise<void> | null = null
+  return {
+    runs,
+    hold: () => {
+      let release = (): void => {}
+      gate = new Promise<void>((resolve) => { release = resolve })
+      return () => { gate = null; release() }
+    },
+    pass: async () => {
+      runs.push(Date.now())
+      await gate
+    }
+  }
+}
+
+test('a burst of updates is one pass after the update, and one more for those during it', async (t) => {
+  const c = counter()
+  const upkeep = new Upkeep(c.pass, 40)
+  t.teardown(() => upkeep.close())
+  for (let i = 0; i < 100; i++) upkeep.poke()
+  t.is(c.runs.length, 0, 'not inside the update itself')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.is(c.runs.length, 1, 'the first pass starts on the next turn of the loop')
+  const release = c.hold()
+  upkeep.poke() // during a pass: folded into one more
+  upkeep.poke()
+  release()
+  while (c.runs.length < 2) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.ok(c.runs[1] - c.runs[0] >= 39, `the next pass is spaced (${c.runs[1] - c.runs[0]} ms)`)
+  await new Promise((resolve) => setTimeout(resolve, 80))
+  t.is(c.runs.length, 2, 'no pass without an update')
+})
+
+test('close waits for a running pass and schedules nothing after it', async (t) => {
+  const c = counter()
+  const upkeep = new Upkeep(c.pass, 10)
+  const release = c.hold()
+  upkeep.poke()
+  await new Promise((resolve) => setImmediate(resolve))
+  upkeep.poke()
+  let closed = false
+  const closing = upkeep.close().then(() => { closed = true })
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.absent(closed, 'still running')
+  release()
+  await closing
+  upkeep.poke()
+  await new Promise((resolve) => setTimeout(resolve, 30))
+  t.is(c.runs.length, 1, 'nothing ran after close')
+})
