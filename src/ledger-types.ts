@@ -20,6 +20,13 @@ export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {
    * one device at a time was seen to stall for good.
    */
   fastForward?: boolean
+  /**
+   * The protocol a ledger created here activates in its genesis block (`ledger.protocol`).
+   * Default: the newest this code knows (`PROTOCOL_VERSION`). Give 4 (the baseline: no activation)
+   * for a ledger that devices on older code must still join; activate later with
+   * `ledger.activateProtocol`. Ignored when opening or joining a ledger.
+   */
+  protocol?: number
   /** Create the ledger encrypted (default true): nothing readable reaches disk or untrusted peers. */
   encrypt?: boolean
   /** The encryption key of a ledger being joined (invites hand it over; kept after the first open). */

@@ -64,7 +64,7 @@ test('query reads the type, writer and time indexes', async (t) => {
   const inspections = await ids({ type: 'inspection' })
   t.alike(inspections, [0, 3, 6, 9, 12, 15, 18, 21, 24, 27])
   t.alike(await ids({ type: 'inspection', limit: 2, reverse: true }), [27, 24])
-  t.is((await ids({ writer: a.deviceKey })).length, 31, 'the 30 entries and the genesis member.add')
+  t.is((await ids({ writer: a.deviceKey })).length, 32, 'the 30 entries and the genesis block\'s member.add and ledger.protocol')
   const mid = all[10].timestamp
   const since = await ids({ since: mid, type: 'reading' })
   t.ok(since.every((i) => all[i].timestamp >= mid))

@@ -90,7 +90,6 @@ for (let run = 1; run <= RUNS; run++) {
     const indexer = await create(t, { ackInterval: 50 })
     const withPolicy = run % 2 === 1
     if (withPolicy) {
-      await indexer.activateProtocol(5)
       await indexer.setPolicy({ autoQuarantine: { rejectedInARow: ROW } })
     }
     const hostile = await openHostile(path.join(dir, 'hostile'), decodeKey(indexer.key), indexer.encryptionKey === null ? null : decodeKey(indexer.encryptionKey))

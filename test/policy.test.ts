@@ -22,7 +22,7 @@ async function synced (ledgers: Ledger[]): Promise<void> {
 }
 
 test('policy: ledger.policy needs protocol 5 and an indexer', async (t) => {
-  const [a, b] = await group(t, ['writer'])
+  const [a, b] = await group(t, ['writer'], { protocol: 4 })
   await fails(t, a.setPolicy({ autoQuarantine: { rejectedInARow: 3 } }), 'PROTOCOL_NOT_ACTIVE', 'protocol 4 ledgers have no policy')
   await a.activateProtocol(5)
   await fails(t, a.setPolicy({ autoQuarantine: { rejectedInARow: 0 } }), 'INVALID_ENTRY', 'a bad shape is refused locally')
@@ -36,7 +36,7 @@ test('policy: ledger.policy needs protocol 5 and an indexer', async (t) => {
 })
 
 test('policy: N refused blocks in a row quarantine a writer, by the ledger, with the evidence', async (t) => {
-  const [a, b] = await group(t, ['writer'])
+  const [a, b] = await group(t, ['writer'], { protocol: 4 })
   await a.activateProtocol(5)
   await a.setPolicy({ autoQuarantine: { rejectedInARow: 3 } })
   await until([b], async () => (await b.policy()).autoQuarantine !== null)
@@ -60,7 +60,7 @@ test('policy: N refused blocks in a row quarantine a writer, by the ledger, with
 })
 
 test('policy: a share of refused blocks over a window; indexers are never auto-quarantined; no policy, no counting', async (t) => {
-  const [a, b, c] = await group(t, ['writer', 'writer'])
+  const [a, b, c] = await group(t, ['writer', 'writer'], { protocol: 4 })
   await a.activateProtocol(5)
   for (let i = 0; i < 6; i++) await appendRaw(c, Buffer.from(`junk ${i}`))
   await a.setPolicy({ autoQuarantine: { share: 0.5, window: 4 } })
@@ -80,7 +80,7 @@ test('policy: a share of refused blocks over a window; indexers are never auto-q
 })
 
 test('policy: under a majority quorum one indexer cannot quarantine, and cannot lift the quorum alone', async (t) => {
-  const [a, b, c, w] = await group(t, ['indexer', 'indexer', 'writer'])
+  const [a, b, c, w] = await group(t, ['indexer', 'indexer', 'writer'], { protocol: 4 })
   const all = [a, b, c, w]
   await a.activateProtocol(5)
   await a.setPolicy({ quorum: { quarantine: 'majority', release: 'majority', remove: 'majority' } })
@@ -107,7 +107,7 @@ test('policy: under a majority quorum one indexer cannot quarantine, and cannot 
 })
 
 test('policy: votes of a removed indexer are dropped; the majority follows the indexer count', async (t) => {
-  const [a, b, c, w] = await group(t, ['indexer', 'indexer', 'writer'])
+  const [a, b, c, w] = await group(t, ['indexer', 'indexer', 'writer'], { protocol: 4 })
   const all = [a, b, c, w]
   await a.activateProtocol(5)
   await a.setPolicy({ quorum: { quarantine: 'majority', remove: 'majority' } })

@@ -28,12 +28,12 @@ async function seen (ledgers: Ledger[], id: string): Promise<void> {
 
 async function reopen (t: T, ledger: Ledger, storage: string): Promise<Ledger> {
   await ledger.close()
-  return create(t, { storage })
+  return create(t, { storage, protocol: 4 })
 }
 
 test('a block stamped above the active protocol is rejected everywhere; the writer can still be thrown out', async (t) => {
   const storage = await tmp(t)
-  const a = await create(t, { storage })
+  const a = await create(t, { storage, protocol: 4 })
   const b = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
   const c = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
   const links = [replicate(a, b), replicate(a, c)]
@@ -76,7 +76,7 @@ test('a block stamped above the active protocol is rejected everywhere; the writ
 
 test('an activation of a protocol this code does not know stops the device once applied, across restarts', async (t) => {
   const storage = await tmp(t)
-  const a = await create(t, { storage })
+  const a = await create(t, { storage, protocol: 4 })
   const b = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
   replicate(a, b)
   await a.addMember(b.deviceKey, { role: 'writer' })
@@ -117,8 +117,22 @@ test('an activation of a protocol this code does not know stops the device once 
   t.ok((await a2.get(activation)) !== null, 'reads still work')
 })
 
+test('a new ledger activates the newest protocol in its genesis block, or the one asked for', async (t) => {
+  const [a] = await group(t, [])
+  const active = await a.protocol()
+  t.is(active.active, PROTOCOL_VERSION, 'the newest this code knows')
+  t.is(active.activatedBy, a.deviceKey)
+  const genesis = await a.get(active.activatedAt as string)
+  t.is(genesis?.seq, 0, 'in the genesis block')
+  t.is(genesis?.offset, 1, 'after the creator\'s member.add')
+  const [old] = await group(t, [], { protocol: 4 })
+  t.alike(await old.protocol(), { active: 4, known: PROTOCOL_VERSION }, 'protocol 4: no activation, the baseline')
+  await t.exception(create(t, { protocol: PROTOCOL_VERSION + 1 }), /INVALID_ENTRY/, 'a protocol this code does not know')
+  await t.exception(create(t, { protocol: 3 }), /INVALID_ENTRY/, 'below the baseline')
+})
+
 test('activateProtocol: indexers only, upwards only, and only to a protocol this code knows', async (t) => {
-  const [a, b] = await group(t, ['writer'])
+  const [a, b] = await group(t, ['writer'], { protocol: 4 })
   t.alike(await a.protocol(), { active: 4, known: PROTOCOL_VERSION }, 'a ledger that never activated one runs the baseline, 4')
   await fails(t, a.activateProtocol(PROTOCOL_VERSION + 1), 'UPGRADE_REQUIRED', 'upgrade this device first')
   await fails(t, a.activateProtocol(4), 'INVALID_ENTRY', 'active already')

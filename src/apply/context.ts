@@ -20,6 +20,8 @@ export interface OpContext {
   address: EntryAddress
   /** The writer's device time. */
   ts: number
+  /** The ledger's active protocol when the op applies (decides the view layout, see view-layout.ts). */
+  active: number
   /** False while checking an op locally before appending it: do not touch the host. */
   live: boolean
   /** Lookups memoised for the length of one apply call (cleared by any op that changes them). */

@@ -13,6 +13,7 @@ import { PROTOCOL_VERSION, type WireOp } from '../protocol/ops.js'
 import type { Refusal } from '../protocol/vocabulary.js'
 import { applyCache, type OpContext } from './context.js'
 import { roleOf } from './membership.js'
+import { activeProtocol } from './protocol-activation.js'
 import { handlerOf } from './registry.js'
 
 const NO_HOST: Autobase.Host = {
@@ -51,8 +52,9 @@ export async function dryRun (view: Hyperbee, genesis: Buffer, writer: Buffer, s
   if (handler === null) return null
   const batch = overlay(view)
   if ((await roleOf(batch, writer, genesis)) === null) return { code: 'NOT_A_MEMBER', reason: 'this device is not a member' }
+  const active = await activeProtocol(view)
   const ctx: OpContext = {
-    batch, host: NO_HOST, genesis, writer, id: formatId(writer, seq, 0), address: { writer, seq, offset: 0 }, ts: op.s, live: false, cache: applyCache()
+    batch, host: NO_HOST, genesis, writer, id: formatId(writer, seq, 0), address: { writer, seq, offset: 0 }, ts: op.s, active, live: false, cache: applyCache()
   }
   return handler.apply(ctx, op.d)
 }

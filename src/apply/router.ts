@@ -63,7 +63,7 @@ export function createApply (genesis: () => Buffer): ApplyFn {
         await countBlock(batch, cache, writer, seq, true)
         continue
       }
-      await applyBlock(batch, host, cache, genesis(), writer, seq, block.p, block.o)
+      await applyBlock(batch, host, cache, genesis(), writer, seq, block.p, block.o, active)
     }
     await batch.flush()
   }
@@ -78,7 +78,7 @@ async function activeOf (batch: Hyperbee.Batch, cache: ApplyCache): Promise<numb
 interface Accepted { offset: number, type: string, ts: number, stream?: string }
 
 async function applyBlock (
-  batch: Hyperbee.Batch, host: Autobase.Host, cache: ApplyCache, genesis: Buffer, writer: Buffer, seq: number, protocol: number, ops: WireOp[]
+  batch: Hyperbee.Batch, host: Autobase.Host, cache: ApplyCache, genesis: Buffer, writer: Buffer, seq: number, protocol: number, ops: WireOp[], active: number
 ): Promise<void> {
   const member = await memberRecord(batch, writer)
   if (member?.quarantined !== undefined && member.removedAt === undefined) {
@@ -96,13 +96,13 @@ async function applyBlock (
     let refusal: Refusal | null = 'code' in checked ? checked : null
     if (refusal === null && role === null) refusal = { code: 'NOT_A_MEMBER', reason: 'the writer is not a member at this point of the ledger' }
     const ctx: OpContext = {
-      batch, host, genesis, writer, id: formatId(writer, seq, offset), address: { writer, seq, offset }, ts: op.s, live: true, cache
+      batch, host, genesis, writer, id: formatId(writer, seq, offset), address: { writer, seq, offset }, ts: op.s, active, live: true, cache
     }
     const handler = refusal === null ? handlerOf(op.t, protocol) : null
     if (handler !== null) {
       refusal = await handler.apply(ctx, op.d)
       if (refusal === null && op.t.startsWith('member.')) role = await roleOf(batch, writer, genesis)
-      if (refusal === null && op.t === 'member.release') await releaseHeld(batch, host, cache, genesis, keyOf((op.d as { key: string }).key))
+      if (refusal === null && op.t === 'member.release') await releaseHeld(batch, host, cache, genesis, keyOf((op.d as { key: string }).key), active)
     }
     if (refusal !== null) {
       records.push(rejectedRecord(op, refusal, protocol))
@@ -126,7 +126,7 @@ async function applyBlock (
 }
 
 /** Apply a released device's held blocks, in its log order, as if they arrived now. */
-async function releaseHeld (batch: Hyperbee.Batch, host: Autobase.Host, cache: ApplyCache, genesis: Buffer, writer: Buffer): Promise<void> {
+async function releaseHeld (batch: Hyperbee.Batch, host: Autobase.Host, cache: ApplyCache, genesis: Buffer, writer: Buffer, active: number): Promise<void> {
   const held: Buffer[] = []
   for await (const node of batch.createReadStream(ranges.held(writer))) held.push(node.key)
   for (const k of held) {
@@ -135,7 +135,7 @@ async function releaseHeld (batch: Hyperbee.Batch, host: Autobase.Host, cache: A
     await batch.del(k)
     if (node === null) continue
     const record = decodeBlockRecord(node.value)
-    await applyBlock(batch, host, cache, genesis, writer, seq, record.p ?? 1, (record.o ?? []) as unknown as WireOp[])
+    await applyBlock(batch, host, cache, genesis, writer, seq, record.p ?? 1, (record.o ?? []) as unknown as WireOp[], active)
   }
 }
 

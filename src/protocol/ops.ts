@@ -23,9 +23,12 @@ export { MAX_DATA_DEPTH, MAX_ENTRY_BYTES }
  * The protocol this code understands: 1 = entries and membership; 2 = accounts, assets,
  * telemetry, rules, invites, quarantine; 3 = fork evidence; 4 = protocol activation
  * (`ledger.protocol`), blocks above the ledger's active protocol rejected; 5 = the ledger's
- * policy (`ledger.policy`): automatic quarantine counted in apply, majority quorums.
+ * policy (`ledger.policy`): automatic quarantine counted in apply, majority quorums; 6 = the view's
+ * second layout (protocol/view-layout.ts): indexes read newest-first in bounded time, fewer view
+ * writes per block. No new op: what changes is what apply writes, so it is the ledger's decision
+ * like any protocol, and a ledger created by this code activates it at genesis.
  */
-export const PROTOCOL_VERSION = 5
+export const PROTOCOL_VERSION = 6
 
 /** Largest number of entries one group commit puts in a block. */
 export const MAX_BATCH_ENTRIES = 1024

@@ -111,6 +111,27 @@ export class AppendPath {
     return entryOfBlock(base.local.key, seq, offset, block.record, block.nodeSeq, base.view.core.signedLength) ?? entry
   }
 
+  /**
+   * The genesis block of a ledger created here, one block: `member.add` of this device as the
+   * first indexer, then `ledger.protocol` when `protocol` is above the baseline.
+   */
+  async genesis (base: Autobase<Hyperbee>, protocol: number): Promise<void> {
+    if (!Number.isSafeInteger(protocol) || protocol < BASELINE_PROTOCOL || protocol > PROTOCOL_VERSION) {
+      throw MeshledgerError.invalidEntry(`protocol is an integer from ${BASELINE_PROTOCOL} to ${PROTOCOL_VERSION}`)
+    }
+    const inputs: EntryInput[] = [{ type: 'member.add', data: { key: encodeKey(base.local.key), role: 'indexer' } }]
+    if (protocol > BASELINE_PROTOCOL) inputs.push({ type: 'ledger.protocol', data: { version: protocol } })
+    // Pushed in one tick, so they travel in one block.
+    const commits = inputs.map((input) => {
+      const op: WireOp = { t: input.type, s: Date.now(), d: input.data }
+      const checked = checkOp(op)
+      if ('code' in checked) throw MeshledgerError.invalidEntry(checked.reason)
+      op.d = checked.data
+      return this.commits.push(op, checked.json)
+    })
+    await Promise.all(commits)
+  }
+
   private async writeBlock (block: Buffer): Promise<number> {
     const host = this.host
     const base = host.base()

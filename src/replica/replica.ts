@@ -211,8 +211,9 @@ export class Replica {
       checker.on('warning', (err: unknown) => host.emit('warning', err))
       await checker.ready()
       if (mode === 'created' && base.local.length === 0) {
-        // The genesis op: the creator records itself as the first indexer.
-        await this.appends.commit(base, { type: 'member.add', data: { key: encodeKey(base.local.key), role: 'indexer' } })
+        // The genesis block: the creator records itself as the first indexer, and activates the
+        // protocol it was asked to create the ledger under.
+        await this.appends.genesis(base, this.options.protocol ?? PROTOCOL_VERSION)
       }
 
       if (this.options.swarm !== false) {
