@@ -17,6 +17,8 @@ interface RawBase {
   heads (): Array<{ key: Buffer, length: number }>
   length: number
   localWriter: { isRemoved: boolean } | null
+  /** Membership at the newest applied state (patched Autobase): what the append check reads. */
+  _localMember: boolean
 }
 
 function rawBase (ledger: Ledger): RawBase {
@@ -38,11 +40,16 @@ export async function forceAppendAfterRemoval (ledger: Ledger, ops: Array<{ t: s
   const base = rawBase(ledger)
   const writer = base.localWriter
   if (writer === null) throw new Error('no local writer to force')
+  // Both flags: apply reads isRemoved, the local append check reads _localMember, which every
+  // drain pass recomputes from the system, so it is pinned for the forced append.
+  const member = base._localMember
   writer.isRemoved = false
+  Object.defineProperty(base, '_localMember', { configurable: true, get: () => true, set: () => {} })
   try {
     return await appendOps(ledger, ops)
   } finally {
     writer.isRemoved = true
+    Object.defineProperty(base, '_localMember', { configurable: true, writable: true, value: member })
   }
 }
 
