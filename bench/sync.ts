@@ -58,7 +58,7 @@ async function runOurs (dirA: string, dirB: string, n: number): Promise<SideResu
     await alive(until(peer, 'update', async () => peer.length >= length && await peer.hash() === hash), WAIT_MS, 'B view length and hash')
     const usableMs = now() - start
     // Fast-forward makes the view usable before its blocks are here: fetch them all.
-    const view = (peer as unknown as { base: Autobase<Hyperbee> }).base.view
+    const view = (peer as unknown as { replica: { base: Autobase<Hyperbee> } }).replica.base.view
     await alive(view.core.download({ start: 0, end: length }).done(), WAIT_MS, 'B view blocks')
     const ms = now() - start
 

@@ -174,7 +174,7 @@ export class Replica {
 
       const encryptionKey = this.options.encryptionKey == null ? null : decodeKey(this.options.encryptionKey, 'encryptionKey')
       const base = createLedgerBase(store, existing ?? wanted, {
-        fastForward: this.options.fastForward === true,
+        fastForward: this.options.fastForward !== false,
         // New ledgers are encrypted unless asked not to be; joiners bring the key (autobase keeps it).
         encrypt: mode === 'created' && this.options.encrypt !== false,
         encryptionKey,
