@@ -5,8 +5,10 @@
  * (it stalled there before autobase was patched: see patches/autobase+7.28.1.patch).
  */
 import test from 'brittle'
-import type { Entry, Ledger, Role } from '../src/index.js'
-import { create, group, replicate, until } from './helpers/index.js'
+import type { Entry, Role } from '../src/index.js'
+type Ledger = LedgerClass
+import { Ledger as LedgerClass } from '../src/index.js'
+import { create, group, replicate, tmp, until } from './helpers/index.js'
 import { nextFastForward } from './helpers/internals.js'
 import { sync } from './helpers/random.js'
 
@@ -33,6 +35,8 @@ async function same (d: Ledger, length: number, hash: string): Promise<boolean> 
 
 async function fleet (t: test.Test, roles: Role[]): Promise<{ indexer: Ledger, members: Ledger[], written: Entry[] }> {
   const members = await group(t, roles)
+  // Promoting indexers reboots the base (the view key changes): `writable` flaps meanwhile.
+  await until(members, () => members.every((m, i) => m.writable && (i === 0 || roles[i - 1] !== 'indexer' || m.isIndexer)))
   const written: Entry[] = []
   for (let i = 0; i < ROUNDS; i++) {
     for (const m of members.slice(1)) written.push(await m.append({ type: 'reading', data: { i } }))
@@ -107,4 +111,28 @@ test('fast-forward: a fresh device fed one non-indexer writer at a time picks up
     stop()
   }
   t.ok(await within(1000, jumped), 'having fast-forwarded')
+})
+
+test('fast-forward: a device that closes before its view is local reopens offline, and fetches the rest', async (t) => {
+  const { indexer, written } = await fleet(t, ['writer', 'writer'])
+  const length = indexer.length
+  const hash = await indexer.hash()
+  const storage = await tmp(t)
+  const opts = { storage, swarm: false as const, ackInterval: 50, key: indexer.key, encryptionKey: indexer.encryptionKey }
+  let d = new LedgerClass(opts)
+  await d.ready()
+  const jumped = nextFastForward(d)
+  let stop = replicate(indexer, d)
+  await jumped
+  // Closed at once: most of the view's blocks are not here yet.
+  stop()
+  await d.close()
+
+  d = new LedgerClass(opts)
+  t.teardown(() => d.close())
+  t.ok(await within(STALL_MS, d.ready()), 'opens offline')
+  t.is(d.length, length, 'at the length it jumped to')
+  stop = replicate(indexer, d)
+  t.teardown(stop)
+  t.ok(await within(STALL_MS, until([d], async () => await same(d, length, hash) && (await d.get(written[0].id))?.status === 'confirmed')), 'reads the oldest entry once a peer is back')
 })

@@ -28,6 +28,7 @@ import { bestEffort } from './best-effort.js'
 import { DeviceDuties } from './duties.js'
 import { watchForEncryption } from './encryption-watch.js'
 import { createLedgerBase } from './ledger-base.js'
+import { ViewPrefetch } from './view-prefetch.js'
 import { OwnLog } from './own-log.js'
 import { createNetwork, createPairing } from './peer-wiring.js'
 import { ownerOnly } from './permissions.js'
@@ -68,6 +69,7 @@ export class Replica {
   tracker: WriterTracker | null = null
   checker: ViewCheck | null = null
   watchdog: AckWatchdog | null = null
+  prefetch: ViewPrefetch | null = null
   ownLog: OwnLog | null = null
   /** Why this device stopped writing (an upgrade, its own log forked), or null. */
   interruption: MeshledgerError | null = null
@@ -194,8 +196,14 @@ export class Replica {
       // Autobase emits 'error' only for a fatal failure, after which it closes itself.
       base.on('error', (err: unknown) => this.failed(err))
       await base.ready()
+      const prefetch = new ViewPrefetch(base)
+      this.prefetch = prefetch
+      prefetch.start()
+      // Reads of a fast-forwarded view that is not local yet would wait for peers, and the network
+      // starts below: those reads run once the view is (see view-prefetch.ts).
+      const local = prefetch.local
       // A ledger that activated a protocol this code does not know stays stopped across restarts.
-      await this.checkProtocol(base)
+      if (local) await this.checkProtocol(base)
       const secretKey = base.local.keyPair?.secretKey ?? null
       if (secretKey !== null) this.sealer = createSealer(base.key, base.local.key, secretKey)
       await ownLog.attach(base.local, base.key)
@@ -204,7 +212,14 @@ export class Replica {
 
       this.feed = new ViewFeed(base.view)
       this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => this.duties.forkDetected(evidence))
-      await this.tracker.refresh()
+      if (local) await this.tracker.refresh()
+      else {
+        const tracker = this.tracker
+        prefetch.whenLocal().then(async () => {
+          await this.checkProtocol(base)
+          await tracker.refresh()
+        }).catch((err: unknown) => { if (base.closing === null) host.emit('warning', err) })
+      }
       const checker = new ViewCheck(base.view, base.discoveryKey)
       this.checker = checker
       checker.on('check', (peer: SwarmKey, check: PeerViewCheck) => host.emit('view-check', peer, check))
@@ -254,6 +269,7 @@ export class Replica {
     this.tracker = null
     this.feed = null
     this.watchdog = null
+    this.prefetch = null
     this.appends.reset()
     if (this.audits.signal.aborted) this.audits = new AbortController()
   }
@@ -324,6 +340,7 @@ export class Replica {
     await this.duties.idle()
     await this.feed?.idle()
     this.watchdog?.stop()
+    this.prefetch?.close()
     let first: unknown = null
     await bestEffort([
       ['view-check', () => this.checker?.close()],
