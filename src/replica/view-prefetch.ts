@@ -30,10 +30,14 @@ export class ViewPrefetch {
     this.base = base
   }
 
-  /** Every block of the view is stored here. */
+  /**
+   * Every signed block of the view is stored here. The blocks past it are this device's own
+   * apply, local by construction; Autobase's view session counts `contiguousLength` up to the
+   * signed length only, so comparing with `length` would call a view with tentative entries remote.
+   */
   get local (): boolean {
     const core = this.base.view.core
-    return core.contiguousLength >= core.length
+    return core.contiguousLength >= core.signedLength
   }
 
   /** Fetch what is missing now and after every fast-forward, until close. */
@@ -61,7 +65,7 @@ export class ViewPrefetch {
     if (this.local) return this.settle()
     const core = this.base.view.core
     this.range?.destroy()
-    const range = core.download({ start: 0, end: core.length })
+    const range = core.download({ start: 0, end: core.signedLength })
     this.range = range
     range.done().then(() => {
       if (this.range !== range) return
