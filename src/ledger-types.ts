@@ -15,9 +15,9 @@ export interface LedgerOptions extends Omit<NetworkOptions, 'swarm'> {
   /** Folder holding this device's data. One ledger per folder; one process per folder. */
   storage: string
   /**
-   * Let a fresh replica jump to the indexers' signed state instead of applying the whole history
-   * (Autobase fast-forward). Default false: with it, a replica that meets a single-indexer fleet
-   * one device at a time was seen to stall for good.
+   * Let a fresh (or far behind) replica jump to the state the indexers signed instead of applying
+   * the whole history (Autobase fast-forward). Default true. The view is usable at once; its older
+   * blocks are fetched as they are read. `false` applies every block, as an offline audit does.
    */
   fastForward?: boolean
   /**

@@ -25,7 +25,7 @@ for (let run = 1; run <= RUNS; run++) {
     const members = [op, b, c]
     await op.addMember(b.deviceKey)
     // One indexer on odd seeds, two on even ones: a single-indexer fleet met one device at a time
-    // is the case that stalled with Autobase fast-forward on (now off by default).
+    // is the case that stalled with Autobase fast-forward on (before the autobase patch).
     await op.addMember(c.deviceKey, { role: run % 2 === 0 ? 'indexer' : 'writer' })
     await op.append({ type: 'account.open', data: { account: 'fleet', holders: [b.deviceKey, c.deviceKey] } })
     await op.addRule({ id: 'toll', when: { type: 'asset.event', kind: 'toll' }, then: [{ do: 'transfer', from: '$owner', to: '$writer', amount: 2 }] })

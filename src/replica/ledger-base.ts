@@ -9,7 +9,7 @@ import { createApply } from '../apply/router.js'
 
 /** How a replica opens its base. */
 export interface LedgerBaseOptions {
-  /** Autobase's fast-forward (off unless asked for). */
+  /** Autobase's fast-forward (on unless turned off). */
   fastForward: boolean
   /** Encrypt a new ledger. */
   encrypt: boolean
@@ -24,9 +24,9 @@ export interface LedgerBaseOptions {
 export function createLedgerBase (store: Corestore, key: Buffer | null, opts: LedgerBaseOptions): Autobase<Hyperbee> {
   const base: Autobase<Hyperbee> = new Autobase<Hyperbee>(store, key, {
     valueEncoding: 'binary',
-    // Off by default: with fast-forward a replica fed one device at a time could stall for good
-    // with a single indexer (it never woke the writers whose newest blocks no indexer node
-    // referenced yet). Reproduced in the semantics property test; off, every seed converged.
+    // On by default. A replica that fast-forwarded while already tracking writers used to stall
+    // (it dropped them, and no peer announced their unsigned tails again); patched in
+    // patches/autobase+7.28.1.patch, covered by test/fast-forward.test.ts.
     fastForward: opts.fastForward,
     encrypt: opts.encrypt,
     encryptionKey: opts.encryptionKey,

@@ -343,7 +343,8 @@ export class LedgerCore extends ReadyResource {
       cacheSize,
       ownLog: this.stats.ownLog,
       openReplica: async (storage) => {
-        const replica = new LedgerCore({ storage, swarm: false, key: base.key, encryptionKey: base.encryptionKey, cacheSize })
+        // No fast-forward: the audit rebuilds the view from the logs, it must not adopt the signed one.
+        const replica = new LedgerCore({ storage, swarm: false, fastForward: false, key: base.key, encryptionKey: base.encryptionKey, cacheSize })
         await replica.ready()
         return { base: replica.opened$(), close: () => replica.close() }
       }

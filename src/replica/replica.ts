@@ -28,6 +28,7 @@ import { bestEffort } from './best-effort.js'
 import { DeviceDuties } from './duties.js'
 import { watchForEncryption } from './encryption-watch.js'
 import { createLedgerBase } from './ledger-base.js'
+import { ViewPrefetch } from './view-prefetch.js'
 import { OwnLog } from './own-log.js'
 import { Upkeep } from './upkeep.js'
 import { createNetwork, createPairing } from './peer-wiring.js'
@@ -69,6 +70,7 @@ export class Replica {
   tracker: WriterTracker | null = null
   checker: ViewCheck | null = null
   watchdog: AckWatchdog | null = null
+  prefetch: ViewPrefetch | null = null
   ownLog: OwnLog | null = null
   /** Blocks applied since open, each again when a reorder applied it again. */
   applied = 0
@@ -179,7 +181,7 @@ export class Replica {
 
       const encryptionKey = this.options.encryptionKey == null ? null : decodeKey(this.options.encryptionKey, 'encryptionKey')
       const base = createLedgerBase(store, existing ?? wanted, {
-        fastForward: this.options.fastForward === true,
+        fastForward: this.options.fastForward !== false,
         // New ledgers are encrypted unless asked not to be; joiners bring the key (autobase keeps it).
         encrypt: mode === 'created' && this.options.encrypt !== false,
         encryptionKey,
@@ -200,8 +202,14 @@ export class Replica {
       // Autobase emits 'error' only for a fatal failure, after which it closes itself.
       base.on('error', (err: unknown) => this.failed(err))
       await base.ready()
+      const prefetch = new ViewPrefetch(base)
+      this.prefetch = prefetch
+      prefetch.start()
+      // Reads of a fast-forwarded view that is not local yet would wait for peers, and the network
+      // starts below: those reads run once the view is (see view-prefetch.ts).
+      const local = prefetch.local
       // A ledger that activated a protocol this code does not know stays stopped across restarts.
-      await this.checkProtocol(base)
+      if (local) await this.checkProtocol(base)
       const secretKey = base.local.keyPair?.secretKey ?? null
       if (secretKey !== null) this.sealer = createSealer(base.key, base.local.key, secretKey)
       await ownLog.attach(base.local, base.key)
@@ -210,7 +218,14 @@ export class Replica {
 
       this.feed = new ViewFeed(base.view)
       this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => this.duties.forkDetected(evidence))
-      await this.tracker.refresh()
+      if (local) await this.tracker.refresh()
+      else {
+        const tracker = this.tracker
+        prefetch.whenLocal().then(async () => {
+          await this.checkProtocol(base)
+          await tracker.refresh()
+        }).catch((err: unknown) => { if (base.closing === null) host.emit('warning', err) })
+      }
       const checker = new ViewCheck(base.view, base.discoveryKey)
       this.checker = checker
       checker.on('check', (peer: SwarmKey, check: PeerViewCheck) => host.emit('view-check', peer, check))
@@ -261,6 +276,7 @@ export class Replica {
     this.tracker = null
     this.feed = null
     this.watchdog = null
+    this.prefetch = null
     this.appends.reset()
     this.upkeep = new Upkeep(() => this.upkeepPass())
     if (this.audits.signal.aborted) this.audits = new AbortController()
@@ -346,6 +362,7 @@ export class Replica {
     await this.duties.idle()
     await this.feed?.idle()
     this.watchdog?.stop()
+    this.prefetch?.close()
     let first: unknown = null
     await bestEffort([
       ['view-check', () => this.checker?.close()],

@@ -89,3 +89,9 @@ export async function derivedUploads (ledger: Ledger): Promise<{ count (): numbe
   }
   return { count: () => n, close: async () => { for (const core of cores) await core.close() } }
 }
+
+/** Resolves with the system lengths of `ledger`'s next Autobase fast-forward (`from` -> `to`). */
+export function nextFastForward (ledger: Ledger): Promise<{ from: number, to: number }> {
+  const base = (ledger as unknown as { replica: { base: { once (event: 'fast-forward', fn: (to: number, from: number) => void): void } } }).replica.base
+  return new Promise((resolve) => base.once('fast-forward', (to, from) => resolve({ from, to })))
+}

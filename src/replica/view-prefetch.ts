@@ -1,0 +1,86 @@
+/**
+ * After an Autobase fast-forward the view is usable before its blocks are here: a read of an
+ * older block waits for a peer. On a device that then goes offline, or that reopens before it
+ * fetched them (its network starts after the reads a replica makes on open), such a read would
+ * wait for good. So the replica fetches the whole view in the background, on open and after
+ * every fast-forward, and defers its open-time reads until the view is local.
+ */
+import type Autobase from 'autobase'
+import type Hyperbee from 'hyperbee'
+import safetyCatch from 'safety-catch'
+
+/** What the prefetch needs of an Autobase. */
+type PrefetchedBase = Pick<Autobase<Hyperbee>, 'view' | 'on' | 'off'>
+
+/** A range download of a Hypercore. */
+interface Download {
+  done (): Promise<void>
+  destroy (): void
+}
+
+/** Internal: one per opened base. */
+export class ViewPrefetch {
+  private readonly base: PrefetchedBase
+  private range: Download | null = null
+  private waiting: Array<() => void> = []
+  private closed = false
+  private readonly onfastforward = (): void => this.fetch()
+
+  constructor (base: PrefetchedBase) {
+    this.base = base
+  }
+
+  /**
+   * Every signed block of the view is stored here. The blocks past it are this device's own
+   * apply, local by construction; Autobase's view session counts `contiguousLength` up to the
+   * signed length only, so comparing with `length` would call a view with tentative entries remote.
+   */
+  get local (): boolean {
+    const core = this.base.view.core
+    return core.contiguousLength >= core.signedLength
+  }
+
+  /** Fetch what is missing now and after every fast-forward, until close. */
+  start (): void {
+    this.base.on('fast-forward', this.onfastforward)
+    this.fetch()
+  }
+
+  /** Resolves once the view is local (never, if the prefetch closes first). */
+  async whenLocal (): Promise<void> {
+    if (this.local) return
+    await new Promise<void>((resolve) => this.waiting.push(resolve))
+  }
+
+  close (): void {
+    this.closed = true
+    this.base.off('fast-forward', this.onfastforward)
+    this.range?.destroy()
+    this.range = null
+    this.waiting = []
+  }
+
+  private fetch (): void {
+    if (this.closed) return
+    if (this.local) return this.settle()
+    const core = this.base.view.core
+    this.range?.destroy()
+    const range = core.download({ start: 0, end: core.signedLength })
+    this.range = range
+    range.done().then(() => {
+      if (this.range !== range) return
+      this.range = null
+      // A fast-forward during the download moved the end: look again.
+      this.fetch()
+    }, (err: unknown) => {
+      // Destroyed on close or by a newer fetch; a real failure is for safetyCatch.
+      if (this.range === range && !this.closed) safetyCatch(err)
+    })
+  }
+
+  private settle (): void {
+    const waiting = this.waiting
+    this.waiting = []
+    for (const resolve of waiting) resolve()
+  }
+}
