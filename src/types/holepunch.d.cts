@@ -22,6 +22,7 @@ declare module 'hypercore' {
     readonly key: Buffer
     readonly discoveryKey: Buffer
     readonly length: number
+    readonly fork: number
     readonly contiguousLength: number
     readonly signedLength: number
     readonly byteLength: number
@@ -52,6 +53,7 @@ declare module 'hypercore' {
     download(range?: { start?: number; end?: number }): { done(): Promise<void>; destroy(): void }
     replicate(isInitiator: boolean | unknown, opts?: Record<string, unknown>): NodeJS.ReadWriteStream
     session(opts?: Record<string, unknown>): Hypercore
+    snapshot(): Hypercore
     getUserData(key: string): Promise<Buffer | null>
     setUserData(key: string, value: Buffer | null): Promise<void>
     /** A peer proved that the signer signed another tree at `length`: the core is frozen and closed. */
@@ -119,7 +121,7 @@ declare module 'hyperbee' {
   }
 
   class Hyperbee {
-    constructor(core: Hypercore, opts?: { keyEncoding?: string; valueEncoding?: string; extension?: boolean })
+    constructor(core: Hypercore, opts?: { keyEncoding?: string; valueEncoding?: string; extension?: boolean; checkout?: number; sessions?: boolean; _view?: boolean })
     readonly core: Hypercore
     readonly version: number
     ready(): Promise<void>
