@@ -13,6 +13,7 @@ import {
 } from './context.js'
 import { memberRecord, roleOf, hasCapability } from './membership.js'
 import { stateKeys } from '../protocol/state-layout.js'
+import { NODE_MONEY_PROTOCOL, queueTransfer } from './transfer-batch.js'
 
 /** A shared account's record. */
 export interface SharedAccount {
@@ -77,8 +78,9 @@ async function balanceIn (ctx: OpContext, account: string): Promise<number> {
 }
 
 async function setBalance (ctx: OpContext, account: string, balance: number): Promise<void> {
-  await ctx.batch.put(stateKeys.balance(account), Buffer.from(String(balance)))
   ctx.cache.balances.set(account, balance)
+  if (ctx.active >= NODE_MONEY_PROTOCOL) ctx.cache.money.balances.add(account) // written when the node ends
+  else await ctx.batch.put(stateKeys.balance(account), Buffer.from(String(balance)))
 }
 
 /** Whether the writer may spend from `account`: its own device account, or a shared one it holds. */
@@ -117,6 +119,7 @@ async function credit (ctx: OpContext, account: string, amount: number): Promise
 }
 
 async function record (ctx: OpContext, t: Transfer, trigger: EntryAddress, n: number): Promise<void> {
+  if (ctx.active >= NODE_MONEY_PROTOCOL) return queueTransfer(ctx.cache, t, trigger, n)
   // Encoded once (JSON.stringify drops undefined fields): the same bytes under every key.
   const value = Buffer.from(JSON.stringify(t))
   await ctx.batch.put(stateKeys.transfer(t.ts, trigger, n), value)

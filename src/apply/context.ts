@@ -9,6 +9,7 @@ import id from 'hypercore-id-encoding'
 import { refuse, type Refusal } from '../protocol/vocabulary.js'
 import type { PolicyRecord } from './policy-types.js'
 import type { SharedAccount } from './accounts.js'
+import { pendingMoney, type PendingMoney } from './transfer-batch.js'
 
 /** One op being applied. */
 export interface OpContext {
@@ -40,6 +41,8 @@ export interface ApplyCache {
   balances: Map<string, number>
   /** Shared-account record by account name (null: not opened), as the batch holds it now. */
   accounts: Map<string, SharedAccount | null>
+  /** Under protocol 6, what the current node changed and writes when it ends (transfer-batch.ts). */
+  money: PendingMoney
   protocol?: number
   /** The `ledger.policy` record (null: none, the defaults); see quorum.ts. */
   policy?: PolicyRecord | null
@@ -47,7 +50,7 @@ export interface ApplyCache {
 
 /** A fresh cache for one apply call (or one local check). */
 export function applyCache (): ApplyCache {
-  return { rulesByType: new Map(), balances: new Map(), accounts: new Map() }
+  return { rulesByType: new Map(), balances: new Map(), accounts: new Map(), money: pendingMoney() }
 }
 
 /** An op the ledger interprets: a pure shape check, then authorisation and effects in apply. */

@@ -22,6 +22,7 @@ import { decodeBlockRecord } from '../protocol/entry.js'
 import { handlerOf } from './registry.js'
 import { runRules } from './rule-engine.js'
 import { streamOf } from './telemetry.js'
+import { flushMoney } from './transfer-batch.js'
 import { EMPTY, SEGMENT_SPAN, blockKey, rejectedKey, segmentKey, type IndexName } from '../protocol/view-layout.js'
 
 /** The shape of an apply function over a Hyperbee view. */
@@ -115,6 +116,7 @@ async function applyBlock (
     // (whatever its protocol) is safe: a peer that cannot run them never gets past rule.add.
     await runRules(ctx, op.t, op.d)
   }
+  await flushMoney(batch, cache)
   await batch.put(blockKey(writer, seq), Buffer.from(`{"o":[${records.join(',')}]}`))
   // Only a ledger with an auto-quarantine policy (protocol 5) counts: older ledgers apply as before.
   await countBlock(batch, cache, writer, seq, accepted.length === 0)
