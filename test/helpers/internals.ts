@@ -3,6 +3,7 @@
  * device's own log, skipping local validation.
  */
 import type Hypercore from 'hypercore'
+import type Hyperbee from 'hyperbee'
 import type { Entry, Ledger } from '../../src/index.js'
 import { encodeBlock } from '../../src/protocol/ops.js'
 import { parseId } from '../../src/protocol/entry-id.js'
@@ -81,4 +82,9 @@ export async function derivedUploads (ledger: Ledger): Promise<{ count (): numbe
     core.on('upload', () => { n++ })
   }
   return { count: () => n, close: async () => { for (const core of cores) await core.close() } }
+}
+
+/** The Hyperbee holding `ledger`'s view, for tests that read its raw records. */
+export function viewOf (ledger: Ledger): Hyperbee {
+  return rawBase(ledger).view as unknown as Hyperbee
 }

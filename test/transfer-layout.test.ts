@@ -1,0 +1,115 @@
+/**
+ * The view's money records in both layouts. Protocol 4 (and 5) ledgers keep the first layout
+ * exactly: every transfer writes both balances, its ref, and three copies of itself, in that
+ * order, as it applies. Protocol 6 writes a node's balances once with their final values and its
+ * transfers as segments. Both answer every history read the same way.
+ */
+import test from 'brittle'
+import type brittle from 'brittle'
+import type { Ledger, Transfer } from '../src/index.js'
+import { create, until } from './helpers/index.js'
+import { appendOps, viewOf } from './helpers/internals.js'
+import { allTransfers, expected, moneyWrites } from './helpers/money.js'
+
+const BALANCE = 0x10
+const ACCOUNT_TRANSFER = 0x13
+const TRANSFER = 0x14
+const REF = 0x15
+
+/** One block: two transfers, an overdraft, a duplicate ref, one more transfer. */
+const BLOCK = [
+  { t: 'transfer', s: 1000, d: { from: 'acct-a', to: 'acct-b', amount: 10 } },
+  { t: 'transfer', s: 1001, d: { from: 'acct-a', to: 'acct-b', amount: 5, ref: 'r1', memo: 'm' } },
+  { t: 'transfer', s: 1002, d: { from: 'acct-b', to: 'acct-a', amount: 999 } },
+  { t: 'transfer', s: 1003, d: { from: 'acct-a', to: 'acct-b', amount: 1, ref: 'r1' } },
+  { t: 'transfer', s: 1004, d: { from: 'acct-b', to: 'acct-a', amount: 3 } }
+]
+
+async function funded (t: brittle.Test, protocol: number): Promise<Ledger> {
+  const a = await create(t, { protocol })
+  for (const account of ['acct-a', 'acct-b']) await a.append({ type: 'account.open', data: { account, holders: [a.deviceKey] } })
+  await a.mint('acct-a', 100)
+  return a
+}
+
+/** Append BLOCK as one block and wait for it to apply; the view length before it, and its seq. */
+async function applyBlock (a: Ledger): Promise<{ from: number, seq: number }> {
+  const from = viewOf(a).version
+  const seq = await appendOps(a, BLOCK)
+  await until([a], async () => (await a.get(`${a.deviceKey}.${seq}.0`)) !== null)
+  return { from, seq }
+}
+
+function json (value: Record<string, unknown>): string {
+  return JSON.stringify(value)
+}
+
+test('protocol 4: every transfer writes balances, ref and three records at once, in the first layout', async (t) => {
+  const a = await funded(t, 4)
+  const { from, seq } = await applyBlock(a)
+  const id = (offset: number): string => `${a.deviceKey}.${seq}.${offset}`
+  const writes = (await moneyWrites(viewOf(a), from)).map((w) => [w.prefix, w.prefix === BALANCE ? w.key.subarray(2).toString() : '', w.value])
+  const record = (offset: number, extra: Record<string, unknown> = {}): string => {
+    const op = BLOCK[offset]
+    return json({ id: id(offset), from: op.d.from, to: op.d.to, amount: op.d.amount, ts: op.s, ...extra })
+  }
+  const transfer = (offset: number, before: [number, number], extra?: Record<string, unknown>): unknown[] => {
+    const op = BLOCK[offset]
+    const r = record(offset, extra)
+    return [
+      [BALANCE, op.d.from, String(before[0] - op.d.amount)],
+      [BALANCE, op.d.to, String(before[1] + op.d.amount)],
+      ...(op.d.ref === undefined ? [] : [[REF, '', id(offset)]]),
+      [TRANSFER, '', r], [ACCOUNT_TRANSFER, '', r], [ACCOUNT_TRANSFER, '', r]
+    ]
+  }
+  t.alike(writes, [
+    ...transfer(0, [100, 0]),
+    ...transfer(1, [90, 10], { memo: 'm', ref: 'r1' }),
+    ...transfer(4, [15, 85])
+  ], 'the first layout, write for write')
+  t.is(await a.balance('acct-a'), 88)
+  t.is(await a.balance('acct-b'), 12)
+})
+
+test('protocol 6: a node writes each balance once and its transfers as segments; reads answer alike', async (t) => {
+  const old = await funded(t, 4)
+  const now = await funded(t, 6)
+  await applyBlock(old)
+  const { from } = await applyBlock(now)
+  const writes = await moneyWrites(viewOf(now), from)
+  t.alike(writes.filter((w) => w.prefix === BALANCE).map((w) => [w.key.subarray(2).toString(), w.value]), [['acct-a', '88'], ['acct-b', '12']], 'final balances, once each')
+  t.is(writes.filter((w) => w.prefix === TRANSFER).length, 1, 'one segment for everyone')
+  t.is(writes.filter((w) => w.prefix === ACCOUNT_TRANSFER).length, 2, 'one segment per account')
+  t.ok(writes.filter((w) => w.prefix !== BALANCE && w.prefix !== REF).every((w) => w.value.startsWith('[')))
+  const strip = (list: Transfer[], ledger: Ledger): unknown[] => list.map((x) => ({ ...x, id: x.id.replace(ledger.deviceKey, 'W').replace(/\.\d+\./, '.'), ts: x.from === null ? 'mint time' : x.ts }))
+  for (const q of [{}, { reverse: true }, { limit: 2 }, { since: 1001 }, { until: 1003, reverse: true }, { account: 'acct-b' }, { account: 'acct-a', reverse: true, limit: 2 }]) {
+    const x = strip(await list(old.transfers(q)), old)
+    const y = strip(await list(now.transfers(q)), now)
+    t.alike(y, x, `transfers(${JSON.stringify(q)}) as in the first layout`)
+  }
+  t.is(await now.balance('acct-a'), 88)
+})
+
+test('a ledger that activates protocol 6 later reads both layouts as one history', async (t) => {
+  const a = await funded(t, 4)
+  await applyBlock(a)
+  await a.activateProtocol(6)
+  const more = BLOCK.map((op, i) => ({ ...op, s: op.s + (i % 2 === 0 ? 2 : -2) })) // interleaves with the old records
+  const seq = await appendOps(a, more)
+  await until([a], async () => (await a.get(`${a.deviceKey}.${seq}.0`)) !== null)
+  await a.transfer({ from: 'acct-a', to: 'acct-b', amount: 1 })
+  for (const account of [undefined, 'acct-a', 'acct-b']) {
+    const all = await allTransfers(a, account)
+    t.ok(all.length >= 6, `${account ?? 'everyone'}: ${all.length} transfers`)
+    for (const q of [{}, { reverse: true }, { limit: 3 }, { reverse: true, limit: 4 }, { since: 1002 }, { since: 1001, until: 1004 }, { until: 1003, reverse: true }]) {
+      t.alike(await list(a.transfers({ ...q, account })), expected(all, q), `${account ?? 'everyone'} ${JSON.stringify(q)}`)
+    }
+  }
+})
+
+async function list<T> (it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const x of it) out.push(x)
+  return out
+}
