@@ -99,10 +99,22 @@ test('a ledger that activates protocol 6 later reads both layouts as one history
   const seq = await appendOps(a, more)
   await until([a], async () => (await a.get(`${a.deviceKey}.${seq}.0`)) !== null)
   await a.transfer({ from: 'acct-a', to: 'acct-b', amount: 1 })
+  // Times far apart in one block: several segments, each under TRANSFER_SEGMENT_SPAN ms.
+  const spread = [0, 3, 9_999, 10_000, 10_001, 25_000, 19_999, 1_000_000, Number.MAX_SAFE_INTEGER, 1002]
+  const before = viewOf(a).version
+  const last = await appendOps(a, spread.map((s, i) => ({ t: 'transfer', s, d: i % 2 === 0 ? { from: 'acct-a', to: 'acct-b', amount: 1 } : { from: 'acct-b', to: 'acct-a', amount: 1 } })))
+  await until([a], async () => (await a.get(`${a.deviceKey}.${last}.0`)) !== null)
+  const segments = (await moneyWrites(viewOf(a), before)).filter((w) => w.prefix === TRANSFER).map((w) => (JSON.parse(w.value) as unknown[]).length)
+  t.alike(segments, [4, 3, 1, 1, 1], 'split where a segment would span TRANSFER_SEGMENT_SPAN ms')
   for (const account of [undefined, 'acct-a', 'acct-b']) {
     const all = await allTransfers(a, account)
-    t.ok(all.length >= 6, `${account ?? 'everyone'}: ${all.length} transfers`)
-    for (const q of [{}, { reverse: true }, { limit: 3 }, { reverse: true, limit: 4 }, { since: 1002 }, { since: 1001, until: 1004 }, { until: 1003, reverse: true }]) {
+    t.ok(all.length >= 16, `${account ?? 'everyone'}: ${all.length} transfers`)
+    const queries = [
+      {}, { reverse: true }, { limit: 3 }, { reverse: true, limit: 4 }, { since: 1002 }, { since: 1001, until: 1004 }, { until: 1003, reverse: true },
+      { since: 9_999 }, { since: 10_000 }, { until: 10_001 }, { since: 5_000, until: 20_000, reverse: true }, { since: 10_001, limit: 2 },
+      { since: 30_000, reverse: true, limit: 3 }, { since: Number.MAX_SAFE_INTEGER }, { until: 1 }
+    ]
+    for (const q of queries) {
       t.alike(await list(a.transfers({ ...q, account })), expected(all, q), `${account ?? 'everyone'} ${JSON.stringify(q)}`)
     }
   }
