@@ -79,6 +79,7 @@ test('protocol 6: a node writes each balance once and its transfers as segments;
   const { from } = await applyBlock(now)
   const writes = await moneyWrites(viewOf(now), from)
   t.alike(writes.filter((w) => w.prefix === BALANCE).map((w) => [w.key.subarray(2).toString(), w.value]), [['acct-a', '88'], ['acct-b', '12']], 'final balances, once each')
+  t.is(writes.filter((w) => w.prefix === REF).length, 1, 'the ref, once: its duplicate in the same block was refused')
   t.is(writes.filter((w) => w.prefix === TRANSFER).length, 1, 'one segment for everyone')
   t.is(writes.filter((w) => w.prefix === ACCOUNT_TRANSFER).length, 2, 'one segment per account')
   t.ok(writes.filter((w) => w.prefix !== BALANCE && w.prefix !== REF).every((w) => w.value.startsWith('[')))

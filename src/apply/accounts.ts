@@ -100,8 +100,9 @@ export async function moveMoney (
   if (t.from === t.to) return refuse('INVALID_ENTRY', 'from and to are the same account')
   if (!(await accountExists(ctx, t.from))) return refuse('UNKNOWN_ACCOUNT', `no account ${t.from}`)
   if (!(await accountExists(ctx, t.to))) return refuse('UNKNOWN_ACCOUNT', `no account ${t.to}`)
-  if (t.ref !== undefined && (await ctx.batch.get(stateKeys.ref(t.from, t.ref))) !== null) {
-    return refuse('DUPLICATE_REF', `ref ${t.ref} was already paid from ${t.from}`)
+  const ref = t.ref === undefined ? null : stateKeys.ref(t.from, t.ref)
+  if (ref !== null && (ctx.cache.money.refs.has(ref.toString('hex')) || (await ctx.batch.get(ref)) !== null)) {
+    return refuse('DUPLICATE_REF', `ref ${t.ref as string} was already paid from ${t.from}`)
   }
   const from = await balanceIn(ctx, t.from)
   if (from < t.amount) return refuse('INSUFFICIENT_FUNDS', `${t.from} holds ${from}, needs ${t.amount}`)
@@ -109,7 +110,10 @@ export async function moveMoney (
   if (!ctx.live) return null
   await setBalance(ctx, t.from, from - t.amount)
   await credit(ctx, t.to, t.amount)
-  if (t.ref !== undefined) await ctx.batch.put(stateKeys.ref(t.from, t.ref), Buffer.from(ctx.id))
+  if (ref !== null) {
+    if (ctx.active >= NODE_MONEY_PROTOCOL) ctx.cache.money.refs.set(ref.toString('hex'), ctx.id) // written when the node ends
+    else await ctx.batch.put(ref, Buffer.from(ctx.id))
+  }
   await record(ctx, { id: ctx.id, from: t.from, to: t.to, amount: t.amount, ts: ctx.ts, memo: t.memo, ref: t.ref, rule: t.rule }, trigger, n)
   return null
 }

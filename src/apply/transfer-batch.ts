@@ -1,7 +1,7 @@
 /**
  * The view's second layout (protocol 6) for money: what one node (one block of a writer's log)
- * does to balances and transfer history is written once, when the node ends, instead of once per
- * transfer. Balances are written with their final value; the node's transfers are written as
+ * does to balances, refs and transfer history is written once, when the node ends, instead of once
+ * per transfer. Balances are written with their final value, refs as the first layout writes them; the node's transfers are written as
  * segments, JSON arrays of `[n, transfer]` sorted by (ts, trigger, n), each spanning less than
  * {@link TRANSFER_SEGMENT_SPAN} ms and stored under the key the old layout gave its first transfer
  * (everyone's history and each account's). Node boundaries are the same on every peer, so the
@@ -30,12 +30,14 @@ export interface PendingTransfer {
 /** What a node has changed and not yet written (see ApplyCache). */
 export interface PendingMoney {
   balances: Set<string>
+  /** Ref key (hex) to the id of the transfer that used it. */
+  refs: Map<string, string>
   transfers: PendingTransfer[]
 }
 
 /** Nothing pending. */
 export function pendingMoney (): PendingMoney {
-  return { balances: new Set(), transfers: [] }
+  return { balances: new Set(), refs: new Map(), transfers: [] }
 }
 
 /** Queue a transfer of the current node. */
@@ -43,14 +45,16 @@ export function queueTransfer (cache: ApplyCache, t: Transfer, trigger: EntryAdd
   cache.money.transfers.push({ trigger, n, json: JSON.stringify(t), ts: t.ts, from: t.from, to: t.to })
 }
 
-/** Write what the node changed: final balances, then history segments. Called when a node ends. */
+/** Write what the node changed: final balances, refs, then history segments. Called when a node ends. */
 export async function flushMoney (batch: Hyperbee.Batch, cache: ApplyCache): Promise<void> {
-  const { balances, transfers } = cache.money
-  if (balances.size === 0 && transfers.length === 0) return
+  const { balances, refs, transfers } = cache.money
+  if (balances.size === 0 && refs.size === 0 && transfers.length === 0) return
   for (const account of [...balances].sort()) {
     await batch.put(stateKeys.balance(account), Buffer.from(String(cache.balances.get(account) as number)))
   }
   balances.clear()
+  for (const key of [...refs.keys()].sort()) await batch.put(Buffer.from(key, 'hex'), Buffer.from(refs.get(key) as string))
+  refs.clear()
   if (transfers.length === 0) return
   const sorted = transfers.splice(0).sort((x, y) => compareTransferKeys(x.ts, x.trigger, x.n, y.ts, y.trigger, y.n))
   await putSegments(batch, sorted, (first) => stateKeys.transfer(first.ts, first.trigger, first.n))

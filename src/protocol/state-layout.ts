@@ -33,7 +33,7 @@
  * (*) Written while protocol 6 is active (the view's second layout), the value is a segment
  * instead: a JSON array of `[n, transfer]`, sorted by (ts, trigger address, n), spanning less than
  * {@link TRANSFER_SEGMENT_SPAN} ms, one per node (see apply/transfer-batch.ts); the key is its
- * first transfer's. Balances (0x10) are then written once per node. A JSON object is the first
+ * first transfer's. Balances (0x10) and refs (0x15) are then written once per node. A JSON object is the first
  * layout's single transfer; a ledger that activated 6 later holds both.
  */
 import type { EntryAddress } from './entry-id.js'
