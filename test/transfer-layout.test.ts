@@ -7,7 +7,7 @@
 import test from 'brittle'
 import type brittle from 'brittle'
 import type { Ledger, Transfer } from '../src/index.js'
-import { create, until } from './helpers/index.js'
+import { create, group, until } from './helpers/index.js'
 import { appendOps, viewOf } from './helpers/internals.js'
 import { allTransfers, expected, moneyWrites } from './helpers/money.js'
 
@@ -125,4 +125,41 @@ async function list<T> (it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []
   for await (const x of it) out.push(x)
   return out
+}
+
+for (const protocol of [4, 6]) {
+  test(`held transfers released mid-block apply in order (protocol ${protocol})`, async (t) => {
+    const [a, b] = await group(t, ['writer'], { protocol })
+    await a.append({ type: 'account.open', data: { account: 'pool', holders: [a.deviceKey, b.deviceKey] } })
+    await a.mint('pool', 100)
+    await a.mint(b.deviceKey, 10)
+    await a.quarantine(b.deviceKey, { reason: 'review' })
+    await until([b], async () => (await b.members()).find((m) => m.key === b.deviceKey)?.quarantined !== undefined)
+    // Held: spends 10 of b's own, then overdraws the pool (after a drains it below).
+    const held = await appendOps(b, [
+      { t: 'transfer', s: 2000, d: { from: b.deviceKey, to: 'pool', amount: 10 } },
+      { t: 'transfer', s: 2001, d: { from: 'pool', to: b.deviceKey, amount: 60 } },
+      { t: 'transfer', s: 2002, d: { from: 'pool', to: b.deviceKey, amount: 5, ref: 'x' } }
+    ])
+    await until([a], async () => (await a.get(`${b.deviceKey}.${held}.0`)) !== null)
+    // One block: drain the pool, release b (its block applies here), then pay with the same ref.
+    const seq = await appendOps(a, [
+      { t: 'transfer', s: 1999, d: { from: 'pool', to: a.deviceKey, amount: 70 } },
+      { t: 'member.release', d: { key: b.deviceKey } },
+      { t: 'transfer', s: 2003, d: { from: 'pool', to: a.deviceKey, amount: 1, ref: 'x' } },
+      { t: 'transfer', s: 2004, d: { from: 'pool', to: a.deviceKey, amount: 1 } }
+    ])
+    await until([a, b], async () => (await a.get(`${a.deviceKey}.${seq}.3`)) !== null && (await b.get(`${a.deviceKey}.${seq}.3`)) !== null)
+    t.is((await a.get(`${b.deviceKey}.${held}.1`))?.status, 'rejected', 'the held overdraft is refused where it applies')
+    t.is((await a.get(`${a.deviceKey}.${seq}.2`))?.status, 'rejected', 'the ref the released block used is taken')
+    t.is(await a.balance('pool'), 100 - 70 + 10 - 5 - 1)
+    t.is(await a.balance(b.deviceKey), 5)
+    t.is(await a.balance(a.deviceKey), 71)
+    for (const account of [undefined, 'pool', a.deviceKey, b.deviceKey]) {
+      const all = await allTransfers(a, account)
+      for (const q of [{}, { reverse: true }, { since: 2001 }]) t.alike(await list(a.transfers({ ...q, account })), expected(all, q))
+    }
+    await until([b], async () => (await b.hash()) === (await a.hash()))
+    t.pass('one view on both')
+  })
 }
