@@ -14,27 +14,9 @@ import {
 import { memberRecord, roleOf, hasCapability } from './membership.js'
 import { stateKeys } from '../protocol/state-layout.js'
 import { NODE_MONEY_PROTOCOL, queueTransfer } from './transfer-batch.js'
+import type { SharedAccount, Transfer } from './money-types.js'
 
-/** A shared account's record. */
-export interface SharedAccount {
-  holders: string[]
-  openedBy: string
-  openedAt: string
-}
-
-/** One movement of money, as the view stores it. */
-export interface Transfer {
-  /** The entry that caused it (the transfer op, or the entry that triggered a rule). */
-  id: string
-  from: string | null
-  to: string
-  amount: number
-  ts: number
-  memo?: string
-  ref?: string
-  /** Set when a rule made the transfer. */
-  rule?: string
-}
+export type { SharedAccount, Transfer } from './money-types.js'
 
 /** Normalise an account name: a device key becomes z32; anything else must be a shared-account name. */
 export function accountName (value: unknown): string | null {

@@ -8,8 +8,7 @@ import type { EntryAddress, EntryId } from '../protocol/entry-id.js'
 import id from 'hypercore-id-encoding'
 import { refuse, type Refusal } from '../protocol/vocabulary.js'
 import type { PolicyRecord } from './policy-types.js'
-import type { SharedAccount } from './accounts.js'
-import { pendingMoney, type PendingMoney } from './transfer-batch.js'
+import { pendingMoney, type PendingMoney, type SharedAccount } from './money-types.js'
 
 /** One op being applied. */
 export interface OpContext {

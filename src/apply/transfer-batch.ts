@@ -11,34 +11,10 @@ import type Hyperbee from 'hyperbee'
 import type { EntryAddress } from '../protocol/entry-id.js'
 import { TRANSFER_SEGMENT_SPAN, compareTransferKeys, keyTime, stateKeys } from '../protocol/state-layout.js'
 import type { ApplyCache } from './context.js'
-import type { Transfer } from './accounts.js'
+import type { PendingTransfer, Transfer } from './money-types.js'
 
 /** The first protocol whose view writes money per node. */
 export const NODE_MONEY_PROTOCOL = 6
-
-/** One transfer waiting for the end of its node. */
-export interface PendingTransfer {
-  trigger: EntryAddress
-  n: number
-  /** The transfer's JSON, encoded once. */
-  json: string
-  ts: number
-  from: string | null
-  to: string
-}
-
-/** What a node has changed and not yet written (see ApplyCache). */
-export interface PendingMoney {
-  balances: Set<string>
-  /** Ref key (hex) to the id of the transfer that used it. */
-  refs: Map<string, string>
-  transfers: PendingTransfer[]
-}
-
-/** Nothing pending. */
-export function pendingMoney (): PendingMoney {
-  return { balances: new Set(), refs: new Map(), transfers: [] }
-}
 
 /** Queue a transfer of the current node. */
 export function queueTransfer (cache: ApplyCache, t: Transfer, trigger: EntryAddress, n: number): void {
