@@ -171,7 +171,7 @@ test('export writes every entry, as JSON lines and as CSV', async (t) => {
   await ledger.close()
 
   const { entries } = await json<{ entries: Entry[] }>(t, data, ['query', '--limit', '10000'])
-  t.is(entries.length, 2502, 'member.add, odd and the 2 500')
+  t.is(entries.length, 2503, 'the genesis block (member.add, ledger.protocol), odd and the 2 500')
   const expected = entries.map((e) => ({ id: e.id, writer: e.writer, timestamp: e.timestamp, type: e.type, status: e.status, data: e.data }))
 
   const jsonl = await cli(['export', '--data', data])

@@ -13,27 +13,10 @@ import {
 } from './context.js'
 import { memberRecord, roleOf, hasCapability } from './membership.js'
 import { stateKeys } from '../protocol/state-layout.js'
+import { NODE_MONEY_PROTOCOL, queueTransfer } from './transfer-batch.js'
+import type { SharedAccount, Transfer } from './money-types.js'
 
-/** A shared account's record. */
-export interface SharedAccount {
-  holders: string[]
-  openedBy: string
-  openedAt: string
-}
-
-/** One movement of money, as the view stores it. */
-export interface Transfer {
-  /** The entry that caused it (the transfer op, or the entry that triggered a rule). */
-  id: string
-  from: string | null
-  to: string
-  amount: number
-  ts: number
-  memo?: string
-  ref?: string
-  /** Set when a rule made the transfer. */
-  rule?: string
-}
+export type { SharedAccount, Transfer } from './money-types.js'
 
 /** Normalise an account name: a device key becomes z32; anything else must be a shared-account name. */
 export function accountName (value: unknown): string | null {
@@ -53,13 +36,39 @@ export async function accountExists (ctx: OpContext, account: string): Promise<b
     const key = keyOf(account)
     return key.equals(ctx.genesis) || (await memberRecord(ctx.batch, key)) !== null
   }
-  return (await getJson(ctx.batch, stateKeys.account(account))) !== null
+  return (await sharedAccount(ctx, account)) !== null
+}
+
+/** A shared account's record (null: never opened), memoised for the apply call (see ApplyCache). */
+async function sharedAccount (ctx: OpContext, account: string): Promise<SharedAccount | null> {
+  const memo = ctx.cache.accounts
+  const known = memo.get(account)
+  if (known !== undefined) return known
+  const record = await getJson<SharedAccount>(ctx.batch, stateKeys.account(account))
+  memo.set(account, record)
+  return record
+}
+
+/** An account's balance in the batch, memoised for the apply call and written through. */
+async function balanceIn (ctx: OpContext, account: string): Promise<number> {
+  const memo = ctx.cache.balances
+  const known = memo.get(account)
+  if (known !== undefined) return known
+  const balance = await balanceOf(ctx.batch, account)
+  memo.set(account, balance)
+  return balance
+}
+
+async function setBalance (ctx: OpContext, account: string, balance: number): Promise<void> {
+  ctx.cache.balances.set(account, balance)
+  if (ctx.active >= NODE_MONEY_PROTOCOL) ctx.cache.money.balances.add(account) // written when the node ends
+  else await ctx.batch.put(stateKeys.balance(account), Buffer.from(String(balance)))
 }
 
 /** Whether the writer may spend from `account`: its own device account, or a shared one it holds. */
 export async function maySpend (ctx: OpContext, account: string, spender: Buffer): Promise<boolean> {
   if (isKey(account)) return keyOf(account).equals(spender)
-  const shared = await getJson<SharedAccount>(ctx.batch, stateKeys.account(account))
+  const shared = await sharedAccount(ctx, account)
   return shared !== null && shared.holders.includes(encodeKey(spender))
 }
 
@@ -73,28 +82,35 @@ export async function moveMoney (
   if (t.from === t.to) return refuse('INVALID_ENTRY', 'from and to are the same account')
   if (!(await accountExists(ctx, t.from))) return refuse('UNKNOWN_ACCOUNT', `no account ${t.from}`)
   if (!(await accountExists(ctx, t.to))) return refuse('UNKNOWN_ACCOUNT', `no account ${t.to}`)
-  if (t.ref !== undefined && (await ctx.batch.get(stateKeys.ref(t.from, t.ref))) !== null) {
-    return refuse('DUPLICATE_REF', `ref ${t.ref} was already paid from ${t.from}`)
+  const ref = t.ref === undefined ? null : stateKeys.ref(t.from, t.ref)
+  if (ref !== null && (ctx.cache.money.refs.has(ref.toString('hex')) || (await ctx.batch.get(ref)) !== null)) {
+    return refuse('DUPLICATE_REF', `ref ${t.ref as string} was already paid from ${t.from}`)
   }
-  const from = await balanceOf(ctx.batch, t.from)
+  const from = await balanceIn(ctx, t.from)
   if (from < t.amount) return refuse('INSUFFICIENT_FUNDS', `${t.from} holds ${from}, needs ${t.amount}`)
-  await ctx.batch.put(stateKeys.balance(t.from), Buffer.from(String(from - t.amount)))
+  // Nothing below can refuse: a local check has its answer, and its writes would be dropped.
+  if (!ctx.live) return null
+  await setBalance(ctx, t.from, from - t.amount)
   await credit(ctx, t.to, t.amount)
-  if (t.ref !== undefined) await ctx.batch.put(stateKeys.ref(t.from, t.ref), Buffer.from(ctx.id))
+  if (ref !== null) {
+    if (ctx.active >= NODE_MONEY_PROTOCOL) ctx.cache.money.refs.set(ref.toString('hex'), ctx.id) // written when the node ends
+    else await ctx.batch.put(ref, Buffer.from(ctx.id))
+  }
   await record(ctx, { id: ctx.id, from: t.from, to: t.to, amount: t.amount, ts: ctx.ts, memo: t.memo, ref: t.ref, rule: t.rule }, trigger, n)
   return null
 }
 
 async function credit (ctx: OpContext, account: string, amount: number): Promise<void> {
-  const balance = await balanceOf(ctx.batch, account)
-  await ctx.batch.put(stateKeys.balance(account), Buffer.from(String(balance + amount)))
+  await setBalance(ctx, account, (await balanceIn(ctx, account)) + amount)
 }
 
 async function record (ctx: OpContext, t: Transfer, trigger: EntryAddress, n: number): Promise<void> {
-  const value = JSON.parse(JSON.stringify(t)) as Transfer // drops undefined fields
-  await putJson(ctx.batch, stateKeys.transfer(t.ts, trigger, n), value)
-  if (t.from !== null) await putJson(ctx.batch, stateKeys.accountTransfer(t.from, t.ts, trigger, n), value)
-  await putJson(ctx.batch, stateKeys.accountTransfer(t.to, t.ts, trigger, n), value)
+  if (ctx.active >= NODE_MONEY_PROTOCOL) return queueTransfer(ctx.cache, t, trigger, n)
+  // Encoded once (JSON.stringify drops undefined fields): the same bytes under every key.
+  const value = Buffer.from(JSON.stringify(t))
+  await ctx.batch.put(stateKeys.transfer(t.ts, trigger, n), value)
+  if (t.from !== null) await ctx.batch.put(stateKeys.accountTransfer(t.from, t.ts, trigger, n), value)
+  await ctx.batch.put(stateKeys.accountTransfer(t.to, t.ts, trigger, n), value)
 }
 
 const mint: OpHandler = {
@@ -156,7 +172,7 @@ function sharedAccountOp (open: boolean): OpHandler {
     async apply (ctx, data) {
       if ((await roleOf(ctx.batch, ctx.writer, ctx.genesis)) !== 'indexer') return refuse('NOT_AUTHORISED', 'only indexers manage shared accounts')
       const { account, holders } = data as { account: string, holders: string[] }
-      const current = await getJson<SharedAccount>(ctx.batch, stateKeys.account(account))
+      const current = await sharedAccount(ctx, account)
       if (open && current !== null) return refuse('ACCOUNT_EXISTS', `account ${account} exists`)
       if (!open && current === null) return refuse('UNKNOWN_ACCOUNT', `no account ${account}`)
       const normal = [...new Set(holders.map((h) => encodeKey(keyOf(h))))].sort()
@@ -164,6 +180,7 @@ function sharedAccountOp (open: boolean): OpHandler {
         ? { holders: normal, openedBy: encodeKey(ctx.writer), openedAt: ctx.id }
         : { ...current, holders: normal }
       await putJson(ctx.batch, stateKeys.account(account), record)
+      ctx.cache.accounts.set(account, JSON.parse(JSON.stringify(record)) as SharedAccount)
       return null
     }
   }

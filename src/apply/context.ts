@@ -8,6 +8,7 @@ import type { EntryAddress, EntryId } from '../protocol/entry-id.js'
 import id from 'hypercore-id-encoding'
 import { refuse, type Refusal } from '../protocol/vocabulary.js'
 import type { PolicyRecord } from './policy-types.js'
+import { pendingMoney, type PendingMoney, type SharedAccount } from './money-types.js'
 
 /** One op being applied. */
 export interface OpContext {
@@ -28,9 +29,19 @@ export interface OpContext {
   cache: ApplyCache
 }
 
-/** What one apply call memoises: rule ids by trigger type, the ledger's active protocol and policy. */
+/**
+ * What one apply call memoises: rule ids by trigger type, the ledger's active protocol and policy,
+ * balances and shared-account records. The last two are written through (accounts.ts is their
+ * only writer), so a memoised value is always what re-reading the batch would give.
+ */
 export interface ApplyCache {
   rulesByType: Map<string, string[]>
+  /** Balance by account name, as the batch holds it now. */
+  balances: Map<string, number>
+  /** Shared-account record by account name (null: not opened), as the batch holds it now. */
+  accounts: Map<string, SharedAccount | null>
+  /** Under protocol 6, what the current node changed and writes when it ends (transfer-batch.ts). */
+  money: PendingMoney
   protocol?: number
   /** The `ledger.policy` record (null: none, the defaults); see quorum.ts. */
   policy?: PolicyRecord | null
@@ -38,7 +49,7 @@ export interface ApplyCache {
 
 /** A fresh cache for one apply call (or one local check). */
 export function applyCache (): ApplyCache {
-  return { rulesByType: new Map() }
+  return { rulesByType: new Map(), balances: new Map(), accounts: new Map(), money: pendingMoney() }
 }
 
 /** An op the ledger interprets: a pure shape check, then authorisation and effects in apply. */
@@ -73,7 +84,9 @@ export function isHex32 (value: unknown): value is string {
 
 /** True for a device key (z32 or hex). */
 export function isKey (value: unknown): value is string {
-  return typeof value === 'string' && id.isValid(value)
+  // The length test first: id.isValid throws and catches for every other string (a shared
+  // account name, on every transfer), and it accepts only these lengths or a pear:// link.
+  return typeof value === 'string' && (value.length === 52 || value.length === 64 || value.startsWith('pear://')) && id.isValid(value)
 }
 
 /** Decode a device key already checked with {@link isKey}. */

@@ -23,6 +23,7 @@ import { handlerOf } from './registry.js'
 import { runRules } from './rule-engine.js'
 import { ViewCache } from './view-cache.js'
 import { streamOf } from './telemetry.js'
+import { flushMoney } from './transfer-batch.js'
 import { EMPTY, SEGMENT_SPAN, blockKey, indexKey, rejectedKey, type IndexName } from '../protocol/view-layout.js'
 
 /** The shape of an apply function over a Hyperbee view. */
@@ -118,6 +119,7 @@ async function applyBlock (
     // (whatever its protocol) is safe: a peer that cannot run them never gets past rule.add.
     await runRules(ctx, op.t, op.d)
   }
+  await flushMoney(batch, cache)
   await batch.put(blockKey(writer, seq), Buffer.from(`{"o":[${records.join(',')}]}`))
   // Only a ledger with an auto-quarantine policy (protocol 5) counts: older ledgers apply as before.
   await countBlock(batch, cache, writer, seq, accepted.length === 0)

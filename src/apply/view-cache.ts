@@ -1,6 +1,6 @@
 /**
  * What apply reads again and again (member records, the active protocol, the policy, rules,
- * balances), kept across apply calls. Autobase applies a single-entry block per call, so a cache
+ * balances), kept across apply calls, with the lookups apply derives from them (context.ts). Autobase applies a single-entry block per call, so a cache
  * that lives for one call saves nothing on the shape fleets write.
  *
  * The cache is only as good as the view it was filled from, so it is trusted only while the view
@@ -44,7 +44,7 @@ export class ViewCache {
    */
   begin (view: Hyperbee, batch: Hyperbee.Batch): { batch: Hyperbee.Batch, cache: ApplyCache } {
     const s = this.stamp
-    if (s === null || s.view !== view || s.fork !== view.core.fork || s.length !== view.core.length || this.records.size > MAX_RECORDS) {
+    if (s === null || s.view !== view || s.fork !== view.core.fork || s.length !== view.core.length || this.size() > MAX_RECORDS) {
       this.records = new Map()
       this.derived = applyCache()
     }
@@ -55,6 +55,10 @@ export class ViewCache {
   /** The call flushed its batch into `view`: what the cache holds is what the view holds. */
   commit (view: Hyperbee): void {
     this.stamp = { view, fork: view.core.fork, length: view.core.length }
+  }
+
+  private size (): number {
+    return this.records.size + this.derived.balances.size + this.derived.accounts.size
   }
 
   private wrap (batch: Hyperbee.Batch): Hyperbee.Batch {

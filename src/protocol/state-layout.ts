@@ -7,8 +7,8 @@
  * | 0x10   | account                               | balance, decimal string                  |
  * | 0x11   | (none)                                | total supply, decimal string             |
  * | 0x12   | account                               | shared account `{ holders, openedBy, openedAt }` |
- * | 0x13   | account, ts 8, trigger address 44, n 2| transfer, for that account's history     |
- * | 0x14   | ts 8, trigger address 44, n 2         | transfer, for everyone's history         |
+ * | 0x13   | account, ts 8, trigger address 44, n 2| transfer, for that account's history (*) |
+ * | 0x14   | ts 8, trigger address 44, n 2         | transfer, for everyone's history (*)     |
  * | 0x15   | account, ref                          | id of the transfer that used the ref     |
  * | 0x16   | account, rule                         | authorisation `{ max, by, at }`           |
  * | 0x20   | asset id                              | asset record                             |
@@ -29,6 +29,12 @@
  * | 0x42   | ts 8, trigger address 44, n 2         | alert                                    |
  * | 0x43   | trigger address 44, n 2               | effect (provenance of a rule action)     |
  * | 0x44   | rule id, trigger address 44           | empty: confirmed-only rule awaiting finality |
+ *
+ * (*) Written while protocol 6 is active (the view's second layout), the value is a segment
+ * instead: a JSON array of `[n, transfer]`, sorted by (ts, trigger address, n), spanning less than
+ * {@link TRANSFER_SEGMENT_SPAN} ms, one per node (see apply/transfer-batch.ts); the key is its
+ * first transfer's. Balances (0x10) and refs (0x15) are then written once per node. A JSON object is the first
+ * layout's single transfer; a ledger that activated 6 later holds both.
  */
 import type { EntryAddress } from './entry-id.js'
 import type { KeyRange } from './view-layout.js'
@@ -64,9 +70,14 @@ function str (s: string): Buffer {
   return Buffer.concat([Buffer.from([b.length]), b])
 }
 
+/** A time as keys hold it (8 bytes, so 0 to 2^53 - 1, whole ms). */
+export function keyTime (n: number): number {
+  return Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(n)))
+}
+
 function u64 (n: number): Buffer {
   const b = Buffer.allocUnsafe(8)
-  b.writeBigUInt64BE(BigInt(Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(n)))))
+  b.writeBigUInt64BE(BigInt(keyTime(n)))
   return b
 }
 
@@ -80,6 +91,14 @@ function u16 (n: number): Buffer {
   const b = Buffer.allocUnsafe(2)
   b.writeUInt16BE(n)
   return b
+}
+
+/** A transfer segment spans less than this many ms of transfer time (ts). */
+export const TRANSFER_SEGMENT_SPAN = 10_000
+
+/** The order of transfer keys (ts, trigger address, n), without building them. */
+export function compareTransferKeys (ts1: number, a1: EntryAddress, n1: number, ts2: number, a2: EntryAddress, n2: number): number {
+  return keyTime(ts1) - keyTime(ts2) || Buffer.compare(a1.writer, a2.writer) || a1.seq - a2.seq || a1.offset - a2.offset || n1 - n2
 }
 
 /** The 44-byte binary form of an entry address. */

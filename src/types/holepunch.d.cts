@@ -54,6 +54,7 @@ declare module 'hypercore' {
     download(range?: { start?: number; end?: number }): { done(): Promise<void>; destroy(): void }
     replicate(isInitiator: boolean | unknown, opts?: Record<string, unknown>): NodeJS.ReadWriteStream
     session(opts?: Record<string, unknown>): Hypercore
+    snapshot(): Hypercore
     getUserData(key: string): Promise<Buffer | null>
     setUserData(key: string, value: Buffer | null): Promise<void>
     /** A peer proved that the signer signed another tree at `length`: the core is frozen and closed. */
@@ -121,7 +122,7 @@ declare module 'hyperbee' {
   }
 
   class Hyperbee {
-    constructor(core: Hypercore, opts?: { keyEncoding?: string; valueEncoding?: string; extension?: boolean })
+    constructor(core: Hypercore, opts?: { keyEncoding?: string; valueEncoding?: string; extension?: boolean; checkout?: number; sessions?: boolean; _view?: boolean })
     readonly core: Hypercore
     readonly version: number
     ready(): Promise<void>

@@ -16,6 +16,7 @@ import type { ForkRecord } from '../apply/forks.js'
 import type { Rule } from '../apply/rules.js'
 import { decodePending, idAfter, stateKeys, ranges } from '../protocol/state-layout.js'
 import { blockKey, type KeyRange } from '../protocol/view-layout.js'
+import { transferHistory } from './transfer-history.js'
 
 /** Filters of `ledger.transfers()`; `since <= ts < until`. */
 export interface TransferQuery {
@@ -60,8 +61,7 @@ export async function supply (view: Hyperbee): Promise<number> {
 export async function * transfers (view: Hyperbee, q: TransferQuery = {}): AsyncGenerator<Transfer> {
   const since = q.since ?? 0
   const until = q.until ?? Number.MAX_SAFE_INTEGER
-  const range = q.account === undefined ? ranges.transfers(since, until) : ranges.accountTransfers(account(q.account), since, until)
-  yield * values<Transfer>(view, range, q.limit, q.reverse)
+  yield * transferHistory(view, q.account === undefined ? undefined : account(q.account), since, until, q.limit, q.reverse)
 }
 
 /** An asset's current state, or null. */

@@ -25,9 +25,15 @@ export async function testnet (t: T): Promise<Pick<LedgerOptions, 'bootstrap' | 
   return { bootstrap: net.bootstrap, dhtHost: '127.0.0.1' }
 }
 
+/**
+ * The protocol a new test ledger activates when a test does not say: the newest, unless
+ * MESHLEDGER_TEST_PROTOCOL names another (e.g. 4, to run a test file against the baseline layout).
+ */
+const TEST_PROTOCOL = process.env.MESHLEDGER_TEST_PROTOCOL === undefined ? {} : { protocol: Number(process.env.MESHLEDGER_TEST_PROTOCOL) }
+
 /** An open ledger in a temp folder, closed at teardown. Offline unless given network options. */
 export async function create (t: T, opts: Partial<LedgerOptions> = {}): Promise<Ledger> {
-  const ledger = new Ledger({ storage: opts.storage ?? await tmp(t), swarm: false, ackInterval: 50, ...opts })
+  const ledger = new Ledger({ storage: opts.storage ?? await tmp(t), swarm: false, ackInterval: 50, ...TEST_PROTOCOL, ...opts })
   t.teardown(() => ledger.close())
   await ledger.ready()
   return ledger

@@ -3,6 +3,7 @@
  * device's own log, skipping local validation.
  */
 import type Hypercore from 'hypercore'
+import type Hyperbee from 'hyperbee'
 import type { Entry, Ledger } from '../../src/index.js'
 import { encodeBlock } from '../../src/protocol/ops.js'
 import { parseId } from '../../src/protocol/entry-id.js'
@@ -94,4 +95,9 @@ export async function derivedUploads (ledger: Ledger): Promise<{ count (): numbe
 export function nextFastForward (ledger: Ledger): Promise<{ from: number, to: number }> {
   const base = (ledger as unknown as { replica: { base: { once (event: 'fast-forward', fn: (to: number, from: number) => void): void } } }).replica.base
   return new Promise((resolve) => base.once('fast-forward', (to, from) => resolve({ from, to })))
+}
+
+/** The Hyperbee holding `ledger`'s view, for tests that read its raw records. */
+export function viewOf (ledger: Ledger): Hyperbee {
+  return rawBase(ledger).view as unknown as Hyperbee
 }
