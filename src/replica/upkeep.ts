@@ -55,8 +55,9 @@ export class Upkeep {
 
   private schedule (): void {
     const wait = this.startedAt + this.spacing - Date.now()
+    // Not unref'd: a pass is at most UPKEEP_SPACING_MS away and may be what a caller waits on
+    // (an upgrade-required event); close() clears it.
     this.scheduled = wait > 0 ? setTimeout(() => this.start(), wait) : setImmediate(() => this.start())
-    this.scheduled.unref()
   }
 
   private start (): void {
