@@ -34,6 +34,10 @@ test('fleet merge: the gateway applies each block about once, not once per arriv
   // The writers only serve their logs: the gateway is the only device applying.
   const stores = dirs.map((d) => new Corestore(d))
   t.teardown(async () => { for (const s of stores) await s.close() })
+  // Autobase's timers are unref'd, and in-memory pipes hold no handle: a daemon's process stays
+  // alive anyway, this one must be kept alive while the merge waits on a timer.
+  const alive = setInterval(() => {}, 1000)
+  t.teardown(() => clearInterval(alive))
   const before = gateway.stats.applied
   const unpipes = stores.map((s) => pipeReplicas(gateway, s))
   t.teardown(() => { for (const u of unpipes) u() })
