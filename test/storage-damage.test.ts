@@ -151,7 +151,12 @@ test('a flipped bit in an SST: verify answers STORAGE_DAMAGED, and the HTTP and 
   await a.close()
   t.comment(`flipped ${await flip(storage, /\.sst$/)}`)
   const { ledger } = reopen(t, { storage })
-  await ledger.ready()
+  // Where the flipped block sits depends on the run: on the path open reads, open says so.
+  const opened = await ledger.ready().then(() => null, (err: unknown) => err as MeshledgerError)
+  if (opened !== null) {
+    t.is(opened.code, 'STORAGE_DAMAGED', 'open names the damage')
+    return
+  }
   await fails(t, ledger.verify(), 'STORAGE_DAMAGED', 'verify names the damage')
   let raw: unknown = null
   try {

@@ -34,7 +34,7 @@ import { Upkeep } from './upkeep.js'
 import { createNetwork, createPairing } from './peer-wiring.js'
 import { ownerOnly } from './permissions.js'
 import { openStore, storedLedgerKey, type WalSync } from './storage.js'
-import { isDiskFull } from './storage-errors.js'
+import { isDiskFull, storageFailure } from './storage-errors.js'
 import { WriterTracker } from './writer-tracker.js'
 
 /** Default ack interval (ms): how soon indexers acknowledge new data so it can become final. */
@@ -260,7 +260,8 @@ export class Replica {
       }
     } catch (err) {
       await this.teardown()
-      throw err
+      // A block that fails its checksum on the way up is STORAGE_DAMAGED (or STORAGE_FULL), never a bare EIO.
+      throw storageFailure(err) ?? err
     }
   }
 

@@ -83,7 +83,10 @@ export async function * queryEntries (view: Hyperbee, options: QueryOptions): As
   const buffer = new Heap<Pending>((a, b) => reverse ? compare(b, a) : compare(a, b))
   let emitted = 0
   try {
-    await Promise.all(cursors.map(async (c) => advance(c, reverse)))
+    // Settle every first read before failing on one: a read left pending when the streams are
+    // closed below would reject with no one to hear it (a damaged block fails them all).
+    const first = await Promise.allSettled(cursors.map(async (c) => advance(c, reverse)))
+    for (const r of first) if (r.status === 'rejected') throw r.reason
     while (true) {
       // The range whose next segment may hold the next entry; everything buffered before its bound is final.
       let next: Cursor | null = null
