@@ -120,7 +120,7 @@ for (const [name, protocol, midway] of [['a protocol-6 ledger', 6, false], ['a p
       if (protocol === 4 && !midway) t.is(layouts.v2, 0, 'a protocol-4 ledger writes layout 1 only')
       if (midway) t.ok(layouts.old > 10 && layouts.v2 > 10, `both layouts: ${layouts.old} + ${layouts.v2} segments`)
       if (midway) t.is(layouts.old + layouts.v2, P4_SEGMENTS_MIDWAY, 'as many segment puts as layout 1 alone makes for these blocks')
-      await check(t, applied.bee, known, random, 150)
+      await check(t, applied.bee, known, random, 60)
       // Computed by the code before layout 2 (commit 0878306) from the same blocks: byte for byte.
       if (protocol === 4 && !midway) t.is((await applied.bee.core.treeHash()).toString('hex'), P4_VIEW_HASH, 'a protocol-4 view is unchanged')
     }

@@ -6,7 +6,7 @@ import { create, replicate, until } from './helpers/index.js'
 // New devices per round. Later additions onto a base that already has many indexers take tens of
 // seconds before the new device is writable, so the indexer additions come in the first round; the
 // rounds after reconnect, append and close every stream again.
-const NEW_PER_ROUND = [8, 0, 0]
+const NEW_PER_ROUND = [8, 0]
 const WATCH_MS = 1500
 const PROBE_MS = 500
 
