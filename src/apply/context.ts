@@ -25,13 +25,14 @@ export interface OpContext {
   active: number
   /** False while checking an op locally before appending it: do not touch the host. */
   live: boolean
-  /** Lookups memoised for the length of one apply call (cleared by any op that changes them). */
+  /** Lookups memoised across apply calls while the view is unchanged (view-cache.ts); ops that change them update them. */
   cache: ApplyCache
 }
 
 /**
- * What one apply call memoises: rule ids by trigger type, the ledger's active protocol and policy,
- * balances and shared-account records. The last two are written through (accounts.ts is their
+ * What apply memoises (kept across calls by view-cache.ts while the view is what the last call
+ * left; fresh for each local check): rule ids by trigger type, the ledger's active protocol and
+ * policy, balances and shared-account records. The last two are written through (accounts.ts is their
  * only writer), so a memoised value is always what re-reading the batch would give.
  */
 export interface ApplyCache {

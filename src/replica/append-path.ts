@@ -68,25 +68,19 @@ export class AppendPath {
 
   /** Append `input` to `base`: the entry as apply decided it, or `pending` until it has. */
   async commit (base: Autobase<Hyperbee>, input: EntryInput): Promise<Entry> {
-    if (typeof input !== 'object' || input === null) throw MeshledgerError.invalidEntry('an entry is { type, data }')
-    const op: WireOp = { t: input.type, s: Date.now(), d: input.data === undefined ? null : input.data }
-    const checked = checkOp(op)
-    if ('code' in checked) {
-      throw checked.code === 'ENTRY_TOO_LARGE' ? MeshledgerError.entryTooLarge(checked.reason) : MeshledgerError.invalidEntry(checked.reason)
-    }
+    const { op, json } = checkedOp(input)
     const damage = this.host.storageDamage()
     if (damage !== null) throw damage
     if (!base.writable) throw MeshledgerError.notWritable('this device is not a writer of the ledger')
     // Held for good anyway, and a peer that caught the fork no longer follows this log: another
     // writer's block that builds on a new block of it would never apply there.
     if (this.host.forked()) throw MeshledgerError.forked('this device\'s log is proven forked (see ledger.forks()); remove it and join again from a fresh folder')
-    op.d = checked.data // the checked copy, never the caller's value
     await this.protocolGate(base, op)
     if (isSystemType(op.t)) {
       const refusal = await dryRun(base.view, base.key, base.local.key, base.local.length, op)
       if (refusal !== null) throw MeshledgerError.fromRefusal(refusal)
     }
-    const { seq, offset, protocol } = await this.commits.push(op, checked.json)
+    const { seq, offset, protocol } = await this.commits.push(op, json)
     const entry: Entry = {
       id: formatId(base.local.key, seq, offset),
       writer: encodeKey<DeviceKey>(base.local.key),
@@ -121,15 +115,9 @@ export class AppendPath {
     }
     const inputs: EntryInput[] = [{ type: 'member.add', data: { key: encodeKey(base.local.key), role: 'indexer' } }]
     if (protocol > BASELINE_PROTOCOL) inputs.push({ type: 'ledger.protocol', data: { version: protocol } })
-    // Pushed in one tick, so they travel in one block.
-    const commits = inputs.map((input) => {
-      const op: WireOp = { t: input.type, s: Date.now(), d: input.data }
-      const checked = checkOp(op)
-      if ('code' in checked) throw MeshledgerError.invalidEntry(checked.reason)
-      op.d = checked.data
-      return this.commits.push(op, checked.json)
-    })
-    await Promise.all(commits)
+    // Checked first, then pushed in one tick, so they travel in one block.
+    const checked = inputs.map(checkedOp)
+    await Promise.all(checked.map(({ op, json }) => this.commits.push(op, json)))
   }
 
   private async writeBlock (block: Buffer): Promise<number> {
@@ -177,4 +165,16 @@ export class AppendPath {
     const active = await activeProtocol(base.view)
     if (needed > active) throw MeshledgerError.protocolNotActive(`${op.t} needs protocol ${needed}; the ledger runs protocol ${active} (an indexer activates it with ledger.activateProtocol)`)
   }
+}
+
+/** `input` as an op stamped now, checked: its data the checked copy (never the caller's value) and its JSON; a coded error otherwise. */
+function checkedOp (input: EntryInput): { op: WireOp, json: string } {
+  if (typeof input !== 'object' || input === null) throw MeshledgerError.invalidEntry('an entry is { type, data }')
+  const op: WireOp = { t: input.type, s: Date.now(), d: input.data === undefined ? null : input.data }
+  const checked = checkOp(op)
+  if ('code' in checked) {
+    throw checked.code === 'ENTRY_TOO_LARGE' ? MeshledgerError.entryTooLarge(checked.reason) : MeshledgerError.invalidEntry(checked.reason)
+  }
+  op.d = checked.data
+  return { op, json: checked.json }
 }
