@@ -48,6 +48,8 @@ declare module 'hypercore' {
       upgrade?: { start: number; length: number }
     }): Promise<Omit<DataMessage, 'request' | 'manifest'>>
     append(blocks: Buffer | Buffer[]): Promise<{ length: number; byteLength: number }>
+    /** Drop blocks from `length` on (a new fork). */
+    truncate(length: number): Promise<void>
     /** A writable core ignores peers' longer signed length unless `force`. */
     update(opts?: { wait?: boolean; force?: boolean }): Promise<boolean>
     treeHash(length?: number): Promise<Buffer>
