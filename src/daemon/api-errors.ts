@@ -7,9 +7,10 @@ import type { ErrorCode } from '../errors.js'
 
 /**
  * Codes only the daemon raises: a malformed request, a missing or wrong token, a body over the
- * limit, a second daemon on a folder one already serves, and a bug (`INTERNAL`, logged).
+ * limit, a second daemon on a folder one already serves, a dashboard write without its CSRF
+ * token or from another origin, and a bug (`INTERNAL`, logged).
  */
-export type DaemonErrorCode = 'INVALID_REQUEST' | 'UNAUTHORISED' | 'BODY_TOO_LARGE' | 'DAEMON_RUNNING' | 'INTERNAL'
+export type DaemonErrorCode = 'INVALID_REQUEST' | 'UNAUTHORISED' | 'BODY_TOO_LARGE' | 'DAEMON_RUNNING' | 'CSRF_REJECTED' | 'INTERNAL'
 
 /** Every code the HTTP API answers in `{ error: { code, message } }`. */
 export type ApiErrorCode = ErrorCode | DaemonErrorCode
@@ -23,6 +24,7 @@ const STATUS: Partial<Record<ApiErrorCode, number>> = {
   ENTRY_TOO_LARGE: 413,
   BODY_TOO_LARGE: 413,
   UNAUTHORISED: 401,
+  CSRF_REJECTED: 403,
   NOT_WRITABLE: 403,
   NOT_AUTHORISED: 403,
   NOT_OWNER: 403,
@@ -89,6 +91,11 @@ export class DaemonError extends Error {
 
   static bodyTooLarge (limit: number): DaemonError {
     return new DaemonError('BODY_TOO_LARGE', `request bodies are limited to ${limit} bytes`)
+  }
+
+  /** A write made with a dashboard session cookie lacks the session's CSRF token or its origin. */
+  static csrfRejected (message: string): DaemonError {
+    return new DaemonError('CSRF_REJECTED', message)
   }
 
   /** The folder's storage lock is held by a running daemon (its address in the message). */

@@ -15,6 +15,8 @@ import { DaemonError } from './api-errors.js'
 import { Ledger } from '../ledger.js'
 import type { DaemonConfig } from './config.js'
 import { Router } from './http.js'
+import { installDashboard } from './dashboard/install.js'
+import { Sessions } from './dashboard/session.js'
 import type { Logger } from './logger.js'
 import { Metrics } from './metrics.js'
 import { bestEffort } from '../replica/best-effort.js'
@@ -108,8 +110,10 @@ export class Daemon extends ReadyResource {
 
       const metrics = new Metrics(() => this.ledger$(), async () => (await this.health()).ready)
       this.metrics = metrics
-      const router = new Router({ token: this.token, maxBody: this.config.maxBodyBytes, onerror: (err) => this.log.error('http-error', { error: String((err as Error)?.stack ?? err) }) })
+      const sessions = new Sessions(this.token)
+      const router = new Router({ token: this.token, maxBody: this.config.maxBodyBytes, onerror: (err) => this.log.error('http-error', { error: String((err as Error)?.stack ?? err) }), session: (raw) => sessions.allows(raw.method ?? '', raw.headers) })
       installRoutes(router, () => this.ledger$(), metrics, () => this.health())
+      await installDashboard(router, sessions, () => this.ledger$())
       const server = createServer((req, res) => { router.handle(req, res).catch(() => {}) })
       server.keepAliveTimeout = 30_000
       this.server = server

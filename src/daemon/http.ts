@@ -33,11 +33,14 @@ export class Router {
   private readonly token: Buffer
   private readonly maxBody: number
   private readonly onerror: (err: unknown) => void
+  private readonly session: (raw: IncomingMessage) => boolean
 
-  constructor ({ token, maxBody, onerror }: { token: string, maxBody: number, onerror: (err: unknown) => void }) {
+  /** `session`: whether a request without a bearer token may go on as a dashboard session (it may throw to refuse). */
+  constructor ({ token, maxBody, onerror, session = () => false }: { token: string, maxBody: number, onerror: (err: unknown) => void, session?: (raw: IncomingMessage) => boolean }) {
     this.token = Buffer.from(token)
     this.maxBody = maxBody
     this.onerror = onerror
+    this.session = session
   }
 
   /** Add a route; `open` routes need no token. */
@@ -87,7 +90,8 @@ export class Router {
   }
 
   private authorised (raw: IncomingMessage): boolean {
-    const header = raw.headers.authorization ?? ''
+    const header = raw.headers.authorization
+    if (header === undefined) return this.session(raw)
     const m = /^Bearer (.+)$/.exec(header)
     if (m === null) return false
     const given = Buffer.from(m[1])
