@@ -1,6 +1,7 @@
 /**
  * The dashboard page: signs in with the session cookie, follows the event stream, and refreshes
- * the cards from the JSON API (status every 2 s, lists every 10 s, and after the stream reports).
+ * the cards from the JSON API: status every 2 s, pending entries' status every 0.5 s, the lists
+ * every 10 s and, at most every 2 s, after the stream reported entries.
  */
 import { begin, get, post, route, SignedOut } from './api.js'
 import { byId, h, show } from './dom.js'
@@ -12,7 +13,9 @@ import { Recent } from './recent.js'
 import type { Alert, Asset, AssetStep, Audit, Entry, Fork, Invite, Member, Status } from './types.js'
 
 const STATUS_MS = 2000
+const PENDING_MS = 500
 const LISTS_MS = 10_000
+const LISTS_SOON_MS = 2000
 const WINDOW_MS = 5 * 60_000
 const BUCKET_MS = 5000
 
@@ -21,7 +24,7 @@ const applied: Array<[number, number]> = []
 const confirmed: Array<[number, number]> = []
 const ingest = new Map<number, number>()
 let members: Member[] = []
-let lastSigned = -1
+let listsSoon: ReturnType<typeof setTimeout> | null = null
 
 function trim (points: Array<[number, number]>): void {
   while (points.length > 0 && points[0][0] < Date.now() - WINDOW_MS) points.shift()
@@ -47,10 +50,18 @@ async function status (): Promise<void> {
   show('plot-lengths', lines([{ name: 'applied', className: 'applied', points: applied }, { name: 'confirmed', className: 'confirmed', points: confirmed }], WINDOW_MS, now))
   show('plot-ingest', lines([{ name: 'entries/s', className: 'applied', points: ingestSeries() }], WINDOW_MS, now))
   show('plot-lag', bars(st.writers.map((w) => ({ label: w.key.slice(0, 6), value: w.lag })), 'blocks behind'))
-  if (st.view.signedLength !== lastSigned || recent.pending()) {
-    lastSigned = st.view.signedLength
-    if (await recent.check()) panel.entries(recent.rows, recent.times)
-  }
+}
+
+async function pending (): Promise<void> {
+  if (await recent.check()) panel.entries(recent.rows, recent.times)
+}
+
+/** Entries may have changed members, invites, assets, alerts or forks: refresh them soon, once. */
+function listsAfterEntries (): void {
+  listsSoon ??= setTimeout(() => {
+    listsSoon = null
+    lists().catch(failed)
+  }, LISTS_SOON_MS)
 }
 
 async function lists (): Promise<void> {
@@ -115,12 +126,14 @@ async function start (): Promise<void> {
   byId('verify-run').addEventListener('click', () => { verify().catch(failed) })
   every(LISTS_MS, lists)
   every(STATUS_MS, status)
+  every(PENDING_MS, pending)
   follow({
     onentry (entry) {
       recent.add(entry)
       const bucket = Math.floor(Date.now() / BUCKET_MS) * BUCKET_MS
       ingest.set(bucket, (ingest.get(bucket) ?? 0) + 1)
       panel.entries(recent.rows, recent.times)
+      listsAfterEntries()
     },
     onreorder (rewound) {
       recent.rewind(rewound)

@@ -11,13 +11,13 @@ const PAD = { left: 34, right: 6, top: 8, bottom: 16 }
 /** One line of a chart: `[ms, value]` points. */
 export interface Series { name: string, className: string, points: Array<[number, number]> }
 
-function frame (max: number, label: string): SVGElement[] {
+function frame (max: number, label: string, at: 'bottom' | 'top' = 'bottom'): SVGElement[] {
   return [
     s('line', { class: 'axis', x1: PAD.left, y1: H - PAD.bottom, x2: W - PAD.right, y2: H - PAD.bottom }),
     s('line', { class: 'axis', x1: PAD.left, y1: PAD.top, x2: PAD.left, y2: H - PAD.bottom }),
     s('text', { class: 'tick', x: PAD.left - 3, y: PAD.top + 8, 'text-anchor': 'end' }, compact(max)),
     s('text', { class: 'tick', x: PAD.left - 3, y: H - PAD.bottom, 'text-anchor': 'end' }, '0'),
-    s('text', { class: 'tick', x: W - PAD.right, y: H - 3, 'text-anchor': 'end' }, label)
+    s('text', { class: 'tick', x: W - PAD.right, y: at === 'bottom' ? H - 3 : PAD.top + 8, 'text-anchor': 'end' }, label)
   ]
 }
 
@@ -47,7 +47,7 @@ export function bars (items: Array<{ label: string, value: number }>, unit: stri
       s('text', { class: 'tick', x: (x + slot * 0.35).toFixed(1), y: H - 4, 'text-anchor': 'middle' }, b.label)
     ]
   })
-  return s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'plot', role: 'img' }, ...frame(max, unit), ...drawn)
+  return s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'plot', role: 'img' }, ...frame(max, unit, 'top'), ...drawn)
 }
 
 function compact (n: number): string {

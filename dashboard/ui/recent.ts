@@ -1,8 +1,8 @@
 /**
  * Recent entries as the stream announced them, and how their status moves on (applied, then
  * confirmed once the indexers' quorum signed the view past them). The stream reports applies
- * only, so the page asks for the status of each entry not yet final whenever the confirmed
- * length moves; time-to-confirm is measured from when the page first saw the entry.
+ * only, so the page asks for the status of the oldest few entries not yet final, twice a second
+ * while there are any; time-to-confirm is measured from when the page first saw the entry.
  */
 import { get, route } from './api.js'
 import type { Entry } from './types.js'
@@ -10,6 +10,8 @@ import type { Entry } from './types.js'
 const KEEP = 25
 const TIMES = 50
 const FINAL = new Set(['confirmed', 'rejected'])
+/** Status requests per check, oldest pending first. */
+const PER_CHECK = 5
 
 /** An entry the page follows. */
 export interface Tracked {
@@ -42,19 +44,14 @@ export class Recent {
     for (const r of this.rows) if (ids.includes(r.entry.id)) this.move(r, 'pending')
   }
 
-  /** Ask the status of each entry not final yet; true if any changed. */
+  /** Ask the status of the oldest entries not final yet; true if any changed. */
   async check (): Promise<boolean> {
     let changed = false
-    for (const r of this.rows.filter((x) => !FINAL.has(x.entry.status))) {
+    for (const r of this.rows.filter((x) => !FINAL.has(x.entry.status)).slice(-PER_CHECK)) {
       const { status } = await get<{ status: string }>(route('entries', r.entry.id, 'status'))
-      if (status !== r.entry.status) changed = this.move(r, status)
+      if (this.move(r, status)) changed = true
     }
     return changed
-  }
-
-  /** Whether any entry shown may still change. */
-  pending (): boolean {
-    return this.rows.some((r) => !FINAL.has(r.entry.status))
   }
 
   private move (r: Tracked, status: string): boolean {
