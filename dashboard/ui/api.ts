@@ -20,8 +20,11 @@ async function call<T> (method: string, path: string, body?: unknown): Promise<T
   if (body !== undefined) headers['content-type'] = 'application/json'
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' })
   if (res.status === 401) throw new SignedOut('signed out')
-  const json = await res.json() as any
-  if (!res.ok) throw new ApiError(json?.error?.code ?? `HTTP_${res.status}`, json?.error?.message ?? res.statusText)
+  const json = await res.json() as unknown
+  if (!res.ok) {
+    const error = (json as { error?: { code?: string, message?: string } } | null)?.error
+    throw new ApiError(error?.code ?? `HTTP_${res.status}`, error?.message ?? res.statusText)
+  }
   return json as T
 }
 
