@@ -3,9 +3,12 @@
  * writes made with it need the session's CSRF token and this origin; the bearer-token API is
  * unchanged, and the token never reaches the page.
  */
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import test from 'brittle'
+import { EXIT } from '../src/cli/constants.js'
 import { CSRF_HEADER, LOGIN_CODE_TTL_MS, SESSION_TTL_MS, Sessions } from '../src/daemon/dashboard/session.js'
-import { spawnDaemon } from './helpers/daemon.js'
+import { BIN, spawnDaemon } from './helpers/daemon.js'
 import { loginLink, openLink } from './helpers/dashboard.js'
 import { tmp } from './helpers/index.js'
 
@@ -82,4 +85,13 @@ test('dashboard sessions: codes expire after a minute, sessions after 12 h; anot
   now += SESSION_TTL_MS + 1
   t.is(sessions.session(headers(session)), null, 'after 12 hours the session is over')
   t.absent(sessions.allows('POST', headers(session)), 'and writes are not allowed either')
+})
+
+test('meshledger dashboard without a running daemon: exit 5, no link', async (t) => {
+  const data = await tmp(t)
+  await promisify(execFile)(process.execPath, [BIN, 'init', '--data', data])
+  const failed = await promisify(execFile)(process.execPath, [BIN, 'dashboard', '--data', data]).then(() => null, (err: { code: number, stdout: string, stderr: string }) => err)
+  t.is(failed?.code, EXIT.unreachable, 'a link to an in-process API would die with the command')
+  t.is(failed?.stdout, '')
+  t.ok(failed?.stderr.includes('DAEMON_UNREACHABLE'))
 })
