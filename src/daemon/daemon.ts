@@ -106,9 +106,18 @@ export class Daemon extends ReadyResource {
       // where it listens (after a power cut it may name a live, unrelated pid).
       this.ledger = await this.openLedger().catch(async (err: unknown) => { throw await whoHolds(data, err) })
 
-      const metrics = new Metrics(() => this.ledger$(), async () => (await this.health()).ready)
+      const metrics = new Metrics({ ledger: () => this.ledger$(), ready: async () => (await this.health()).ready, data })
       this.metrics = metrics
-      const router = new Router({ token: this.token, maxBody: this.config.maxBodyBytes, onerror: (err) => this.log.error('http-error', { error: String((err as Error)?.stack ?? err) }) })
+      const router = new Router({
+        token: this.token,
+        maxBody: this.config.maxBodyBytes,
+        onerror: (err) => this.log.error('http-error', { error: String((err as Error)?.stack ?? err) }),
+        // The access log: the route's pattern, never the path or query (tokens, ids of secrets).
+        onfinish: (method, route, status, seconds) => {
+          metrics.observeHttp(method, route, status, seconds)
+          this.log.debug('http', { method, route, status, ms: Math.round(seconds * 1e4) / 10 })
+        }
+      })
       installRoutes(router, () => this.ledger$(), metrics, () => this.health())
       const server = createServer((req, res) => { router.handle(req, res).catch(() => {}) })
       server.keepAliveTimeout = 30_000
