@@ -10,6 +10,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Entry } from '../protocol/entry.js'
 import { PROTOCOL_VERSION } from '../protocol/ops.js'
 import type { Ledger } from '../ledger.js'
+import type { PeerInfo } from '../net/peers.js'
 import { AppendTimer } from './append-timer.js'
 import { EventLoopDelay } from './event-loop.js'
 import { freeBytes } from './recovery.js'
@@ -28,6 +29,16 @@ export interface MetricsSource {
   ready (): Promise<boolean>
   /** The data folder, for its free space. */
   data: string
+}
+
+/**
+ * Peer devices and connections by path: a device reached twice (over the LAN and the DHT, for a
+ * moment) is one peer with two connections.
+ */
+export function peerFigures (peers: PeerInfo[]): { devices: number, connections: Record<PeerInfo['via'], number> } {
+  const connections: Record<PeerInfo['via'], number> = { dht: 0, lan: 0, direct: 0 }
+  for (const p of peers) connections[p.via]++
+  return { devices: new Set(peers.map((p) => p.publicKey)).size, connections }
 }
 
 /** The daemon's metrics registry. */
@@ -129,10 +140,9 @@ export class Metrics {
     gauges.checked.set(check.peers)
     gauges.agreeing.set(check.agreeing)
     gauges.mismatched.set(check.mismatched.length)
-    const peers = up ? ledger.peers() : []
-    gauges.peers.set(new Set(peers.map((p) => p.publicKey)).size)
-    this.connections.reset()
-    for (const via of ['dht', 'lan', 'direct']) this.connections.set({ via }, peers.filter((p) => p.via === via).length)
+    const peers = peerFigures(up ? ledger.peers() : [])
+    gauges.peers.set(peers.devices)
+    for (const [via, n] of Object.entries(peers.connections)) this.connections.set({ via }, n)
     this.writerLength.reset()
     this.writerLag.reset()
     for (const w of s.writers) {
