@@ -53,12 +53,17 @@ export class Logger {
     }, destination)
   }
 
-  debug (event: string, fields: Record<string, unknown> = {}): void { this.pino.debug({ event, ...fields }, event) }
-  info (event: string, fields: Record<string, unknown> = {}): void { this.pino.info({ event, ...fields }, event) }
-  warn (event: string, fields: Record<string, unknown> = {}): void { this.pino.warn({ event, ...fields }, event) }
-  error (event: string, fields: Record<string, unknown> = {}): void { this.pino.error({ event, ...fields }, event) }
+  debug (event: string, fields: Record<string, unknown> = {}): void { this.write('debug', event, fields) }
+  info (event: string, fields: Record<string, unknown> = {}): void { this.write('info', event, fields) }
+  warn (event: string, fields: Record<string, unknown> = {}): void { this.write('warn', event, fields) }
+  error (event: string, fields: Record<string, unknown> = {}): void { this.write('error', event, fields) }
   /** The daemon cannot go on (or could not start), and exits. */
-  fatal (event: string, fields: Record<string, unknown> = {}): void { this.pino.fatal({ event, ...fields }, event) }
+  fatal (event: string, fields: Record<string, unknown> = {}): void { this.write('fatal', event, fields) }
+
+  /** `event` is the line's `event` and its `msg`; nothing is built below the level (the access log runs per request). */
+  private write (level: LogLevel, event: string, fields: Record<string, unknown>): void {
+    if (this.pino.isLevelEnabled(level)) this.pino[level]({ event, ...fields }, event)
+  }
 }
 
 /** Asks pino to set `lastLevel`, `lastObj` and `lastTime` on the destination before each write. */

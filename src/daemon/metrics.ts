@@ -110,11 +110,6 @@ export class Metrics {
     this.timer.close()
   }
 
-  /** The content type of {@link render}'s text. */
-  get contentType (): string {
-    return this.registry.contentType
-  }
-
   /** The metrics page. */
   async render (): Promise<string> {
     await this.refresh()
