@@ -16,7 +16,7 @@ import { Ledger } from '../ledger.js'
 import type { DaemonConfig } from './config.js'
 import { Router } from './http.js'
 import type { Logger } from './logger.js'
-import { Metrics } from './metrics.js'
+import type { Metrics } from './metrics.js'
 import { bestEffort } from '../replica/best-effort.js'
 import { ownerOnly } from '../replica/permissions.js'
 import { DEFAULT_RECOVERY_BACKOFF, freeBytes, waitForSpace } from './recovery.js'
@@ -106,6 +106,8 @@ export class Daemon extends ReadyResource {
       // where it listens (after a power cut it may name a live, unrelated pid).
       this.ledger = await this.openLedger().catch(async (err: unknown) => { throw await whoHolds(data, err) })
 
+      // prom-client takes a while to load: a command that only talks to a running daemon never does.
+      const { Metrics } = await import('./metrics.js')
       const metrics = new Metrics({ ledger: () => this.ledger$(), ready: async () => (await this.health()).ready, data })
       this.metrics = metrics
       const router = new Router({
