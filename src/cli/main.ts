@@ -82,6 +82,8 @@ async function run (command: Command, argv: string[]): Promise<number> {
     }
     return (await command.run(ctx)) ?? EXIT.ok
   } catch (err) {
+    const reported = command.failed?.(err, argv)
+    if (reported !== undefined) return reported
     const code = exitCodeOf(err)
     process.stderr.write(errorLine(command.name, err) + (code === EXIT.usage ? ` (see meshledger ${command.name} --help)` : '') + '\n')
     return code

@@ -18,7 +18,7 @@ import { Router } from './http.js'
 import { installDashboard } from './dashboard/install.js'
 import { Sessions } from './dashboard/session.js'
 import type { Logger } from './logger.js'
-import { Metrics } from './metrics.js'
+import type { Metrics } from './metrics.js'
 import { bestEffort } from '../replica/best-effort.js'
 import { ownerOnly } from '../replica/permissions.js'
 import { DEFAULT_RECOVERY_BACKOFF, freeBytes, waitForSpace } from './recovery.js'
@@ -108,10 +108,22 @@ export class Daemon extends ReadyResource {
       // where it listens (after a power cut it may name a live, unrelated pid).
       this.ledger = await this.openLedger().catch(async (err: unknown) => { throw await whoHolds(data, err) })
 
-      const metrics = new Metrics(() => this.ledger$(), async () => (await this.health()).ready)
+      // prom-client takes a while to load: a command that only talks to a running daemon never does.
+      const { Metrics } = await import('./metrics.js')
+      const metrics = new Metrics({ ledger: () => this.ledger$(), ready: async () => (await this.health()).ready, data })
       this.metrics = metrics
       const sessions = new Sessions(this.token)
-      const router = new Router({ token: this.token, maxBody: this.config.maxBodyBytes, onerror: (err) => this.log.error('http-error', { error: String((err as Error)?.stack ?? err) }), session: (raw) => sessions.allows(raw.method ?? '', raw.headers) })
+      const router = new Router({
+        token: this.token,
+        maxBody: this.config.maxBodyBytes,
+        onerror: (err) => this.log.error('http-error', { error: String((err as Error)?.stack ?? err) }),
+        // The access log: the route's pattern, never the path or query (tokens, ids of secrets).
+        onfinish: (method, route, status, seconds) => {
+          metrics.observeHttp(method, route, status, seconds)
+          this.log.debug('http', { method, route, status, ms: Math.round(seconds * 1e4) / 10 })
+        },
+        session: (raw) => sessions.allows(raw.method ?? '', raw.headers)
+      })
       installRoutes(router, () => this.ledger$(), metrics, () => this.health())
       await installDashboard(router, sessions, () => this.ledger$())
       const server = createServer((req, res) => { router.handle(req, res).catch(() => {}) })

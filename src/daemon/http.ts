@@ -25,7 +25,13 @@ export type Reply = { status?: number, body: unknown } | null
 /** A route handler. */
 export type Handler = (req: Request) => Promise<Reply>
 
-interface Route { method: string, pattern: RegExp, names: string[], handler: Handler, open: boolean }
+interface Route { method: string, path: string, pattern: RegExp, names: string[], handler: Handler, open: boolean }
+
+/**
+ * Told once per request, when its answer ended: `route` is the matched route's pattern
+ * (`/v1/entries/:id`, or `unmatched`), never the path or query, which may carry secrets.
+ */
+export type RequestObserver = (method: string, route: string, status: number, seconds: number) => void
 
 /** A router with token auth; routes are `GET /v1/entries/:id` style patterns. */
 export class Router {
@@ -33,13 +39,15 @@ export class Router {
   private readonly token: Buffer
   private readonly maxBody: number
   private readonly onerror: (err: unknown) => void
+  private readonly onfinish: RequestObserver
   private readonly session: (raw: IncomingMessage) => boolean
 
   /** `session`: whether a request without a bearer token may go on as a dashboard session (it may throw to refuse). */
-  constructor ({ token, maxBody, onerror, session = () => false }: { token: string, maxBody: number, onerror: (err: unknown) => void, session?: (raw: IncomingMessage) => boolean }) {
+  constructor ({ token, maxBody, onerror, onfinish, session = () => false }: { token: string, maxBody: number, onerror: (err: unknown) => void, onfinish: RequestObserver, session?: (raw: IncomingMessage) => boolean }) {
     this.token = Buffer.from(token)
     this.maxBody = maxBody
     this.onerror = onerror
+    this.onfinish = onfinish
     this.session = session
   }
 
@@ -47,11 +55,13 @@ export class Router {
   add (method: string, path: string, handler: Handler, { open = false } = {}): void {
     const names: string[] = []
     const pattern = new RegExp('^' + path.replace(/:([a-z]+)/g, (_m, name: string) => { names.push(name); return '([^/]+)' }) + '$')
-    this.routes.push({ method, pattern, names, handler, open })
+    this.routes.push({ method, path, pattern, names, handler, open })
   }
 
   /** Serve one request. Never throws. */
   async handle (raw: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now()
+    let matched = 'unmatched'
     try {
       const target = raw.url ?? '/'
       const q = target.indexOf('?')
@@ -61,6 +71,7 @@ export class Router {
       for (const route of this.routes) {
         const m = route.pattern.exec(pathname)
         if (m === null) continue
+        if (!allowed) matched = route.path
         allowed = true
         if (route.method !== raw.method) continue
         if (!route.open && !this.authorised(raw)) throw DaemonError.unauthorised()
@@ -74,6 +85,8 @@ export class Router {
       else send(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${pathname}` } })
     } catch (err) {
       this.fail(res, err)
+    } finally {
+      this.onfinish(raw.method ?? '', matched, res.statusCode, (performance.now() - started) / 1000)
     }
   }
 

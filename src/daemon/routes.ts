@@ -73,7 +73,7 @@ export interface Health {
 /** Install every route of the API on `router`; `ledger` gives the ledger served now. */
 export function installRoutes (router: Router, ledger: () => Ledger, metrics: Metrics, health: () => Promise<Health>): void {
   const written = async (req: Request, entry: Entry): Promise<Reply> => {
-    metrics.appended()
+    metrics.appended(entry)
     if (req.query.get('wait') === 'confirmed') entry = await ledger().confirmed(entry.id, { timeout: num(req.query, 'timeout') ?? DEFAULT_WAIT_MS })
     return { status: 201, body: entry.rejection === undefined ? { id: entry.id, status: entry.status } : { id: entry.id, status: entry.status, rejection: entry.rejection } }
   }
