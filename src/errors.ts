@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'STORAGE_COPIED'
   | 'STORAGE_FULL'
   | 'STORAGE_DAMAGED'
+  | 'RESTORE_PENDING'
   | 'LEDGER_CLOSED'
   | 'UPGRADE_REQUIRED'
   | 'TIMEOUT'
@@ -142,6 +143,14 @@ export class MeshledgerError extends Error {
    */
   static storageDamaged (message: string, cause?: unknown): MeshledgerError {
     return new MeshledgerError('STORAGE_DAMAGED', message, { cause })
+  }
+
+  /**
+   * The folder was restored from a backup: this device's log may be shorter than what it wrote
+   * after the backup, so it writes nothing until peers have given its log back.
+   */
+  static restorePending (message: string): MeshledgerError {
+    return new MeshledgerError('RESTORE_PENDING', message)
   }
 
   static ledgerClosed (): MeshledgerError {

@@ -112,9 +112,11 @@ export interface LedgerStats {
   forcedAcks: number
   /**
    * This device's own log: blocks recorded as written (the log record beside the store), blocks
-   * stored now, and whether the store holds less than recorded (appends fail `STORAGE_DAMAGED`).
+   * stored now, and whether the store holds less than recorded (appends fail `STORAGE_DAMAGED`)
+   * or the folder was restored from a backup and waits for peers to give its log back (appends
+   * fail `RESTORE_PENDING`).
    */
-  ownLog: { recorded: number, stored: number, damaged: boolean }
+  ownLog: { recorded: number, stored: number, damaged: boolean, restorePending: boolean }
   writers: WriterProgress[]
 }
 

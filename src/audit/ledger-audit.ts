@@ -65,7 +65,7 @@ export async function auditLedger (target: AuditTarget, options: VerifyOptions, 
   const folder = await mkdtemp(path.join(options.tmpdir ?? tmpdir(), 'meshledger-verify-'))
   try {
     const copies = (await openStore(path.join(folder, 'logs'), target.cacheSize)).store
-    const unpipe = pipeReplicas(base.store, copies)
+    const unpipe = pipeReplicas(base.store, copies, { scratch: true })
     let following: Hypercore[] = []
     try {
       const audited = await auditLogs(base, copies, await listLogs(base), stallMs, signal)

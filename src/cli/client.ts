@@ -35,6 +35,8 @@ export interface Client {
   readonly url: string
   /** A JSON request; throws {@link CliError} with the API's code on an error status. */
   request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options?: { query?: Query, body?: unknown }): Promise<T>
+  /** A request whose answer is not JSON (a backup's tar): the response, to read as a stream. */
+  download(method: 'GET' | 'POST', path: string): Promise<IncomingMessage>
   /** Follow a Server-Sent Events stream until `signal` aborts or the server ends it. */
   events(path: string, query: Query, signal: AbortSignal): AsyncIterable<ServerEvent>
   /** Release what the client holds (closes the in-process daemon). */
@@ -140,6 +142,12 @@ class HttpClient implements Client {
     } catch {}
     if ((res.statusCode ?? 500) >= 300) throw apiError(res.statusCode ?? 500, parsed)
     return parsed as T
+  }
+
+  async download (method: 'GET' | 'POST', path: string): Promise<IncomingMessage> {
+    const res = await this.send(method, this.href(path), undefined, { accept: '*/*' })
+    if ((res.statusCode ?? 500) >= 300) throw apiError(res.statusCode ?? 500, await readAll(res).then((t) => JSON.parse(t) as unknown, () => null))
+    return res
   }
 
   async * events (path: string, query: Query, signal: AbortSignal): AsyncIterable<ServerEvent> {
@@ -261,6 +269,10 @@ class Reconnecting implements Client {
       this.inner = await this.reopen()
       return await this.inner.request<T>(method, path, options)
     }
+  }
+
+  async download (method: 'GET' | 'POST', path: string): Promise<IncomingMessage> {
+    return this.inner.download(method, path)
   }
 
   events (path: string, query: Query, signal: AbortSignal): AsyncIterable<ServerEvent> {

@@ -12,6 +12,7 @@ import { exportCommands } from './commands/export.js'
 import { ledgerCommands } from './commands/ledger.js'
 import { moneyCommands } from './commands/money.js'
 import { networkCommands } from './commands/network.js'
+import { opsCommands } from './commands/ops.js'
 import { receiptCommands } from './commands/receipts.js'
 import { ruleCommands } from './commands/rules.js'
 import { trustCommands } from './commands/trust.js'
@@ -25,7 +26,7 @@ export { EXIT, DEFAULT_DATA } from './constants.js'
 /** Every command, in the order the help lists them. */
 export const COMMANDS: Command[] = [
   ...ledgerCommands.slice(0, 1), ...daemonCommands, ...dashboardCommands, ...networkCommands, ...ledgerCommands.slice(1),
-  ...trustCommands, ...entryCommands, ...exportCommands, ...receiptCommands, ...verifyCommands, ...moneyCommands, ...assetCommands, ...ruleCommands
+  ...trustCommands, ...entryCommands, ...exportCommands, ...receiptCommands, ...verifyCommands, ...opsCommands, ...moneyCommands, ...assetCommands, ...ruleCommands
 ]
 
 /** Words that start a two-word command (`asset register`). */

@@ -60,6 +60,7 @@ const STATUS: Partial<Record<ApiErrorCode, number>> = {
   // The device cannot write until peers give its log back (or at all, if RocksDB cannot open):
   // a server-side condition that may clear by itself, not a fault of the request.
   STORAGE_DAMAGED: 503,
+  RESTORE_PENDING: 503,
   LEDGER_CLOSED: 503,
   NOT_READY: 503
 }

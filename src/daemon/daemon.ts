@@ -23,6 +23,7 @@ import { bestEffort } from '../replica/best-effort.js'
 import { ownerOnly } from '../replica/permissions.js'
 import { DEFAULT_RECOVERY_BACKOFF, freeBytes, waitForSpace } from './recovery.js'
 import { installRoutes, type Health } from './routes.js'
+import { installBackupRoute } from './backup.js'
 
 /** What `<data>/daemon.json` holds while a daemon runs. */
 export interface DaemonInfo {
@@ -125,6 +126,7 @@ export class Daemon extends ReadyResource {
         session: (raw) => sessions.allows(raw.method ?? '', raw.headers)
       })
       installRoutes(router, () => this.ledger$(), metrics, () => this.health())
+      installBackupRoute(router, () => this.ledger$(), data)
       await installDashboard(router, sessions, () => this.ledger$())
       const server = createServer((req, res) => { router.handle(req, res).catch(() => {}) })
       server.keepAliveTimeout = 30_000

@@ -28,6 +28,7 @@ import type { ViewFeed } from '../view/view-feed.js'
 import { Watcher, type WatchFilter } from '../view/watcher.js'
 import { waitConfirmed } from './confirmation.js'
 import { DEFAULT_CACHE_SIZE, Replica } from './replica.js'
+import { snapshotStore } from './snapshot.js'
 import { storageFailure } from './storage-errors.js'
 
 export { DEFAULT_ACK_INTERVAL, DEFAULT_CACHE_SIZE } from './replica.js'
@@ -38,6 +39,18 @@ export interface LedgerCore {
   once<E extends keyof LedgerEvents> (event: E, listener: LedgerListener<E>): this
   off<E extends keyof LedgerEvents> (event: E, listener: LedgerListener<E>): this
   emit<E extends keyof LedgerEvents> (event: E, ...args: LedgerEvents[E]): boolean
+}
+
+/** What {@link LedgerCore.snapshot} copied: keys and lengths at the instant of the copy. */
+export interface LedgerSnapshot {
+  ledger: LedgerKey
+  device: DeviceKey
+  /** Blocks of this device's own log. */
+  ownLog: number
+  /** Blocks of the view. */
+  view: number
+  /** The writer logs this device holds, with their lengths. */
+  writers: Array<{ key: DeviceKey, length: number }>
 }
 
 /**
@@ -156,7 +169,7 @@ export class LedgerCore extends ReadyResource {
       view: { length: base?.view.core.length ?? 0, signedLength: base?.view.core.signedLength ?? 0 },
       applied: this.replica.applied,
       forcedAcks: watchdog?.acks ?? 0,
-      ownLog: { recorded: ownLog?.recorded ?? 0, stored: base?.local.length ?? 0, damaged: this.storageDamage !== null },
+      ownLog: { recorded: ownLog?.recorded ?? 0, stored: base?.local.length ?? 0, damaged: this.storageDamage?.code === 'STORAGE_DAMAGED', restorePending: this.storageDamage?.code === 'RESTORE_PENDING' },
       writers: tracker?.progress() ?? []
     }
   }
@@ -350,6 +363,24 @@ export class LedgerCore extends ReadyResource {
       }
     }, options, this.replica.audits.signal).catch((err: unknown) => { throw storageFailure(err) ?? err }).finally(() => { this.verifying = null })
     return this.verifying
+  }
+
+  /**
+   * Copy the storage folder into `folder` (new, on the same filesystem) as it is at one instant,
+   * while the ledger keeps running (its writes wait a few milliseconds): a copy RocksDB opens that
+   * holds every entry acknowledged before the call. Resolves with the lengths at that instant.
+   * Restore such a copy with a restore mark (see the README's "Backup and restore").
+   */
+  async snapshot (folder: string): Promise<LedgerSnapshot> {
+    const base = this.usable$()
+    const store = this.replica.store as Corestore
+    return snapshotStore(store, this.options.storage, folder, () => ({
+      ledger: this.key,
+      device: this.deviceKey,
+      ownLog: base.local.length,
+      view: base.view.core.length,
+      writers: this.stats.writers.map(({ key, length }) => ({ key, length }))
+    }))
   }
 
   /** Length of the view (Hyperbee blocks, not entries). */

@@ -21,6 +21,8 @@ import safetyCatch from 'safety-catch'
 const noop = (): void => {}
 import { MeshledgerError } from '../errors.js'
 import { LogRecordFile, type LogMark } from './log-record.js'
+import { clearRestoreMark, readRestoreMark } from './restore-mark.js'
+import { isScratchStream } from '../audit/pipe.js'
 import type { WalSync } from './storage.js'
 
 /** Longest the record lags behind the log outside a durable group commit, ms. */
@@ -58,6 +60,11 @@ export class OwnLog {
   damage: MeshledgerError | null = null
   /** Blocks of the log this store held at open. */
   stored = 0
+  /**
+   * The folder was restored from a backup (restore-mark.ts): how far the log got is not known
+   * here, only by peers, so it is caught up to the longest length the peers on it state.
+   */
+  restored = false
 
   constructor (folder: string, wal: WalSync) {
     this.folder = folder
@@ -77,8 +84,14 @@ export class OwnLog {
    */
   async inspect (store: Corestore, ledger: Buffer | null): Promise<void> {
     this.mark = await this.file.read()
-    const mark = this.mark
-    if (mark === null) return
+    this.restored = await readRestoreMark(this.folder) !== null
+    if (this.mark !== null) await this.inspectRecord(store, ledger, this.mark)
+    if (this.restored && this.damage === null) {
+      this.damage = MeshledgerError.restorePending('this device was restored from a backup; it writes nothing until peers have given back the rest of its log (the blocks it wrote after the backup), so it cannot fork it')
+    }
+  }
+
+  private async inspectRecord (store: Corestore, ledger: Buffer | null, mark: LogMark): Promise<void> {
     if (ledger === null) {
       throw MeshledgerError.storageDamaged(`${this.folder} recorded ${mark.length} blocks of this device's log, but its store holds no ledger at all (its keys are gone too); join again from a fresh folder`)
     }
@@ -125,12 +138,13 @@ export class OwnLog {
 
   /**
    * While damaged: fetch this device's log back from whichever peer has it, up to the recorded
-   * length. Resolves once the store holds the recorded history again; `damage` stays set (the
+   * length (a restored folder: up to the longest length its peers state, once every peer on the
+   * log has stated one). Resolves once the store holds that history; `damage` stays set (the
    * Autobase open on the short log must not write): reopen the store to write again.
    */
   async restore (store: Corestore, key: Buffer, signal: AbortSignal): Promise<void> {
     const mark = this.mark
-    if (mark === null || this.damage === null) return
+    if (this.damage === null || (mark === null && !this.restored)) return
     const core = store.get({ key })
     this.restoring = core
     await core.ready()
@@ -140,12 +154,14 @@ export class OwnLog {
         let fetching = false
         const attempt = (): void => {
           if (core.closed) return
-          if (core.length < mark.length) {
+          const length = this.target(core)
+          if (length === null) return
+          if (core.length < length) {
             // Ask for the signed length (a writable core's `update()` returns false at once unless
             // forced), in the background: the answer may also arrive another way (this log's other
             // sessions), and then 'append' brings us back here.
             // Only of a peer that says it holds the log that far (the audit's scratch copies do not).
-            if (asking || !core.peers.some((p) => p.remoteLength >= mark.length)) return
+            if (asking || !core.peers.some((p) => p.remoteLength >= length)) return
             asking = true
             core.update({ wait: true, force: true }).catch(noop).finally(() => {
               asking = false
@@ -155,10 +171,11 @@ export class OwnLog {
           }
           if (fetching) return
           fetching = true
-          this.fetch(core, mark.length).then((whole) => {
+          this.fetch(core, length).then(async (whole) => {
+            if (whole && this.restored) await clearRestoreMark(this.folder)
             fetching = false
             if (whole) finish(resolve)
-          }, (err: unknown) => {
+          }).catch((err: unknown) => {
             fetching = false // a get that timed out: the next try asks again
             if (!signal.aborted && !core.closed) safetyCatch(err)
           })
@@ -185,6 +202,20 @@ export class OwnLog {
       this.restoring = null
       await core.close()
     }
+  }
+
+  /**
+   * How long the log must get before this device may write: the recorded length; for a restored
+   * folder, null until some peer is on the log and every one has stated its length, then the
+   * longest of those (the record's length at least). A peer that does not hold the log states 0.
+   */
+  private target (core: Hypercore): number | null {
+    const recorded = this.mark?.length ?? 0
+    if (!this.restored) return recorded
+    // The audit's scratch copies replicate from this store: they only hold what it holds.
+    const peers = core.peers.filter((p) => !isScratchStream(p.stream))
+    if (peers.length === 0 || peers.some((p) => !p.remoteSynced)) return null
+    return Math.max(recorded, core.length, ...peers.map((p) => p.remoteLength))
   }
 
   /** Stop the timer and write a last record (the WAL is synced first). */

@@ -31,6 +31,20 @@ export async function ownerOnly (folder: string): Promise<string[]> {
   return changed
 }
 
+/** Paths under `folder` (itself included) that others than the owner may read or enter; nothing changes. */
+export async function loosePaths (folder: string): Promise<string[]> {
+  const loose: string[] = []
+  const stack = [folder]
+  while (stack.length > 0) {
+    const current = stack.pop() as string
+    const stat = await gone(lstat(current))
+    if (stat === null || stat.isSymbolicLink()) continue
+    if ((stat.mode & OTHERS) !== 0) loose.push(current)
+    if (stat.isDirectory()) for (const name of await gone(readdir(current)) ?? []) stack.push(path.join(current, name))
+  }
+  return loose
+}
+
 /** The promise's value, or null when the path no longer exists. */
 async function gone<T> (promise: Promise<T>): Promise<T | null> {
   try {

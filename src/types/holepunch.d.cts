@@ -12,6 +12,10 @@ declare module 'hypercore' {
       remotePublicKey: Buffer
       remoteLength: number
       remoteContiguousLength: number
+      /** A sync message (with the peer's length) has arrived. */
+      remoteSynced: boolean
+      /** The replication stream the peer is on. */
+      stream: unknown
     }
   }
 
@@ -87,6 +91,9 @@ declare module 'corestore' {
     namespace(name: string): Corestore
     createKeyPair(name: string): Promise<{ publicKey: Buffer; secretKey: Buffer }>
     replicate(isInitiatorOrStream: boolean | unknown, opts?: Record<string, unknown>): NodeJS.ReadWriteStream
+    /** Hold RocksDB still: reads and writes wait, background work pauses, the locks are let go. */
+    suspend(): Promise<void>
+    resume(): Promise<void>
     ready(): Promise<void>
     close(): Promise<void>
   }
@@ -217,9 +224,13 @@ declare module 'hyperdht' {
     readonly ephemeral: boolean
     /** The UDP port the node serves on (host: the machine's first address). */
     localAddress(): { host: string; port: number } | null
+    /** A DHT ping; rejects when the node does not answer. */
+    ping(node: { host: string; port: number }, opts?: Record<string, unknown>): Promise<unknown>
     ready(): Promise<void>
     destroy(): Promise<void>
     static bootstrapper(port: number, host: string, opts?: Record<string, unknown>): DHT
+    /** The public DHT's bootstrap nodes, `ip@name:port`. */
+    static BOOTSTRAP: string[]
   }
   export = DHT
 }

@@ -1,0 +1,48 @@
+/**
+ * `POST /v1/backup`: the ledger's storage as one tar stream (backup-format.ts). The copy is made
+ * in the data folder while the ledger is held still for a few milliseconds (snapshot.ts), then
+ * streamed at the client's pace with the ledger running again, and removed.
+ */
+import { randomBytes } from 'node:crypto'
+import { access, copyFile, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { create } from 'tar'
+import type { Ledger } from '../ledger.js'
+import { BACKUP_FORMAT, BACKUP_VERSION, CARRIED_FILES, MANIFEST_FILE, STORE_DIR, type BackupManifest } from './backup-format.js'
+import type { Router } from './http.js'
+
+/** Install the backup route; `data` is the daemon's data folder (the copy is made inside it). */
+export function installBackupRoute (router: Router, ledger: () => Ledger, data: string): void {
+  router.add('POST', '/v1/backup', async (req) => {
+    const dir = path.join(data, `backup-${randomBytes(6).toString('hex')}.tmp`)
+    try {
+      const manifest = await snapshot(ledger(), data, dir)
+      req.res.writeHead(200, {
+        'content-type': 'application/x-tar',
+        'content-disposition': `attachment; filename="meshledger-${manifest.createdAt.replace(/[:.]/g, '-')}.tar"`
+      })
+      await pipeline(create({ cwd: dir, portable: true }, [MANIFEST_FILE, ...await present(dir, CARRIED_FILES), STORE_DIR]), req.res)
+      return null
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+}
+
+async function snapshot (ledger: Ledger, data: string, dir: string): Promise<BackupManifest> {
+  const at = await ledger.snapshot(path.join(dir, STORE_DIR))
+  const manifest: BackupManifest = { format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: new Date().toISOString(), ...at }
+  await writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 })
+  for (const name of CARRIED_FILES) {
+    await copyFile(path.join(data, name), path.join(dir, name)).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw err })
+  }
+  return manifest
+}
+
+/** The names in `names` that exist in `dir`. */
+async function present (dir: string, names: string[]): Promise<string[]> {
+  const out: string[] = []
+  for (const name of names) if (await access(path.join(dir, name)).then(() => true, () => false)) out.push(name)
+  return out
+}
