@@ -23,6 +23,8 @@ const doctor: Command = {
     host: { type: 'string', value: 'ADDR', help: 'the API address to check (default 127.0.0.1)' },
     bootstrap: { type: 'string', value: 'HOST:PORT', help: 'DHT bootstrap nodes to ping (default: the public DHT)' },
     'dht-host': { type: 'string', value: 'ADDR', help: 'address the DHT check binds' },
+    'no-lan': { type: 'boolean', help: 'LAN discovery off: skip the multicast check' },
+    'lan-only': { type: 'boolean', help: 'no DHT: skip the DHT check' },
     offline: { type: 'boolean', help: 'skip the network checks (DHT, multicast)' }
   },
   async run (ctx) {
