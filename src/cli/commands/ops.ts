@@ -21,7 +21,7 @@ const doctor: Command = {
   options: {
     port: { type: 'string', value: 'N', help: 'the API port to check (default: the daemon\'s configuration, 4737)' },
     host: { type: 'string', value: 'ADDR', help: 'the API address to check (default 127.0.0.1)' },
-    bootstrap: { type: 'string', value: 'HOST:PORT', help: 'DHT bootstrap nodes to ping (default: the public DHT)' },
+    bootstrap: { type: 'string', value: 'ADDRS', help: 'DHT bootstrap nodes to ping, host:port[,...] (default: the public DHT)' },
     'dht-host': { type: 'string', value: 'ADDR', help: 'address the DHT check binds' },
     'no-lan': { type: 'boolean', help: 'LAN discovery off: skip the multicast check' },
     'lan-only': { type: 'boolean', help: 'no DHT: skip the DHT check' },
