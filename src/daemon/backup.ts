@@ -4,7 +4,7 @@
  * streamed at the client's pace with the ledger running again, and removed.
  */
 import { randomBytes } from 'node:crypto'
-import { access, copyFile, rm, writeFile } from 'node:fs/promises'
+import { access, copyFile, readdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { create } from 'tar'
@@ -12,8 +12,15 @@ import type { Ledger } from '../ledger.js'
 import { BACKUP_FORMAT, BACKUP_VERSION, CARRIED_FILES, MANIFEST_FILE, STORE_DIR, type BackupManifest } from './backup-format.js'
 import type { Router } from './http.js'
 
-/** Install the backup route; `data` is the daemon's data folder (the copy is made inside it). */
-export function installBackupRoute (router: Router, ledger: () => Ledger, data: string): void {
+/** Temp copies in the data folder: `backup-<random>.tmp`. */
+const TEMP = /^backup-[0-9a-f]{12}\.tmp$/
+
+/**
+ * Install the backup route; `data` is the daemon's data folder (the copy is made inside it).
+ * Copies a daemon that stopped mid-backup left behind are removed first.
+ */
+export async function installBackupRoute (router: Router, ledger: () => Ledger, data: string): Promise<void> {
+  for (const name of await readdir(data)) if (TEMP.test(name)) await rm(path.join(data, name), { recursive: true, force: true })
   router.add('POST', '/v1/backup', async (req) => {
     const dir = path.join(data, `backup-${randomBytes(6).toString('hex')}.tmp`)
     try {

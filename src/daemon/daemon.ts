@@ -126,7 +126,7 @@ export class Daemon extends ReadyResource {
         session: (raw) => sessions.allows(raw.method ?? '', raw.headers)
       })
       installRoutes(router, () => this.ledger$(), metrics, () => this.health())
-      installBackupRoute(router, () => this.ledger$(), data)
+      await installBackupRoute(router, () => this.ledger$(), data)
       await installDashboard(router, sessions, () => this.ledger$())
       const server = createServer((req, res) => { router.handle(req, res).catch(() => {}) })
       server.keepAliveTimeout = 30_000

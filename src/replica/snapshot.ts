@@ -27,15 +27,23 @@ const SKIPPED = new Set(['CORESTORE'])
  * the copy exactly).
  */
 export async function snapshotStore<T> (store: Corestore, from: string, to: string, during: () => T): Promise<T> {
-  await store.suspend()
-  try {
-    const value = during()
-    await copyTree(from, to)
-    return value
-  } finally {
-    await store.resume()
-  }
+  // One freeze at a time per store: a second suspend is a no-op, and the first one's resume
+  // would let writes through in the middle of the second copy.
+  const run = (FREEZES.get(store) ?? Promise.resolve()).then(async () => {
+    await store.suspend()
+    try {
+      const value = during()
+      await copyTree(from, to)
+      return value
+    } finally {
+      await store.resume()
+    }
+  })
+  FREEZES.set(store, run.catch(() => {}))
+  return await run
 }
+
+const FREEZES = new WeakMap<Corestore, Promise<unknown>>()
 
 async function copyTree (from: string, to: string): Promise<void> {
   await mkdir(to, { recursive: true, mode: 0o700 })
