@@ -218,7 +218,10 @@ export class Replica {
 
       this.feed = new ViewFeed(base.view)
       this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => this.duties.forkDetected(evidence))
-      if (local) await this.tracker.refresh()
+      // Asked again, not `local`: opening can move the view on since (a restored device whose log
+      // came back applies it and adopts the peers' signed view, whose blocks are not here yet),
+      // and a read of a missing block here would wait for the network, which opens below.
+      if (prefetch.local) await this.tracker.refresh()
       else {
         const tracker = this.tracker
         prefetch.whenLocal().then(async () => {
