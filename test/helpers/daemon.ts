@@ -38,10 +38,17 @@ export class StartFailed extends Error {
   }
 }
 
+/** How to spawn it: its environment, and a command it runs under (`['strace', '-f']`). */
+export interface LaunchOptions {
+  env?: NodeJS.ProcessEnv
+  wrapper?: string[]
+}
+
 /** Start `meshledger daemon --data <data> --port 0` plus `args`; resolves at its `ready` line. */
-export async function launchDaemon (data: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<DaemonProcess> {
+export async function launchDaemon (data: string, args: string[] = [], { env = process.env, wrapper = [] }: LaunchOptions = {}): Promise<DaemonProcess> {
   const started = Date.now()
-  const child = spawn(process.execPath, [BIN, 'daemon', '--data', data, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+  const [command, ...argv] = [...wrapper, process.execPath, BIN, 'daemon', '--data', data, '--port', '0', ...args]
+  const child = spawn(command as string, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
   const log: Array<Record<string, unknown>> = []
   const waiting = new Set<{ match: (event: Record<string, unknown>) => boolean, resolve: (event: Record<string, unknown>) => void }>()
   const logged = async (match: (event: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> =>
@@ -87,8 +94,8 @@ export async function launchDaemon (data: string, args: string[] = [], env: Node
 }
 
 /** `launchDaemon` for a test: offline unless told, stopped at teardown if still running. */
-export async function spawnDaemon (t: test.Test, data: string, args: string[] = [], { offline = true, env }: { offline?: boolean, env?: NodeJS.ProcessEnv } = {}): Promise<DaemonProcess> {
-  const d = await launchDaemon(data, [...(offline ? ['--offline'] : []), ...args], env)
+export async function spawnDaemon (t: test.Test, data: string, args: string[] = [], { offline = true, ...launch }: { offline?: boolean } & LaunchOptions = {}): Promise<DaemonProcess> {
+  const d = await launchDaemon(data, [...(offline ? ['--offline'] : []), ...args], launch)
   t.teardown(async () => { await d.stop() })
   return d
 }
