@@ -38,16 +38,17 @@ export class StartFailed extends Error {
   }
 }
 
-/** How to spawn it: its environment, and a command it runs under (`['strace', '-f']`). */
+/** How to spawn it: its environment, the node binary, and a command it runs under (`['strace', '-f']`). */
 export interface LaunchOptions {
   env?: NodeJS.ProcessEnv
+  node?: string
   wrapper?: string[]
 }
 
 /** Start `meshledger daemon --data <data> --port 0` plus `args`; resolves at its `ready` line. */
-export async function launchDaemon (data: string, args: string[] = [], { env = process.env, wrapper = [] }: LaunchOptions = {}): Promise<DaemonProcess> {
+export async function launchDaemon (data: string, args: string[] = [], { env = process.env, node = process.execPath, wrapper = [] }: LaunchOptions = {}): Promise<DaemonProcess> {
   const started = Date.now()
-  const [command, ...argv] = [...wrapper, process.execPath, BIN, 'daemon', '--data', data, '--port', '0', ...args]
+  const [command, ...argv] = [...wrapper, node, BIN, 'daemon', '--data', data, '--port', '0', ...args]
   const child = spawn(command as string, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
   const log: Array<Record<string, unknown>> = []
   const waiting = new Set<{ match: (event: Record<string, unknown>) => boolean, resolve: (event: Record<string, unknown>) => void }>()
