@@ -46,11 +46,14 @@ async function notifyListener (t: test.Test, dir: string): Promise<{ socket: str
   const got: string[] = []
   const lines = createInterface({ input: child.stdout })
   const closed = once(lines, 'close')
-  await new Promise<void>((resolve) => lines.on('line', (line) => {
-    const message = JSON.parse(line) as string
-    if (message === 'LISTENING') resolve()
-    else got.push(message)
-  }))
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the python3 listener exited ${String(code)} before listening`)))
+    lines.on('line', (line) => {
+      const message = JSON.parse(line) as string
+      if (message === 'LISTENING') resolve()
+      else got.push(message)
+    })
+  })
   return {
     socket,
     messages: async () => {
