@@ -2,7 +2,7 @@
  * `daemon`: run the edge daemon (the work is in run-daemon.ts). Its flags come from the
  * configuration table, so its help lists the environment variable of each.
  */
-import { OPTIONS } from '../../daemon/config.js'
+import { OPTIONS } from '../../daemon/options.js'
 import { isMeshledgerError } from '../../errors.js'
 import type { OptionSpec } from '../args.js'
 import type { Command } from '../command.js'
