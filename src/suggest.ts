@@ -37,8 +37,9 @@ export function closest (word: string, known: Iterable<string>): string | null {
   return bestDistance <= limit ? best : null
 }
 
-/** ` (did you mean "x"?)`, or '' when nothing is close. */
-export function didYouMean (word: string, known: Iterable<string>, quote = '"'): string {
+/** ` (did you mean "x"?)` (with `prefix`: ` (did you mean --x?)`), or '' when nothing is close. */
+export function didYouMean (word: string, known: Iterable<string>, prefix?: string): string {
   const c = closest(word, known)
-  return c === null ? '' : ` (did you mean ${quote}${c}${quote}?)`
+  if (c === null) return ''
+  return prefix === undefined ? ` (did you mean "${c}"?)` : ` (did you mean ${prefix}${c}?)`
 }

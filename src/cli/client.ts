@@ -6,7 +6,6 @@
  */
 import { access, readFile } from 'node:fs/promises'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
-import path from 'node:path'
 import { resolveConfig } from '../daemon/config.js'
 import { Daemon, daemonFiles, runningDaemon } from '../daemon/daemon.js'
 import { Logger } from '../daemon/logger.js'
@@ -47,12 +46,6 @@ export interface ConnectOptions {
   create?: boolean
   /** Ledger key to join when creating. */
   key?: string
-}
-
-/** The data folder the flags and environment point at. */
-export function dataFolder (flag: string | boolean | undefined): string {
-  const env = process.env.MESHLEDGER_DATA
-  return path.resolve(typeof flag === 'string' ? flag : env !== undefined && env !== '' ? env : DEFAULT_DATA)
 }
 
 

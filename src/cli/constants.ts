@@ -14,3 +14,9 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, rejected: 4, unre
 
 /** The project's own data folder: `npm start` runs on it with no configuration. */
 export const DEFAULT_DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'data')
+
+/** The data folder the flags and environment point at. */
+export function dataFolder (flag: string | boolean | undefined): string {
+  const env = process.env.MESHLEDGER_DATA
+  return path.resolve(typeof flag === 'string' ? flag : env !== undefined && env !== '' ? env : DEFAULT_DATA)
+}

@@ -2,7 +2,6 @@
  * The ledger itself: `init`, `status`, `peers`, `members`, `add-member`, `remove-member`,
  * `activate-protocol`.
  */
-import { normalizeKey } from '../../keys.js'
 import { CliError, UsageError } from '../errors.js'
 import { route, write, type Command } from '../command.js'
 import { clip, iso, print, printFields, printJson, printTable } from '../output.js'
@@ -51,6 +50,7 @@ const init: Command = {
   description: 'Creates the ledger in the data folder without starting the daemon, or with --key joins an\nexisting ledger (read-only until an indexer adds this device). Prints the ledger key and this\ndevice\'s key. On a folder that already holds the ledger, prints its keys.',
   options: { key: { type: 'string', value: 'KEY', help: 'join the ledger with this key (z32 or hex)' } },
   async run (ctx) {
+    const { normalizeKey } = await import('../../keys.js')
     const key = typeof ctx.flags.key === 'string' ? normalizeKey(ctx.flags.key, 'ledger key') : undefined
     const client = await ctx.client({ create: true, key })
     const running = client.via === 'daemon'
