@@ -10,8 +10,9 @@ import { now, percentile, type Scenario, type SideResult } from './util.js'
 
 const BIN = fileURLToPath(new URL('../bin/meshledger.js', import.meta.url))
 
-// Preloaded into each run: reports the process's peak RSS (KiB) on fd 3 as it exits.
-const REPORT_RSS = 'data:text/javascript,' + encodeURIComponent("import { writeSync } from 'node:fs'; process.on('exit', () => { writeSync(3, String(process.resourceUsage().maxRSS)) })")
+// Preloaded into each run: reports the process's peak RSS (KiB) and CPU time (µs) on fd 3 as it
+// exits. CPU time is the figure a loaded machine stretches least.
+const REPORT = 'data:text/javascript,' + encodeURIComponent("import { writeSync } from 'node:fs'; process.on('exit', () => { const u = process.resourceUsage(); writeSync(3, JSON.stringify([u.maxRSS, u.userCPUTime + u.systemCPUTime])) })")
 
 /** `--help` and `--version` start-up time and memory. */
 export const cli: Scenario = {
@@ -19,6 +20,7 @@ export const cli: Scenario = {
   figures: [
     { label: 'meshledger --help, median wall time (raw: node -e "")', metric: 'helpMs', unit: 'ms' },
     { label: 'meshledger --version, median wall time (raw: node -e "")', metric: 'versionMs', unit: 'ms' },
+    { label: 'meshledger --help, median CPU time, user + system (raw: node -e "")', metric: 'helpCpuMs', unit: 'ms' },
     { label: 'meshledger --help, peak RSS (raw: node -e "")', metric: 'helpPeakMB', unit: 'MB' }
   ],
   async run (side, quick) {
@@ -28,7 +30,7 @@ export const cli: Scenario = {
     const a = await runs(help, n)
     const b = await runs(version, n)
     const result: SideResult = {
-      metrics: { helpMs: percentile(a.ms, 0.5), versionMs: percentile(b.ms, 0.5), helpPeakMB: percentile(a.mb, 0.5) },
+      metrics: { helpMs: percentile(a.ms, 0.5), versionMs: percentile(b.ms, 0.5), helpCpuMs: percentile(a.cpu, 0.5), helpPeakMB: percentile(a.mb, 0.5) },
       notes: []
     }
     if (side === 'ours') result.notes.push(`${n} runs each, one after the other; --help p90 ${percentile(a.ms, 0.9).toFixed(0)} ms, --version p90 ${percentile(b.ms, 0.9).toFixed(0)} ms (a loaded machine stretches these)`)
@@ -36,18 +38,21 @@ export const cli: Scenario = {
   }
 }
 
-async function runs (args: string[], n: number): Promise<{ ms: number[], mb: number[] }> {
+async function runs (args: string[], n: number): Promise<{ ms: number[], cpu: number[], mb: number[] }> {
   const ms: number[] = []
+  const cpu: number[] = []
   const mb: number[] = []
   for (let i = 0; i < n; i++) {
     const start = now()
-    const child = spawn(process.execPath, ['--import', REPORT_RSS, ...args], { stdio: ['ignore', 'ignore', 'inherit', 'pipe'] })
-    let rss = ''
-    child.stdio[3]?.on('data', (d: Buffer) => { rss += d.toString() })
+    const child = spawn(process.execPath, ['--import', REPORT, ...args], { stdio: ['ignore', 'ignore', 'inherit', 'pipe'] })
+    let report = ''
+    child.stdio[3]?.on('data', (d: Buffer) => { report += d.toString() })
     const [code] = await once(child, 'exit') as [number]
     ms.push(now() - start)
     if (code !== 0) throw new Error(`node ${args.join(' ')} exited ${code}`)
-    mb.push(Number(rss) / 1024)
+    const [rssKiB, cpuUs] = JSON.parse(report) as [number, number]
+    mb.push(rssKiB / 1024)
+    cpu.push(cpuUs / 1000)
   }
-  return { ms, mb }
+  return { ms, cpu, mb }
 }
