@@ -25,7 +25,7 @@ export function flagText (name: string, o: OptionSpec): string {
 }
 
 function optionLines (options: Record<string, OptionSpec>): string[] {
-  return columns(Object.entries(options).map(([name, o]) => [flagText(name, o), o.help]), 20)
+  return columns(Object.entries(options).map(([name, o]) => [flagText(name, o), o.help]), 22)
 }
 
 /** The `--help` text of one command. */
