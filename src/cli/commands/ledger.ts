@@ -5,43 +5,9 @@
 import { CliError, UsageError } from '../errors.js'
 import { route, write, type Command } from '../command.js'
 import type { Client } from '../client.js'
+import { connectedDevices, type PeerInfo } from '../devices.js'
 import { clip, iso, print, printFields, printJson, printTable } from '../output.js'
 import { Progress } from '../progress.js'
-
-interface PeerView {
-  length: number
-  position: 'equal' | 'behind' | 'ahead'
-  result: 'match' | 'mismatch' | 'ahead' | 'other-indexer-set'
-}
-
-interface PeerInfo { publicKey: string, connectedAt: number, initiator: boolean, via: 'dht' | 'lan' | 'direct', address?: string, view?: PeerView | null }
-
-/** A connected device: its connections (one per way it was reached) under one swarm key. */
-export interface ConnectedDevice {
-  /** Its device key, when the ledger's member records know which device the swarm key is. */
-  device: string | null
-  swarmKey: string
-  connections: PeerInfo[]
-}
-
-/**
- * Connections grouped by device: one device reached over the LAN and the DHT is one device with
- * two connections. `members` maps swarm keys (hex, as the member records hold them) to devices.
- */
-export async function connectedDevices (peers: PeerInfo[], members: Array<{ key: string, swarmKey?: string }>): Promise<ConnectedDevice[]> {
-  const { decodeKey } = await import('../../keys.js')
-  const bySwarm = new Map(members.filter((m) => m.swarmKey !== undefined).map((m) => [m.swarmKey as string, m.key]))
-  const devices = new Map<string, ConnectedDevice>()
-  for (const p of peers) {
-    let d = devices.get(p.publicKey)
-    if (d === undefined) {
-      d = { device: bySwarm.get(decodeKey(p.publicKey, 'swarm key').toString('hex')) ?? null, swarmKey: p.publicKey, connections: [] }
-      devices.set(p.publicKey, d)
-    }
-    d.connections.push(p)
-  }
-  return [...devices.values()]
-}
 
 interface Status {
   ledger: string
@@ -68,7 +34,7 @@ function confirmedView (v: Status['viewCheck']): string {
 }
 
 /** A peer's view check in a table cell: `match`, `match (behind at 12)`, `mismatch`, ... */
-function peerView (v: PeerView | null | undefined): string {
+function peerView (v: PeerInfo['view']): string {
   if (v == null) return '-'
   const result = v.result === 'other-indexer-set' ? 'other indexers' : v.result
   return v.position === 'equal' || v.result === 'ahead' ? result : `${result} (${v.position} at ${v.length})`
