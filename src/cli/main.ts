@@ -3,7 +3,6 @@
  * and the help are loaded up front; a command loads the client (and with it the daemon and the
  * ledger) when it runs, so `--help`, `--version` and `completion` start in a few tens of ms.
  */
-import { readFileSync } from 'node:fs'
 import { didYouMean } from '../suggest.js'
 import { parse } from './args.js'
 import type { Client } from './client.js'
@@ -21,7 +20,7 @@ import { receiptCommands } from './commands/receipts.js'
 import { ruleCommands } from './commands/rules.js'
 import { trustCommands } from './commands/trust.js'
 import { verifyCommands } from './commands/verify.js'
-import { dataFolder, EXIT } from './constants.js'
+import { dataFolder, EXIT, printVersion } from './constants.js'
 import { reportError, UsageError } from './errors.js'
 import { commandHelp, groupHelp, mainHelp, optionsOf } from './help.js'
 
@@ -40,12 +39,6 @@ const GROUPS = new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c
 /** The top-level help text. */
 export const HELP = mainHelp(COMMANDS)
 
-/** The package's version, from its package.json. */
-export function version (): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
-  return pkg.version
-}
-
 /** Run the command line; resolves with the exit code. */
 export async function main (argv: string[]): Promise<number> {
   const [first, ...rest] = argv
@@ -53,10 +46,7 @@ export async function main (argv: string[]): Promise<number> {
     process.stdout.write(HELP)
     return first === undefined ? EXIT.usage : EXIT.ok
   }
-  if (first === '--version' || first === '-V') {
-    process.stdout.write(rest.includes('--json') ? JSON.stringify({ version: version() }) + '\n' : `meshledger ${version()}\n`)
-    return EXIT.ok
-  }
+  if (first === '--version' || first === '-V') return printVersion(rest.includes('--json'))
   const json = argv.includes('--json')
   // `help <command>` is `<command> --help`.
   const words = first === 'help' ? rest.filter((a) => !a.startsWith('-')) : argv
