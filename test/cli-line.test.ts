@@ -13,7 +13,7 @@ import test from 'brittle'
 import { connectedDevices } from '../src/cli/devices.js'
 import { resolveConfig } from '../src/daemon/config.js'
 import { encodeKey } from '../src/keys.js'
-import { cli, cliJson } from './helpers/cli.js'
+import { cli, cliJson, freePort } from './helpers/cli.js'
 import { BIN, spawnDaemon, StartFailed } from './helpers/daemon.js'
 import { testnet, tmp } from './helpers/index.js'
 
@@ -79,6 +79,10 @@ test('completion: bash parses, and completes commands, subcommands and flags fro
     const file = path.join(dir, `meshledger.${shell}`)
     await writeFile(file, s.stdout)
     await run(bin, ['-n', file])
+    if (shell === 'fish') {
+      const { stdout } = await run(bin, ['-c', `source ${file}; complete -C 'meshledger asset '; complete -C 'meshledger query --li'`])
+      t.alike(stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t')[0]).sort(), ['--limit', 'event', 'history', 'register', 'transfer'], 'fish completes subcommands and flags')
+    }
   }
   t.is((await cli(['completion', 'tcsh'])).code, 2)
 })
@@ -195,23 +199,29 @@ test('peers: connections grouped by device, the device key a swarm key belongs t
   t.alike(devices[0].connections.map((c) => c.via), ['lan', 'dht'])
   t.is(devices[1].device, null, 'a swarm key no member record holds')
 
-  // Two real daemons: b joined by invite, so the ledger recorded b's swarm key.
+  // Two real daemons: b joined by invite, so the ledger recorded b's swarm key. b also dials a's
+  // LAN listener directly: one device, reached over the DHT and a direct connection.
   const net = await testnet(t)
   const boot = net.bootstrap?.map((x) => typeof x === 'string' ? x : `${x.host}:${x.port}`).join(',') ?? ''
   const dirA = await tmp(t)
   const dirB = await tmp(t)
   const swarmArgs = ['--bootstrap', boot, '--dht-host', '127.0.0.1', '--no-lan']
-  await spawnDaemon(t, dirA, swarmArgs, { offline: false })
+  const lanPort = await freePort()
+  await spawnDaemon(t, dirA, [...swarmArgs, '--lan-host', '127.0.0.1', '--lan-port', String(lanPort)], { offline: false })
   t.ok(/^peers\s+0 devices$/m.test((await cli(['status', '--data', dirA])).stdout), 'status counts devices')
   const invite = await cliJson<{ code: string }>(t, dirA, ['invite'])
   const joined = await cliJson<{ device: string }>(t, dirB, ['join', invite.code, ...swarmArgs.slice(0, 4)])
-  await spawnDaemon(t, dirB, swarmArgs, { offline: false })
+  await spawnDaemon(t, dirB, [...swarmArgs, '--peers', `127.0.0.1:${lanPort}`], { offline: false })
   let seen: Array<{ device: string | null, connections: unknown[] }> = []
   while (!seen.some((d) => d.device === joined.device)) {
     await new Promise((resolve) => setTimeout(resolve, 500))
     seen = (await cliJson<{ devices: typeof seen }>(t, dirA, ['peers'])).devices
   }
   t.pass('peers names the device the swarm key belongs to')
+  const synced = await cli(['status', '--watch', '--data', dirB])
+  t.is(synced.code, 0, 'status --watch returns once b holds what its peers have')
+  t.ok(/^lagging\s+0$/m.test(synced.stdout), 'then prints the status')
+  t.is(synced.stderr, '', 'no progress drawn on a pipe')
   const table = (await cli(['peers', '--data', dirA])).stdout
   t.ok(table.split('\n').some((l) => l.startsWith(joined.device)), 'its line starts with the device key')
   // (The joining process's own connection may linger a while: a device the ledger does not name.)
@@ -221,7 +231,7 @@ test('peers: connections grouped by device, the device key a swarm key belongs t
 })
 
 /** `meshledger watch --json` on `data`: its lines, its stderr, and a wait for a line or a note. */
-function watcher (t: test.Test, data: string, reconnect: string): { seen: (text: string) => Promise<void>, noted: (text: string) => Promise<void>, stderr: () => string, exited: Promise<unknown[]>, running: () => boolean } {
+function watcher (t: test.Test, data: string, reconnect: string): { seen: (text: string) => Promise<void>, following: () => Promise<void>, noted: (text: string) => Promise<void>, stderr: () => string, exited: Promise<unknown[]>, running: () => boolean } {
   const watch = spawn(process.execPath, [BIN, 'watch', '--json', '--reconnect', reconnect, '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { watch.kill() })
   let out = ''
@@ -233,8 +243,18 @@ function watcher (t: test.Test, data: string, reconnect: string): { seen: (text:
   const until = async (check: () => boolean): Promise<void> => {
     while (!check()) await new Promise<void>((resolve) => waiters.add(resolve))
   }
+  const seen = (text: string): Promise<void> => until(() => out.includes(text))
   return {
-    seen: (text) => until(() => out.includes(text)),
+    seen,
+    // The stream is followed once an entry appended now shows up; one appended before the watch
+    // subscribed never does, so append again until one does.
+    async following () {
+      while (true) {
+        const { id } = await cliJson<{ id: string }>(t, data, ['append', 'note', '{}'])
+        const shown = await Promise.race([seen(id).then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000))])
+        if (shown) return
+      }
+    },
     noted: (text) => until(() => err.includes(text)),
     stderr: () => err,
     exited: once(watch, 'exit'),
@@ -247,21 +267,17 @@ test('watch reconnects when the daemon restarts on the same port, exits 5 once i
   const first = await spawnDaemon(t, data)
   const port = new URL(first.url).port
   const w = watcher(t, data, '2m')
-  // The stream is open once an entry appended now shows up.
-  const a = await cliJson<{ id: string }>(t, data, ['append', 'note', '{"n":1}'])
-  await w.seen(a.id)
+  await w.following()
   await first.stop()
   await w.noted('meshledger watch: the daemon went away; reconnecting for up to 2 min 0 s')
   const second = await spawnDaemon(t, data, ['--port', port])
   t.is(new URL(second.url).port, port, 'the daemon is back on the same port')
   await w.noted('reconnected')
-  const b = await cliJson<{ id: string }>(t, data, ['append', 'note', '{"n":2}'])
-  await w.seen(b.id)
+  await w.following()
   t.ok(w.running(), 'still watching, after a note on stderr')
 
   const short = watcher(t, data, '1s')
-  const c = await cliJson<{ id: string }>(t, data, ['append', 'note', '{"n":3}'])
-  await short.seen(c.id)
+  await short.following()
   await second.stop()
   const [code] = await short.exited as [number]
   t.is(code, 5, 'no daemon back within --reconnect: exit 5 (daemon unreachable)')

@@ -70,7 +70,7 @@ export function json (text: string, what: string): unknown {
   try {
     return JSON.parse(text) as unknown
   } catch {
-    throw new UsageError(`${what} is not valid JSON: ${text.length > 40 ? text.slice(0, 40) + '...' : text}`)
+    throw new UsageError(`${what}: not valid JSON: ${text.length > 40 ? text.slice(0, 40) + '...' : text}`)
   }
 }
 
@@ -100,6 +100,12 @@ export function number (text: string, what: string): number {
   const n = Number(text)
   if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${what}: expected a number, not ${JSON.stringify(text)}`)
   return n
+}
+
+/** `value` when it is one of `allowed`; else a usage error worded like every other. */
+export function choice<T extends string> (value: string, allowed: readonly T[], what: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw new UsageError(`${what}: expected ${allowed.length === 1 ? allowed[0] : `${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`}, not ${JSON.stringify(value)}`)
 }
 
 /** A time flag: ms since the epoch, or an ISO 8601 date. */

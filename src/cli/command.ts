@@ -8,7 +8,7 @@
  */
 import type { EntryStatus, Rejection } from '../protocol/entry.js'
 import { EXIT } from './constants.js'
-import { duration, type Flags, type OptionSpec } from './args.js'
+import { choice, duration, type Flags, type OptionSpec } from './args.js'
 import { UsageError } from './errors.js'
 import type { Client, ConnectOptions, Query } from './client.js'
 import { print, printJson } from './output.js'
@@ -65,7 +65,7 @@ export interface WriteResult {
 /** The `?wait=confirmed&timeout=` query of a write. */
 export function waitQuery (flags: Flags): Query {
   const wait = flags.wait
-  if (wait !== undefined && wait !== 'confirmed') throw new UsageError(`--wait takes confirmed, not ${String(wait)}`)
+  if (typeof wait === 'string') choice(wait, ['confirmed'], '--wait')
   if (flags.timeout !== undefined && wait === undefined) throw new UsageError('--timeout needs --wait confirmed')
   return { wait, timeout: typeof flags.timeout === 'string' ? duration(flags.timeout, '--timeout') : undefined }
 }

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { createServer } from 'node:net'
 import type test from 'brittle'
 import { BIN } from './daemon.js'
 
@@ -29,4 +30,14 @@ export async function cliJson<T = Record<string, unknown>> (t: test.Test, data: 
   const r = await cli([...args, '--data', data, '--json'], { input })
   t.is(r.code, 0, `meshledger ${args.join(' ')}${r.code === 0 ? '' : ': ' + r.stderr.trim()}`)
   return JSON.parse(r.stdout) as T
+}
+
+/** A TCP port free on 127.0.0.1 a moment ago (for a daemon that must listen on a known port). */
+export async function freePort (): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }

@@ -2,7 +2,7 @@
  * `completion`: print the shell completion script for bash, zsh or fish.
  */
 import type { Command } from '../command.js'
-import { UsageError } from '../errors.js'
+import { choice } from '../args.js'
 
 const completion: Command = {
   name: 'completion',
@@ -12,9 +12,7 @@ const completion: Command = {
   data: false,
   async run (ctx) {
     const { SHELLS, completionScript } = await import('../completion.js')
-    const shell = SHELLS.find((s) => s === ctx.args[0])
-    if (shell === undefined) throw new UsageError(`<shell> is bash, zsh or fish, not ${JSON.stringify(ctx.args[0])}`)
-    process.stdout.write(completionScript(shell, ctx.commands))
+    process.stdout.write(completionScript(choice(ctx.args[0], SHELLS, '<shell>'), ctx.commands))
   }
 }
 

@@ -5,6 +5,7 @@ import { once } from 'node:events'
 import type { Entry } from '../../protocol/entry.js'
 import type { Client, Query } from '../client.js'
 import { route, type Command } from '../command.js'
+import { choice } from '../args.js'
 import { CliError, UsageError } from '../errors.js'
 import { Progress } from '../progress.js'
 import { RANGE_OPTIONS, range } from './entries.js'
@@ -26,7 +27,7 @@ const exportCommand: Command = {
   },
   async run (ctx) {
     const format = ctx.flags.format ?? 'jsonl'
-    if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format is jsonl or csv, not ${String(format)}`)
+    choice(String(format), ['jsonl', 'csv'], '--format')
     if (ctx.json && format === 'csv') throw new UsageError('--json writes JSON lines; drop it for --format csv')
     const client = await ctx.client()
     const q: Query = { type: ctx.flags.type as string | undefined, ...range(ctx.flags) }

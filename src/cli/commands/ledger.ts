@@ -2,6 +2,7 @@
  * The ledger itself: `init`, `status`, `peers`, `members`, `add-member`, `remove-member`,
  * `activate-protocol`.
  */
+import { choice } from '../args.js'
 import { CliError, UsageError } from '../errors.js'
 import { route, write, type Command } from '../command.js'
 import type { Client } from '../client.js'
@@ -166,7 +167,7 @@ const addMember: Command = {
   write: true,
   async run (ctx) {
     const role = ctx.flags.role ?? 'writer'
-    if (role !== 'writer' && role !== 'indexer') throw new UsageError(`--role is writer or indexer, not ${String(role)}`)
+    choice(String(role), ['writer', 'indexer'], '--role')
     return await write(ctx, 'POST', route('members'), { key: ctx.args[0], role })
   }
 }
@@ -189,7 +190,7 @@ const activateProtocol: Command = {
   write: true,
   async run (ctx) {
     const version = Number(ctx.args[0])
-    if (!Number.isSafeInteger(version) || version < 1) throw new UsageError(`<version> is a protocol number, not ${String(ctx.args[0])}`)
+    if (!Number.isSafeInteger(version) || version < 1) throw new UsageError(`<version>: expected a protocol number, not ${JSON.stringify(ctx.args[0])}`)
     return await write(ctx, 'POST', route('protocol'), { version })
   }
 }

@@ -39,9 +39,9 @@ PORT+2, UDP; the daemons must reach them too): devices that holepunch need three
   },
   async run (ctx) {
     const host = ctx.flags.host
-    if (typeof host !== 'string' || !isIPv4(host) || host === '0.0.0.0') throw new UsageError('--host is the IPv4 address of this machine the daemons reach')
+    if (typeof host !== 'string' || !isIPv4(host) || host === '0.0.0.0') throw new UsageError(`--host: expected the IPv4 address of this machine the daemons reach, not ${JSON.stringify(host ?? '')}`)
     const port = ctx.flags.port === undefined ? DEFAULT_BOOTSTRAP_PORT : number(String(ctx.flags.port), '--port')
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--port is 1-65535')
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port: must be 1-65535, not ${port}`)
 
     const [{ default: DHT }, { keepAlive }] = await Promise.all([import('hyperdht'), import('../../replica/keep-alive.js')])
     let stop = (): void => {}

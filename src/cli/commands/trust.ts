@@ -2,10 +2,9 @@
  * Who may join: `invite`, `invites`, `revoke-invite`, `join`, `quarantine`, `release`, `forks`.
  */
 import path from 'node:path'
-import { duration, number } from '../args.js'
+import { choice, duration, number } from '../args.js'
 import { route, write, type Command } from '../command.js'
 import { DEFAULT_DATA } from '../constants.js'
-import { UsageError } from '../errors.js'
 import { clip, iso, print, printFields, printJson, printTable } from '../output.js'
 
 interface InviteInfo { id: string, role: string, expires: number, uses: number, used: number, revokedBy?: string, admitted?: string[] }
@@ -22,7 +21,7 @@ const invite: Command = {
   },
   async run (ctx) {
     const role = typeof ctx.flags.role === 'string' ? ctx.flags.role : 'writer'
-    if (!['writer', 'indexer', 'reader'].includes(role)) throw new UsageError('--role is writer, indexer or reader')
+    choice(role, ['writer', 'indexer', 'reader'], '--role')
     const body = {
       role,
       expires: typeof ctx.flags.expires === 'string' ? duration(ctx.flags.expires, '--expires') : undefined,
