@@ -21,7 +21,8 @@ export async function cli (args: string[], { input = '', env = {} }: { input?: s
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
   child.stdin.end(input)
-  const [code] = await once(child, 'exit') as [number]
+  // 'close', not 'exit': a process can exit before its stdout has been read to the end.
+  const [code] = await once(child, 'close') as [number]
   return { code, stdout, stderr }
 }
 
