@@ -226,8 +226,8 @@ test('peers: connections grouped by device, the device key a swarm key belongs t
   t.ok(table.split('\n').some((l) => l.startsWith(joined.device)), 'its line starts with the device key')
   // (The joining process's own connection may linger a while: a device the ledger does not name.)
   const status = await cliJson<{ devices: number, peers: Array<{ publicKey: string }> }>(t, dirA, ['status'])
+  // (Not `devices >= 1`: under load a connection may be between a close and its redial here.)
   t.is(status.devices, new Set(status.peers.map((p) => p.publicKey)).size, 'status counts distinct devices')
-  t.ok(status.devices >= 1)
 })
 
 /** `meshledger watch --json` on `data`: its lines, its stderr, and a wait for a line or a note. */
