@@ -14,6 +14,7 @@ async function open (d: DaemonProcess, lastEventId?: string): Promise<{ take: (n
   const headers: Record<string, string> = { authorization: `Bearer ${d.token}` }
   if (lastEventId !== undefined) headers['last-event-id'] = lastEventId
   const res = await fetch(d.url + '/v1/stream?type=note', { headers, signal: ctrl.signal })
+  if (res.status !== 200) throw new Error(`the stream answered ${res.status}: ${await res.text()}`)
   const reader = (res.body as ReadableStream<Uint8Array>).getReader()
   const events: Event[] = []
   let text = ''

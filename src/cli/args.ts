@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { parseTime, TIME_HELP } from '../daemon/time.js'
 import { UsageError } from './errors.js'
 
 /** One flag of a command. */
@@ -95,11 +96,10 @@ export function number (text: string, what: string): number {
   return n
 }
 
-/** A time: ms since the epoch, or an ISO 8601 date. */
+/** A time: ms since the epoch, or an ISO 8601 date (read as the HTTP API reads it). */
 export function time (text: string, what: string): number {
-  if (/^-?\d+$/.test(text)) return Number(text)
-  const ms = Date.parse(text)
-  if (Number.isNaN(ms)) throw new UsageError(`${what} is ms since the epoch or an ISO date, not ${text}`)
+  const ms = parseTime(text)
+  if (ms === null) throw new UsageError(`${what} is ${TIME_HELP}, not ${text}`)
   return ms
 }
 

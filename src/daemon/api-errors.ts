@@ -7,9 +7,10 @@ import type { ErrorCode } from '../errors.js'
 
 /**
  * Codes only the daemon raises: a malformed request, a missing or wrong token, a body over the
- * limit, a second daemon on a folder one already serves, and a bug (`INTERNAL`, logged).
+ * limit, a body that is not JSON, a method the route does not take, a second daemon on a folder
+ * one already serves, and a bug (`INTERNAL`, logged).
  */
-export type DaemonErrorCode = 'INVALID_REQUEST' | 'UNAUTHORISED' | 'BODY_TOO_LARGE' | 'DAEMON_RUNNING' | 'INTERNAL'
+export type DaemonErrorCode = 'INVALID_REQUEST' | 'UNAUTHORISED' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED' | 'DAEMON_RUNNING' | 'INTERNAL'
 
 /** Every code the HTTP API answers in `{ error: { code, message } }`. */
 export type ApiErrorCode = ErrorCode | DaemonErrorCode
@@ -22,6 +23,8 @@ const STATUS: Partial<Record<ApiErrorCode, number>> = {
   INVALID_REQUEST: 400,
   ENTRY_TOO_LARGE: 413,
   BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  METHOD_NOT_ALLOWED: 405,
   UNAUTHORISED: 401,
   NOT_WRITABLE: 403,
   NOT_AUTHORISED: 403,
@@ -89,6 +92,15 @@ export class DaemonError extends Error {
 
   static bodyTooLarge (limit: number): DaemonError {
     return new DaemonError('BODY_TOO_LARGE', `request bodies are limited to ${limit} bytes`)
+  }
+
+  static unsupportedMediaType (type: string): DaemonError {
+    return new DaemonError('UNSUPPORTED_MEDIA_TYPE', `bodies are application/json, not ${type}`)
+  }
+
+  /** `allowed`: the methods the path takes, as the `Allow` header lists them. */
+  static methodNotAllowed (method: string, path: string, allowed: string): DaemonError {
+    return new DaemonError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path} (allowed: ${allowed})`)
   }
 
   /** The folder's storage lock is held by a running daemon (its address in the message). */
