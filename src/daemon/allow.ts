@@ -16,7 +16,7 @@ export function trackMethods (app: Api): void {
   const paths = new Map<string, Set<string>>()
   tracked.set(app, paths)
   app.addHook('onRoute', (route) => {
-    if ((route.config as { methodNotAllowed?: boolean } | undefined)?.methodNotAllowed === true) return
+    if (route.config?.methodNotAllowed === true) return
     const methods = paths.get(route.url) ?? new Set<string>()
     for (const m of [route.method].flat()) methods.add(m)
     paths.set(route.url, methods)

@@ -11,10 +11,14 @@ import { DaemonError } from './api-errors.js'
 /** Whether `req` is authenticated; only the first that says yes is asked. */
 export type Authenticator = (req: FastifyRequest) => boolean
 
-/** Settings routes carry in `config`. */
-export interface RouteConfig {
-  /** No authentication needed. */
-  open?: boolean
+declare module 'fastify' {
+  /** Settings routes carry in `config`. */
+  interface FastifyContextConfig {
+    /** No authentication needed. */
+    open?: boolean
+    /** One of the 405 routes (allow.ts). */
+    methodNotAllowed?: boolean
+  }
 }
 
 const REALM = 'meshledger'
@@ -45,7 +49,7 @@ function credentials (req: FastifyRequest): string | null {
  */
 export function authenticate (authenticators: Authenticator[]): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (req, reply) => {
-    if (req.is404 || (req.routeOptions.config as RouteConfig).open === true) return
+    if (req.is404 || req.routeOptions.config.open === true) return
     if (authenticators.some((ok) => ok(req))) return
     // RFC 6750 3.1: say that a token was given and refused, not just that one is needed.
     const refused = credentials(req) !== null ? ', error="invalid_token"' : ''

@@ -49,6 +49,9 @@ export async function createApi ({ maxBody, authenticators, onerror, onresponse 
     exposeHeadRoutes: false,
     keepAliveTimeout: 30_000,
     forceCloseConnections: 'idle',
+    // While closing, a request on a kept-alive connection is still served (then the connection
+    // closes), as it was before fastify: the ledger closes only after the last one is answered.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 4096 },
     frameworkErrors: (err, _req, reply) => {
       void fail(reply, DaemonError.invalidRequest(err.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoded UTF-8' : err.message))
@@ -70,8 +73,8 @@ export async function createApi ({ maxBody, authenticators, onerror, onresponse 
   const fail = (reply: FastifyReply, err: unknown): FastifyReply => {
     const coded = codedError(err, reply, maxBody)
     if (coded === null) onerror(err)
-    const e = coded ?? { code: 'INTERNAL', message: 'INTERNAL: internal error (see the daemon log)' }
-    return reply.code(statusOf(e.code as never)).type('application/json').send({ error: { code: e.code, message: e.message } })
+    const e = coded ?? new DaemonError('INTERNAL', 'internal error (see the daemon log)')
+    return reply.code(statusOf(e.code)).type('application/json').send({ error: { code: e.code, message: e.message } })
   }
   app.setErrorHandler((err, _req, reply) => fail(reply, err))
   app.setNotFoundHandler((req, reply) => fail(reply, MeshledgerError.notFound(`no route ${req.url.split('?')[0] ?? ''}`)))
@@ -125,7 +128,7 @@ function isEmptyObject (body: unknown): boolean {
 }
 
 /** The coded error to answer for `err`, or null when it is a bug. */
-function codedError (err: unknown, reply: FastifyReply, maxBody: number): { code: string, message: string } | null {
+function codedError (err: unknown, reply: FastifyReply, maxBody: number): MeshledgerError | DaemonError | null {
   const failure = storageFailure(err) ?? err
   if (failure instanceof MeshledgerError || failure instanceof DaemonError) return failure
   const e = err as FastifyError

@@ -2,7 +2,7 @@
  * The JSON schemas the HTTP API validates requests with and describes itself with: plain JSON
  * Schema objects, typed at compile time by json-schema-to-ts (`FromSchema`), so a route's handler,
  * its validation and `/v1/openapi.json` are one definition and cost nothing at run time (TypeBox,
- * the other typed choice, adds about 13 MB of RSS on import: too much for a 1 GB Pi's budget).
+ * the other typed choice, added about 13 MB of RSS on import when measured: much for a 1 GB Pi).
  * The shapes of what the ledger returns are in records.ts.
  */
 import type { FastifyBaseLogger, FastifyInstance, FastifyTypeProvider, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify'
