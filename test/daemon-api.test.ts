@@ -75,12 +75,15 @@ test('the stream: Server-Sent Events of applied entries', async (t) => {
 test('a second daemon on the same folder refuses to start', async (t) => {
   const data = await tmp(t)
   await spawnDaemon(t, data)
-  const child = spawn(process.execPath, [BIN, 'daemon', '--data', data, '--port', '0', '--offline'], { stdio: ['ignore', 'ignore', 'pipe'] })
-  let err = ''
-  child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+  const child = spawn(process.execPath, [BIN, 'daemon', '--data', data, '--port', '0', '--offline'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
   const [code] = await once(child, 'exit') as [number]
   t.is(code, 1)
-  t.ok(err.includes('DAEMON_RUNNING'), err.trim())
+  // Logging JSON (stdout is not a terminal), the refusal is the log's last line.
+  const fatal = JSON.parse(out.trim().split('\n').at(-1) ?? '')
+  t.is(fatal.event, 'fatal')
+  t.is(fatal.code, 'DAEMON_RUNNING', fatal.error)
 })
 
 async function acknowledgedUnderLoad (t: test.Test, signal: NodeJS.Signals): Promise<void> {

@@ -47,7 +47,7 @@ test('HTTP: 405 names what is allowed; unknown routes and bad escapes are coded'
   t.is(unknown.status, 404)
   t.is(unknown.body.error.code, 'NOT_FOUND')
   t.ok(String(unknown.body.error.message).startsWith('NOT_FOUND: '), unknown.body.error.message)
-  t.is((await fetch(d.url + '/')).status, 404, 'GET / without a token is a 404')
+  t.is((await fetch(d.url + '/nothing')).status, 404, 'an unknown path without a token is a 404')
   const escape = await d.api('GET', '/v1/entries?type=%E0%A4%A')
   t.alike([escape.status, escape.body.error?.code], [400, 'INVALID_REQUEST'], 'a bad escape in the query')
   t.ok(String(escape.body.error?.message).startsWith('INVALID_REQUEST: '))

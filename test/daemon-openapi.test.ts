@@ -72,6 +72,12 @@ test('the API description: valid OpenAPI 3.1, every route in it, answers match i
   await check('GET', '/v1/invites', '/v1/invites')
   for (const path of ['/v1/peers', '/v1/members', '/v1/protocol', '/v1/supply', '/v1/forks', '/healthz']) await check('GET', path, path)
   await check('GET', `/v1/entries/${written.id}/proof`, '/v1/entries/{id}/proof')
-  await check('POST', '/v1/verify', '/v1/verify')
+  t.alike(await check('GET', '/v1/dashboard/verify', '/v1/dashboard/verify'), { at: null, report: null }, 'no audit yet')
+  const report = await check('POST', '/v1/verify', '/v1/verify')
+  const last = await check('GET', '/v1/dashboard/verify', '/v1/dashboard/verify') as { report: unknown }
+  t.alike(last.report, report, 'the audit POST /v1/verify ran is the one the dashboard shows')
+  await check('POST', '/v1/dashboard/verify', '/v1/dashboard/verify')
+  await check('POST', '/v1/dashboard/login', '/v1/dashboard/login')
+  await check('GET', '/v1/dashboard/session', '/v1/dashboard/session')
   t.comment(`${checked.length} answers checked against their schemas`)
 })

@@ -40,6 +40,11 @@ export interface Command {
   write?: boolean
   /** Resolves with the exit code (0 when nothing is returned). */
   run (ctx: Context): Promise<number | void>
+  /**
+   * Reports an error that ended the command (its flags' parsing included) in place of the usual
+   * line on stderr, and answers the exit code; `undefined` leaves it to the usual line.
+   */
+  failed? (err: unknown, argv: string[]): number | undefined
 }
 
 /** A write's answer from the API (`rejection` when the ledger rejected the op). */

@@ -59,11 +59,17 @@ export function exitCodeOf (err: unknown): number {
   return EXIT.failed
 }
 
-/** The one line printed for an error: `meshledger <command>: CODE: message`. */
-export function errorLine (command: string, err: unknown): string {
+/** An error's code (`ERROR` when it has none) and the first line of its message, without the code. */
+export function errorParts (err: unknown): { code: string, message: string } {
   const e = (storageFailure(err) ?? err) as { code?: unknown, message?: unknown }
   const code = typeof e?.code === 'string' ? e.code : 'ERROR'
   let message = typeof e?.message === 'string' ? e.message : String(err)
   if (message.startsWith(`${code}: `)) message = message.slice(code.length + 2)
-  return `meshledger${command === '' ? '' : ' ' + command}: ${code}: ${message.split('\n')[0]}`
+  return { code, message: message.split('\n')[0] }
+}
+
+/** The one line printed for an error: `meshledger <command>: CODE: message`. */
+export function errorLine (command: string, err: unknown): string {
+  const { code, message } = errorParts(err)
+  return `meshledger${command === '' ? '' : ' ' + command}: ${code}: ${message}`
 }

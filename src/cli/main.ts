@@ -6,6 +6,7 @@ import { connect, dataFolder, type Client } from './client.js'
 import type { Command, Context } from './command.js'
 import { assetCommands } from './commands/assets.js'
 import { daemonCommands } from './commands/daemon.js'
+import { dashboardCommands } from './commands/dashboard.js'
 import { entryCommands } from './commands/entries.js'
 import { exportCommands } from './commands/export.js'
 import { ledgerCommands } from './commands/ledger.js'
@@ -23,7 +24,7 @@ export { EXIT, DEFAULT_DATA } from './constants.js'
 
 /** Every command, in the order the help lists them. */
 export const COMMANDS: Command[] = [
-  ...ledgerCommands.slice(0, 1), ...daemonCommands, ...networkCommands, ...ledgerCommands.slice(1),
+  ...ledgerCommands.slice(0, 1), ...daemonCommands, ...dashboardCommands, ...networkCommands, ...ledgerCommands.slice(1),
   ...trustCommands, ...entryCommands, ...exportCommands, ...receiptCommands, ...verifyCommands, ...moneyCommands, ...assetCommands, ...ruleCommands
 ]
 
@@ -81,6 +82,8 @@ async function run (command: Command, argv: string[]): Promise<number> {
     }
     return (await command.run(ctx)) ?? EXIT.ok
   } catch (err) {
+    const reported = command.failed?.(err, argv)
+    if (reported !== undefined) return reported
     const code = exitCodeOf(err)
     process.stderr.write(errorLine(command.name, err) + (code === EXIT.usage ? ` (see meshledger ${command.name} --help)` : '') + '\n')
     return code

@@ -5,10 +5,19 @@
 import { format } from 'node:util'
 import { resolveConfig, type DaemonConfig } from '../daemon/config.js'
 import { Daemon } from '../daemon/daemon.js'
-import { Logger } from '../daemon/logger.js'
+import { Logger, onJournal, type LogLevel } from '../daemon/logger.js'
+import { sdNotify } from '../daemon/sd-notify.js'
 import { keepAlive } from '../replica/keep-alive.js'
 import { EXIT } from './constants.js'
 import { exitCodeOf } from './errors.js'
+
+/**
+ * The daemon's log on stdout: JSON lines with `--json` or when stdout is not a terminal, each
+ * line prefixed with its syslog priority when stdout is systemd's journald stream.
+ */
+export function daemonLog (level: LogLevel, json: boolean): Logger {
+  return new Logger(level, { json: json || process.stdout.isTTY !== true, out: process.stdout, syslogPrefix: onJournal(1) })
+}
 
 /** Run the daemon until a signal; resolves with the exit code. */
 export async function runDaemon (flags: Record<string, string | boolean | undefined>, defaultData: string): Promise<number> {
@@ -22,7 +31,7 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
   // Everything the daemon creates (RocksDB's files among them) holds or guards the ledger's keys.
   process.umask(0o077)
   const config: DaemonConfig = await resolveConfig(flags, process.env, defaultData)
-  const log = new Logger(config.logLevel, { json: flags.json === true || !process.stdout.isTTY, out: process.stdout })
+  const log = daemonLog(config.logLevel, flags.json === true)
   // Dependencies print now and then (Hypercore announces each fork it detects with console.log):
   // keep stdout one event per line.
   console.log = (...args: unknown[]) => { log.info('library', { text: format(...args) }) }
@@ -33,7 +42,7 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
   daemon.on('fatal', (err: unknown) => {
     code = exitCodeOf(err)
     if (code === EXIT.ok || code === EXIT.usage) code = EXIT.failed
-    log.error('fatal', { error: String(err) })
+    log.fatal('fatal', { error: String(err) })
     stop()
   })
   await daemon.ready()
@@ -47,10 +56,13 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
     data: config.data,
     token: `${config.data}/api-token`
   })
+  // Under systemd (Type=notify) dependants start now, not when the process was spawned.
+  void sdNotify(log, ['READY=1', `STATUS=serving ${daemon.url}`])
   const alive = keepAlive()
   await stopped
   clearInterval(alive)
   log.info('stopping')
+  void sdNotify(log, ['STOPPING=1'])
   await daemon.close()
   log.info('stopped')
   return code

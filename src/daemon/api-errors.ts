@@ -8,9 +8,10 @@ import type { ErrorCode } from '../errors.js'
 /**
  * Codes only the daemon raises: a malformed request, a missing or wrong token, a body over the
  * limit, a body that is not JSON, a method the route does not take, a second daemon on a folder
- * one already serves, and a bug (`INTERNAL`, logged).
+ * one already serves, a dashboard write without its CSRF token or from another origin, and a bug
+ * (`INTERNAL`, logged).
  */
-export type DaemonErrorCode = 'INVALID_REQUEST' | 'UNAUTHORISED' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED' | 'DAEMON_RUNNING' | 'INTERNAL'
+export type DaemonErrorCode = 'INVALID_REQUEST' | 'UNAUTHORISED' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED' | 'DAEMON_RUNNING' | 'CSRF_REJECTED' | 'INTERNAL'
 
 /** Every code the HTTP API answers in `{ error: { code, message } }`. */
 export type ApiErrorCode = ErrorCode | DaemonErrorCode
@@ -26,6 +27,7 @@ const STATUS: Partial<Record<ApiErrorCode, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   METHOD_NOT_ALLOWED: 405,
   UNAUTHORISED: 401,
+  CSRF_REJECTED: 403,
   NOT_WRITABLE: 403,
   NOT_AUTHORISED: 403,
   NOT_OWNER: 403,
@@ -101,6 +103,11 @@ export class DaemonError extends Error {
   /** `allowed`: the methods the path takes, as the `Allow` header lists them. */
   static methodNotAllowed (method: string, path: string, allowed: string): DaemonError {
     return new DaemonError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path} (allowed: ${allowed})`)
+  }
+
+  /** A write made with a dashboard session cookie lacks the session's CSRF token or its origin. */
+  static csrfRejected (message: string): DaemonError {
+    return new DaemonError('CSRF_REJECTED', message)
   }
 
   /** The folder's storage lock is held by a running daemon (its address in the message). */

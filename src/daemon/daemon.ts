@@ -15,10 +15,13 @@ import { Ledger } from '../ledger.js'
 import type { DaemonConfig } from './config.js'
 import { routesOf } from './allow.js'
 import { bearer } from './auth.js'
+import { LastAudit } from './dashboard/audits.js'
+import { installDashboard, sessionCookie } from './dashboard/install.js'
+import { Sessions } from './dashboard/session.js'
 import { EventHub } from './event-hub.js'
 import { createApi, finishApi } from './http.js'
 import type { Logger } from './logger.js'
-import { Metrics } from './metrics.js'
+import type { Metrics } from './metrics.js'
 import { bestEffort } from '../replica/best-effort.js'
 import { ownerOnly } from '../replica/permissions.js'
 import { DEFAULT_RECOVERY_BACKOFF, freeBytes, waitForSpace } from './recovery.js'
@@ -109,19 +112,28 @@ export class Daemon extends ReadyResource {
       // where it listens (after a power cut it may name a live, unrelated pid).
       this.ledger = await this.openLedger().catch(async (err: unknown) => { throw await whoHolds(data, err) })
 
-      const metrics = new Metrics(() => this.ledger$(), async () => (await this.health()).ready)
+      // prom-client takes a while to load: a command that only talks to a running daemon never does.
+      const { Metrics } = await import('./metrics.js')
+      const metrics = new Metrics({ ledger: () => this.ledger$(), ready: async () => (await this.health()).ready, data })
       this.metrics = metrics
+      const sessions = new Sessions(this.token)
       const api = await createApi({
         maxBody: this.config.maxBodyBytes,
-        authenticators: [bearer(this.token)],
+        authenticators: [bearer(this.token), sessionCookie(sessions)],
         onerror: (err) => this.log.error('http-error', { error: String((err as Error)?.stack ?? err) }),
-        onresponse: ({ method, route, status, ms }) => this.log.debug('http-request', { method, route, status, ms: Math.round(ms * 10) / 10 })
+        // The access log: the route's pattern, never the path or query (tokens, ids of secrets).
+        onresponse: ({ method, route, status, ms }) => {
+          metrics.observeHttp(method, route, status, ms / 1000)
+          this.log.debug('http', { method, route, status, ms: Math.round(ms * 10) / 10 })
+        }
       })
       this.api = api
       const hub = new EventHub(() => this.ledger$())
       // Streams never end by themselves: end them first, so closing waits only for requests.
       api.addHook('preClose', async () => { hub.close() })
-      installRoutes(api, { ledger: () => this.ledger$(), metrics, health: () => this.health() }, hub)
+      const audits = new LastAudit()
+      installRoutes(api, { ledger: () => this.ledger$(), metrics, health: () => this.health(), audits }, hub)
+      await installDashboard(api, sessions, audits, () => this.ledger$())
       finishApi(api)
       await api.listen({ port: this.config.port, host: this.config.host })
       const address = api.server.address() as AddressInfo

@@ -20,8 +20,8 @@ import { validationError, validatorCompiler } from './validation.js'
 /** One answered request, as the `onResponse` hook sees it. */
 export interface RequestRecord {
   method: string
-  /** The route's pattern (`/v1/entries/:id`), or null for an unknown path. */
-  route: string | null
+  /** The route's pattern (`/v1/entries/:id`), or `unmatched` for an unknown path: never the path itself. */
+  route: string
   status: number
   ms: number
 }
@@ -99,7 +99,7 @@ export async function createApi ({ maxBody, authenticators, onerror, onresponse 
     }
   })
   app.addHook('onResponse', async (req, reply) => {
-    onresponse({ method: req.method, route: req.is404 ? null : req.routeOptions.url ?? null, status: reply.statusCode, ms: reply.elapsedTime })
+    onresponse({ method: req.method, route: req.is404 ? 'unmatched' : req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: reply.elapsedTime })
   })
 
   await app.register(swagger, {

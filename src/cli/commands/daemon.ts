@@ -7,8 +7,8 @@ import { isMeshledgerError } from '../../errors.js'
 import type { OptionSpec } from '../args.js'
 import type { Command } from '../command.js'
 import { DEFAULT_DATA } from '../constants.js'
-import { UsageError } from '../errors.js'
-import { runDaemon } from '../run-daemon.js'
+import { errorParts, exitCodeOf, UsageError } from '../errors.js'
+import { daemonLog, runDaemon } from '../run-daemon.js'
 
 const HELP = `Usage: meshledger daemon [options]
 
@@ -38,6 +38,14 @@ const daemon: Command = {
       if (isMeshledgerError(err, 'INVALID_OPTION') || isMeshledgerError(err, 'INVALID_KEY')) throw new UsageError(err.message, err.code)
       throw err
     }
+  },
+  // A daemon that cannot start (a bad flag, a busy port, a locked folder) says so in its log's
+  // format: a supervisor reading JSON lines (journald) gets one, at priority crit.
+  failed (err, argv) {
+    if (!argv.includes('--json') && process.stdout.isTTY === true) return undefined
+    const { code, message } = errorParts(err)
+    daemonLog('fatal', true).fatal('fatal', { code, error: `${code}: ${message}` })
+    return exitCodeOf(err)
   }
 }
 

@@ -1,10 +1,12 @@
 /**
- * What every group of routes is given (the ledger served now, the metrics, the health check),
+ * What every group of routes is given (the ledger served now, the metrics, the health check, the
+ * last audit),
  * and the helpers they share: the answer to a write, bounded lists, times.
  */
 import type { Entry } from '../../protocol/entry.js'
 import type { Ledger } from '../../ledger.js'
 import type { MeshledgerError } from '../../errors.js'
+import type { LastAudit } from '../dashboard/audits.js'
 import type { Metrics } from '../metrics.js'
 import { DaemonError } from '../api-errors.js'
 import { parseTime } from '../time.js'
@@ -30,11 +32,13 @@ export interface RouteContext {
   ledger: () => Ledger
   metrics: Metrics
   health: () => Promise<Health>
+  /** The last whole-ledger audit, whoever asked for it: the dashboard shows it. */
+  audits: LastAudit
 }
 
 /** The answer to a write: `201 { id, status, rejection? }`, after finality with `wait`. */
 export async function written (ctx: RouteContext, entry: Entry, query: { wait?: 'confirmed', timeout?: number }): Promise<FromSchema<typeof WriteResult>> {
-  ctx.metrics.appended()
+  ctx.metrics.appended(entry)
   if (query.wait === 'confirmed') entry = await ctx.ledger().confirmed(entry.id, { timeout: query.timeout ?? DEFAULT_WAIT_MS })
   return entry.rejection === undefined ? { id: entry.id, status: entry.status } : { id: entry.id, status: entry.status, rejection: entry.rejection }
 }
