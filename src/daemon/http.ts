@@ -6,15 +6,14 @@
  * `/v1/openapi.json` from the same schemas. Replies are written with `JSON.stringify`, so a
  * schema describes a record but never drops or coerces what the ledger returned.
  */
-import { createRequire } from 'node:module'
-import swagger from '@fastify/swagger'
 import Fastify, { type FastifyError, type FastifyReply } from 'fastify'
 import { MeshledgerError } from '../errors.js'
 import { storageFailure } from '../replica/storage-errors.js'
 import { DaemonError, statusOf } from './api-errors.js'
 import { authenticate, type Authenticator } from './auth.js'
 import { answerOtherMethods, trackMethods } from './allow.js'
-import { COMMON_ERRORS, errors, type Api, type SchemaProvider } from './schemas.js'
+import { openapiRoute, recordRoutes } from './openapi.js'
+import type { Api, SchemaProvider } from './schemas.js'
 import { validationError, validatorCompiler } from './validation.js'
 
 /** One answered request, as the `onResponse` hook sees it. */
@@ -37,9 +36,6 @@ export interface ApiOptions {
   /** Every answered request: the one place to observe them (access log, request metrics). */
   onresponse: (record: RequestRecord) => void
 }
-
-/** The package's version, the API description's `info.version`. */
-const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
 
 /** The fastify instance with the API's plumbing; add routes, then {@link finishApi}. */
 export async function createApi ({ maxBody, authenticators, onerror, onresponse }: ApiOptions): Promise<Api> {
@@ -102,24 +98,14 @@ export async function createApi ({ maxBody, authenticators, onerror, onresponse 
     onresponse({ method: req.method, route: req.is404 ? 'unmatched' : req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: reply.elapsedTime })
   })
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'meshledger daemon API', version, description: 'The local HTTP API of `meshledger daemon`. Errors are `{ error: { code, message } }`, message `CODE: text`.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the token in <data>/api-token' } } },
-      security: [{ bearer: [] }]
-    }
-  })
+  recordRoutes(app)
   trackMethods(app)
   return app
 }
 
 /** Add the API's description and the 405 answers; call once every route is added. */
 export function finishApi (app: Api): void {
-  app.get('/v1/openapi.json', {
-    config: { open: true },
-    schema: { summary: 'this description (OpenAPI 3.1)', tags: ['meta'], security: [], response: { 200: { type: 'object', additionalProperties: true }, ...errors(...COMMON_ERRORS) } }
-  }, async () => app.swagger() as unknown as Record<string, unknown>)
+  openapiRoute(app)
   answerOtherMethods(app)
 }
 

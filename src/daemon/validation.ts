@@ -4,13 +4,16 @@
  * parameters are text, so they are coerced (`limit=10` is 10, `reverse=true` is true); unknown
  * query parameters are refused too. Every failure is one `INVALID_REQUEST` naming the field.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { createRequire } from 'node:module'
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv'
 import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify'
 import { DaemonError } from './api-errors.js'
 import { TIME_FORMAT } from './schemas.js'
 import { parseTime } from './time.js'
 
+/** ajv, loaded on the first request that has input to check (an idle daemon never loads it). */
 function ajv (coerce: boolean): Ajv {
+  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv')
   const a = new Ajv({ coerceTypes: coerce ? 'array' : false, removeAdditional: false, useDefaults: false, allErrors: false, strict: true, strictTuples: false })
   a.addFormat(TIME_FORMAT, { type: 'string', validate: (text: string) => parseTime(text) !== null })
   return a
@@ -18,16 +21,17 @@ function ajv (coerce: boolean): Ajv {
 
 /**
  * One compiler per kind of input: JSON bodies strict, text (query, path) coerced. Each validator
- * is compiled on its route's first request, not at start: most routes of a Pi's daemon are never
- * called, and compiled validators are a good part of an idle daemon's memory.
+ * is compiled on its route's first request, not at start, and the two ajv instances are made
+ * then too: most routes of a Pi's daemon are never called, and ajv and compiled validators are a
+ * good part of an idle daemon's memory.
  */
 export function validatorCompiler (): FastifySchemaCompiler<unknown> {
-  const json = ajv(false)
-  const text = ajv(true)
+  let json: Ajv | null = null
+  let text: Ajv | null = null
   return ({ schema, httpPart }) => {
     let compiled: ValidateFunction | null = null
     const validate = (data: unknown): boolean => {
-      compiled ??= (httpPart === 'body' ? json : text).compile(schema as object)
+      compiled ??= (httpPart === 'body' ? (json ??= ajv(false)) : (text ??= ajv(true))).compile(schema as object)
       const ok = compiled(data)
       validate.errors = compiled.errors
       return ok
