@@ -23,7 +23,7 @@ export function parseDuration (text: string): number | null {
 /** ms since the epoch (digits, possibly negative) or an ISO 8601 date, as ms; `null` when malformed. */
 export function parseTime (text: string): number | null {
   const s = text.trim()
-  if (/^-?\d+$/.test(s)) return Number(s)
+  if (/^-?\d+$/.test(s)) return Number.isSafeInteger(Number(s)) ? Number(s) : null
   // Date.parse takes many shapes; only ISO 8601 (a date, optionally a time and zone) is promised.
   if (!/^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i.test(s)) return null
   const ms = Date.parse(s)
