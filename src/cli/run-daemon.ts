@@ -6,6 +6,7 @@ import { format } from 'node:util'
 import { resolveConfig, type DaemonConfig } from '../daemon/config.js'
 import { Daemon } from '../daemon/daemon.js'
 import { Logger, onJournal, type LogLevel } from '../daemon/logger.js'
+import { sdNotify } from '../daemon/sd-notify.js'
 import { keepAlive } from '../replica/keep-alive.js'
 import { EXIT } from './constants.js'
 import { exitCodeOf } from './errors.js'
@@ -55,10 +56,13 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
     data: config.data,
     token: `${config.data}/api-token`
   })
+  // Under systemd (Type=notify) dependants start now, not when the process was spawned.
+  void sdNotify(log, ['READY=1', `STATUS=serving ${daemon.url}`])
   const alive = keepAlive()
   await stopped
   clearInterval(alive)
   log.info('stopping')
+  void sdNotify(log, ['STOPPING=1'])
   await daemon.close()
   log.info('stopped')
   return code

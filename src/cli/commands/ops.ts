@@ -4,11 +4,8 @@
  * writing nothing until peers have given back what the device wrote after the backup).
  */
 import path from 'node:path'
-import { resolveConfig } from '../../daemon/config.js'
-import { writeBackup, restoreBackup } from '../backup-file.js'
 import { route, type Command } from '../command.js'
 import { DEFAULT_DATA, EXIT } from '../constants.js'
-import { runChecks } from '../doctor.js'
 import { print, printJson } from '../output.js'
 
 const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL', skip: 'skip' } as const
@@ -28,6 +25,8 @@ const doctor: Command = {
     offline: { type: 'boolean', help: 'skip the network checks (DHT, multicast)' }
   },
   async run (ctx) {
+    const { resolveConfig } = await import('../../daemon/config.js')
+    const { runChecks } = await import('../doctor.js')
     const flags = { ...ctx.flags, data: ctx.data, offline: undefined }
     const config = await resolveConfig(flags, process.env, DEFAULT_DATA)
     const checks = await runChecks(config, ctx.flags.offline === true)
@@ -47,6 +46,7 @@ const backup: Command = {
   summary: 'write a consistent copy of the ledger\'s folder to one file (tar)',
   description: 'Asks the daemon serving the folder (or opens the folder itself when none runs) for a copy of\nits storage taken at one instant: every entry acknowledged before the command started is in it.\nThe file is a tar: manifest.json (ledger and device keys, lengths, created-at), store/, config.json.\nRestore it with meshledger restore.',
   async run (ctx) {
+    const { writeBackup } = await import('../backup-file.js')
     const file = path.resolve(ctx.args[0])
     const client = await ctx.client()
     const manifest = await writeBackup(await client.download('POST', route('backup')), file)
@@ -61,6 +61,7 @@ const restore: Command = {
   summary: 'restore a backup into a new or empty data folder',
   description: 'Refuses a folder that is not empty. The restored device may be behind what it wrote after the\nbackup (peers hold those blocks): writing from the old position would fork its log. So it writes\nnothing (RESTORE_PENDING) until it has met peers on its log and caught up to the longest length\nthey hold; it reads, syncs and serves as usual meanwhile.',
   async run (ctx) {
+    const { restoreBackup } = await import('../backup-file.js')
     const file = path.resolve(ctx.args[0])
     const manifest = await restoreBackup(file, ctx.data)
     if (ctx.json) printJson({ data: ctx.data, manifest })
