@@ -14,6 +14,7 @@ import { DaemonError } from './api-errors.js'
 import { daemonFiles, runningDaemon, type DaemonInfo } from './daemon-info.js'
 import { Ledger } from '../ledger.js'
 import type { DaemonConfig } from './config.js'
+import { daemonFacts, keyProblem, type DaemonFacts, type Problem } from './facts.js'
 import { Router } from './http.js'
 import { installDashboard } from './dashboard/install.js'
 import { Sessions } from './dashboard/session.js'
@@ -59,6 +60,8 @@ export class Daemon extends ReadyResource {
   token = ''
   /** Times the ledger was reopened after its disk filled up. */
   recoveries = 0
+  /** Set when the ledger cannot be read here: joined by key, without its encryption key. */
+  private keyMissing: Problem | null = null
 
   /**
    * `advertise: false` serves the API without writing daemon.json: for a command that opens the
@@ -116,7 +119,7 @@ export class Daemon extends ReadyResource {
         },
         session: (raw) => sessions.allows(raw.method ?? '', raw.headers)
       })
-      installRoutes(router, () => this.ledger$(), metrics, () => this.health())
+      installRoutes(router, () => this.ledger$(), metrics, () => this.health(), () => this.facts())
       await installDashboard(router, sessions, () => this.ledger$())
       const server = createServer((req, res) => { router.handle(req, res).catch(() => {}) })
       server.keepAliveTimeout = 30_000
@@ -143,6 +146,11 @@ export class Daemon extends ReadyResource {
 
   protected override async _close (): Promise<void> {
     await this.shutdown()
+  }
+
+  /** The daemon's part of `/v1/status`: its network settings and the problems to act on. */
+  facts (): DaemonFacts {
+    return daemonFacts(this.config, this.keyMissing === null ? [] : [this.keyMissing])
   }
 
   private ledger$ (): Ledger {
@@ -184,6 +192,12 @@ export class Daemon extends ReadyResource {
     })
     ledger.on('writable', () => this.log.info('writable'))
     ledger.on('unwritable', () => this.log.warn('unwritable'))
+    this.keyMissing = null
+    // Joined by key alone, the device replicates ciphertext and applies nothing: say so, loudly.
+    ledger.on('encryption-key-required', (err) => {
+      this.keyMissing = keyProblem(err)
+      this.log.error('encryption-key-required', { code: err.code, error: this.keyMissing.message })
+    })
     ledger.on('upgrade-required', (err) => this.log.error('upgrade-required', { error: err.message }))
     ledger.on('fork', (f) => this.log.error('fork-detected', { device: f.key, self: f.self }))
     ledger.on('storage-damaged', (err) => this.log.error('storage-damaged', { error: err.message, ...ledger.stats.ownLog }))

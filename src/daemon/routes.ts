@@ -11,6 +11,7 @@ import type { Rule } from '../apply/rules.js'
 import { DaemonError } from './api-errors.js'
 import type { Reply, Request, Router } from './http.js'
 import type { Metrics } from './metrics.js'
+import type { DaemonFacts } from './facts.js'
 
 const DEFAULT_WAIT_MS = 30_000
 const DEFAULT_LIMIT = 100
@@ -70,8 +71,8 @@ export interface Health {
   error: MeshledgerError | null
 }
 
-/** Install every route of the API on `router`; `ledger` gives the ledger served now. */
-export function installRoutes (router: Router, ledger: () => Ledger, metrics: Metrics, health: () => Promise<Health>): void {
+/** Install every route of the API on `router`; `ledger` gives the ledger served now, `facts` the daemon's part of the status. */
+export function installRoutes (router: Router, ledger: () => Ledger, metrics: Metrics, health: () => Promise<Health>, facts: () => DaemonFacts): void {
   const written = async (req: Request, entry: Entry): Promise<Reply> => {
     metrics.appended(entry)
     if (req.query.get('wait') === 'confirmed') entry = await ledger().confirmed(entry.id, { timeout: num(req.query, 'timeout') ?? DEFAULT_WAIT_MS })
@@ -99,7 +100,8 @@ export function installRoutes (router: Router, ledger: () => Ledger, metrics: Me
       protocol: await ledger().protocol(),
       ...ledger().stats,
       peers: ledger().peers(),
-      viewCheck: ledger().viewCheck()
+      viewCheck: ledger().viewCheck(),
+      ...facts()
     }
   }))
   router.add('GET', '/v1/peers', async () => ({ body: { peers: ledger().peers(), writers: ledger().stats.writers } }))

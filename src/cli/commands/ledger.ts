@@ -25,6 +25,8 @@ interface Status {
   writers: Array<{ key: string, length: number, remoteLength: number, lag: number }>
   viewCheck: { confirmedLength: number, peers: number, agreeing: number, mismatched: string[], unchecked: number }
   protocol: { active: number, known: number }
+  /** What the daemon cannot fix by itself (a missing encryption key), each `CODE: text` with the fix. */
+  problems: Array<{ code: string, message: string }>
 }
 
 /** `1234 blocks, matches 2 of 2 peers`, naming the peers whose confirmed history differs. */
@@ -37,9 +39,13 @@ function confirmedView (v: Status['viewCheck']): string {
   return line
 }
 
-/** A peer's view check in a table cell: `match`, `match (behind at 12)`, `mismatch`, ... */
-function peerView (v: PeerView | null | undefined): string {
+/**
+ * A peer's view check in a table cell: `match`, `match (behind at 12)`, `mismatch`, ...
+ * `unreadable` when this device cannot decrypt the ledger: its empty view differs from everyone's.
+ */
+function peerView (v: PeerView | null | undefined, unreadable: boolean): string {
   if (v == null) return '-'
+  if (unreadable && v.result !== 'match') return 'unreadable here'
   const result = v.result === 'other-indexer-set' ? 'other indexers' : v.result
   return v.position === 'equal' || v.result === 'ahead' ? result : `${result} (${v.position} at ${v.length})`
 }
@@ -73,6 +79,7 @@ const status: Command = {
     const s = await client.request<Status>('GET', '/v1/status')
     if (ctx.json) return printJson(s)
     printFields([
+      ...s.problems.map((p): [string, string] => ['PROBLEM', p.message]),
       ['ledger', s.ledger],
       ['device', s.device],
       ['mode', s.mode],
@@ -98,9 +105,14 @@ const peers: Command = {
     const client = await ctx.client()
     const p = await client.request<{ peers: Status['peers'], writers: Status['writers'] }>('GET', '/v1/peers')
     if (ctx.json) return printJson(p)
+    // A view that differs from every peer's may be one this device cannot read at all.
+    const differs = p.peers.some((x) => x.view != null && x.view.result !== 'match')
+    const problems = differs ? (await client.request<Status>('GET', '/v1/status')).problems : []
+    const unreadable = problems.some((x) => x.code === 'ENCRYPTION_KEY_REQUIRED')
+    for (const x of problems) print(`PROBLEM: ${x.message}\n`)
     printTable(
       ['PEER', 'VIA', 'ADDRESS', 'CONNECTED', 'DIALLED', 'CONFIRMED VIEW'],
-      p.peers.map((x) => [x.publicKey, x.via ?? '-', x.address ?? '-', iso(x.connectedAt), x.initiator ? 'yes' : 'no', peerView(x.view)]),
+      p.peers.map((x) => [x.publicKey, x.via ?? '-', x.address ?? '-', iso(x.connectedAt), x.initiator ? 'yes' : 'no', peerView(x.view, unreadable)]),
       'no peers connected'
     )
     print('')
