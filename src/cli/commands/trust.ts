@@ -10,6 +10,8 @@ import { route, write, type Command } from '../command.js'
 import { DEFAULT_DATA } from '../constants.js'
 import { UsageError } from '../errors.js'
 import { clip, iso, print, printFields, printJson, printTable } from '../output.js'
+import { qrLines } from '../qr.js'
+import { saveToConfig } from '../saved-config.js'
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
@@ -18,6 +20,24 @@ function duration (text: string): number {
   const m = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim())
   if (m === null) throw new UsageError(`--expires takes a duration like 30m, 1h or 7d, not ${text}`)
   return Number(m[1]) * UNITS[m[2] ?? 'ms']
+}
+
+/** The daemon's network settings, from `/v1/status`. */
+interface Network { bootstrap: string[] | null, dhtHost: string | null }
+
+/**
+ * The flags a new device needs to pair over the DHT this daemon uses: its bootstrap nodes, and its
+ * DHT address when that is loopback (a one-machine network: the new device must bind it too; any
+ * other address is this machine's own, of no use on another).
+ */
+function joinFlags ({ bootstrap, dhtHost }: Network): string {
+  let flags = bootstrap === null || bootstrap.length === 0 ? '' : ` --bootstrap ${bootstrap.join(',')}`
+  if (dhtHost !== null && isLoopback(dhtHost)) flags += ` --dht-host ${dhtHost}`
+  return flags
+}
+
+function isLoopback (host: string): boolean {
+  return host === '::1' || host === 'localhost' || host.startsWith('127.')
 }
 
 interface InviteInfo { id: string, role: string, expires: number, uses: number, used: number, revokedBy?: string, admitted?: string[] }
@@ -30,7 +50,8 @@ const invite: Command = {
   options: {
     role: { type: 'string', value: 'ROLE', help: 'writer (default), indexer or reader' },
     expires: { type: 'string', value: 'DURATION', help: 'how long it is valid: 30m, 1h (default), 7d' },
-    uses: { type: 'string', value: 'N', help: 'how many devices it admits (default 1)' }
+    uses: { type: 'string', value: 'N', help: 'how many devices it admits (default 1)' },
+    qr: { type: 'boolean', help: 'also print the code as a QR code, to scan on the new device' }
   },
   async run (ctx) {
     const role = typeof ctx.flags.role === 'string' ? ctx.flags.role : 'writer'
@@ -43,8 +64,10 @@ const invite: Command = {
     const client = await ctx.client()
     const result = await client.request<{ code: string, id: string, expires: number, role: string }>('POST', '/v1/invites', { body })
     if (ctx.json) return printJson(result)
+    const { network } = await client.request<{ network: Network }>('GET', '/v1/status')
     printFields([['invite', result.code], ['role', result.role], ['expires', iso(result.expires)], ['id', result.id]])
-    print('\nOn the new device: meshledger join <invite> --data DIR')
+    if (ctx.flags.qr === true) print('', ...qrLines(result.code, { color: process.stdout.isTTY === true }))
+    print('', `On the new device: meshledger join <invite> --data DIR${joinFlags(network)}`, 'then start its daemon: meshledger daemon --data DIR')
   }
 }
 
@@ -75,7 +98,7 @@ const joinCommand: Command = {
   name: 'join',
   usage: '<invite>',
   summary: 'join a ledger with an invite code from meshledger invite',
-  description: 'Pairs with an online indexer of the ledger (over the DHT: give --bootstrap for a network of\nyour own), receives the ledger and encryption keys, and sets up the data folder. Start the\ndaemon on the folder afterwards.',
+  description: 'Pairs with an online indexer of the ledger (over the DHT: give --bootstrap for a network of\nyour own), receives the ledger and encryption keys, and sets up the data folder. --bootstrap\nand --dht-host are saved in the folder\'s config.json, so the daemon started on the folder\nafterwards uses them.',
   options: {
     bootstrap: { type: 'string', value: 'LIST', help: 'DHT bootstrap nodes, host:port[,host:port]' },
     'dht-host': { type: 'string', value: 'IP', help: 'address the DHT binds' },
@@ -91,8 +114,12 @@ const joinCommand: Command = {
     })
     const out = { ledger: ledger.key, device: ledger.deviceKey, data: config.data }
     await ledger.close()
-    if (ctx.json) return printJson(out)
-    printFields([['joined', out.ledger], ['device', out.device], ['data', out.data]])
+    // The daemon started on the folder must pair and replicate over the same DHT.
+    const network = { bootstrap: config.bootstrap ?? undefined, dhtHost: config.dhtHost ?? undefined }
+    const saved = network.bootstrap === undefined && network.dhtHost === undefined ? null : await saveToConfig(config.data, network)
+    if (ctx.json) return printJson({ ...out, ...(saved === null ? {} : { config: saved }) })
+    printFields([['joined', out.ledger], ['device', out.device], ['data', out.data], ['config', saved === null ? undefined : `${saved} (the DHT settings, for the daemon)`]])
+    print('', `Start its daemon: meshledger daemon --data ${out.data}`)
   }
 }
 
