@@ -9,6 +9,7 @@ import { Logger, onJournal, type LogLevel } from '../daemon/logger.js'
 import { keepAlive } from '../replica/keep-alive.js'
 import { EXIT } from './constants.js'
 import { exitCodeOf } from './errors.js'
+import { welcomeLines } from './welcome.js'
 
 /**
  * The daemon's log on stdout: JSON lines with `--json` or when stdout is not a terminal, each
@@ -55,6 +56,10 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
     data: config.data,
     token: `${config.data}/api-token`
   })
+  // A person at a terminal, on a ledger just created: which key is which, and what to do next.
+  if (ledger.mode === 'created' && flags.json !== true && process.stdout.isTTY === true) {
+    process.stdout.write(welcomeLines({ ledger: ledger.key, device: ledger.deviceKey, api: daemon.url, data: config.data, defaultData }).join('\n'))
+  }
   const alive = keepAlive()
   await stopped
   clearInterval(alive)
