@@ -53,8 +53,8 @@ function peerView (v: PeerView | null | undefined, unreadable: boolean): string 
 const init: Command = {
   name: 'init',
   usage: '',
-  summary: 'create (or join, with --key) the ledger in the data folder',
-  description: 'Creates the ledger in the data folder without starting the daemon, or with --key joins an\nexisting ledger (read-only until an indexer adds this device). Prints the ledger key and this\ndevice\'s key. On a folder that already holds the ledger, prints its keys.',
+  summary: 'create the ledger in the data folder (to join one: meshledger join)',
+  description: 'Creates the ledger in the data folder without starting the daemon, or with --key joins an\nexisting ledger by its key alone: without its encryption key (meshledger daemon\n--encryption-key) such a device reads nothing, so join with an invite instead. Prints the\nledger key and this device\'s key. On a folder that already holds the ledger, prints its keys.',
   options: { key: { type: 'string', value: 'KEY', help: 'join the ledger with this key (z32 or hex)' } },
   async run (ctx) {
     const key = typeof ctx.flags.key === 'string' ? normalizeKey(ctx.flags.key, 'ledger key') : undefined
