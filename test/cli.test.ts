@@ -3,53 +3,19 @@
  * running daemon, exit codes, help texts against a committed snapshot, and export round trips.
  * `UPDATE_SNAPSHOTS=1 npm test` rewrites test/snapshots/help.txt.
  */
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { readFile, writeFile, mkdir } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import path from 'node:path'
 import test from 'brittle'
 import { COMMANDS } from '../src/cli/main.js'
 import { Ledger } from '../src/index.js'
-import { BIN, spawnDaemon } from './helpers/daemon.js'
+import { cli, cliJson as json, freePort } from './helpers/cli.js'
+import { spawnDaemon } from './helpers/daemon.js'
 import { create, replicate, tmp, until } from './helpers/index.js'
 import { tamper } from './helpers/tamper.js'
 
 const SNAPSHOT = new URL('../../test/snapshots/help.txt', import.meta.url).pathname
 
-interface Run { code: number, stdout: string, stderr: string }
-
-/** Run the binary to completion; `input` is written to its stdin. */
-async function cli (args: string[], { input = '', env = {} }: { input?: string, env?: Record<string, string> } = {}): Promise<Run> {
-  const clean = { ...process.env }
-  delete clean.MESHLEDGER_DATA
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...clean, ...env } })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  child.stdin.end(input)
-  const [code] = await once(child, 'exit') as [number]
-  return { code, stdout, stderr }
-}
-
-/** Run with --json on `data`, expect exit 0, parse stdout. */
-async function json<T = Record<string, unknown>> (t: test.Test, data: string, args: string[], input?: string): Promise<T> {
-  const r = await cli([...args, '--data', data, '--json'], { input })
-  t.is(r.code, 0, `meshledger ${args.join(' ')}${r.code === 0 ? '' : ': ' + r.stderr.trim()}`)
-  return JSON.parse(r.stdout) as T
-}
-
 interface Entry { id: string, writer: string, timestamp: number, type: string, status: string, data: unknown }
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 test('local mode (no daemon): init, append, get, query, balance', async (t) => {
   const data = await tmp(t)
@@ -104,10 +70,10 @@ test('exit codes: 2 usage, 3 not found, 4 rejected, 5 daemon unreachable', async
   const data = await tmp(t)
   const init = await json(t, data, ['init'])
   const checks: Array<[string[], number, RegExp]> = [
-    [['frobnicate'], 2, /unknown command frobnicate/],
+    [['frobnicate'], 2, /^meshledger: USAGE: unknown command "frobnicate"; meshledger --help lists the commands$/m],
     [['get'], 2, /^meshledger get: USAGE: missing argument <id>/],
     [['query', '--nope'], 2, /^meshledger query: USAGE: /],
-    [['append', 'note', '{not json'], 2, /^meshledger append: USAGE: json-data is not valid JSON/],
+    [['append', 'note', '{not json'], 2, /^meshledger append: USAGE: json-data: not valid JSON/],
     [['get', `${init.device as string}.99.0`], 3, /^meshledger get: NOT_FOUND: /],
     [['transfer', init.device as string, '-1'], 4, /^meshledger transfer: INVALID_ENTRY: /],
     [['transfer', 'nobody', '5'], 4, /^meshledger transfer: UNKNOWN_ACCOUNT: /]
@@ -123,7 +89,8 @@ test('exit codes: 2 usage, 3 not found, 4 rejected, 5 daemon unreachable', async
   t.is((await cli(['status', '--data', path.join(empty, 'none')])).code, 3, 'no ledger in the folder is not found')
 
   await writeFile(path.join(data, 'daemon.json'), JSON.stringify({ pid: process.pid, url: `http://127.0.0.1:${await freePort()}` }))
-  t.is((await cli(['status', '--data', data])).code, 0, 'a live pid whose URL does not answer, and a free lock: stale, opened in-process')
+  const stale = await cli(['status', '--data', data])
+  t.is(stale.code, 0, `a live pid whose URL does not answer, and a free lock: stale, opened in-process${stale.code === 0 ? '' : ': ' + stale.stderr.trim()}`)
   // The storage lock held (by this process) makes the same daemon.json a daemon that does not answer.
   const holder = new Ledger({ storage: path.join(data, 'store'), swarm: false })
   await holder.ready()
@@ -244,13 +211,17 @@ test('receipts: proof through the daemon, verify-receipt with nothing but the fi
   const file = path.join(await tmp(t), 'receipt.json')
   t.is((await cli(['proof', written.id, '-o', file, '--data', data])).code, 0, 'meshledger proof -o FILE')
 
-  const elsewhere = path.join(await tmp(t), 'no-ledger-here')
-  const checked = await cli(['verify-receipt', file, '--json', '--data', elsewhere])
+  const checked = await cli(['verify-receipt', file, '--json'], { env: { MESHLEDGER_DATA: path.join(await tmp(t), 'no-ledger-here') } })
   t.is(checked.code, 0, `verify-receipt needs no ledger${checked.code === 0 ? '' : ': ' + checked.stderr}`)
   const result = JSON.parse(checked.stdout) as { id: string, type: string, confirmed: boolean, data: unknown }
   t.is(result.id, written.id)
   t.is(result.confirmed, true)
   t.alike(result.data, { vin: 'WVW123', result: 'pass' })
+
+  const piped = await cli(['verify-receipt', '-', '--json'], { input: await readFile(file, 'utf8') })
+  t.is(piped.code, 0, `verify-receipt - reads the receipt from stdin${piped.code === 0 ? '' : ': ' + piped.stderr}`)
+  t.is((JSON.parse(piped.stdout) as { id: string }).id, written.id)
+  t.is((await cli(['verify-receipt', file, '--data', data])).code, 2, 'verify-receipt takes no --data')
 
   const token = (await readFile(path.join(data, 'api-token'), 'utf8')).trim()
   const res = await fetch(`${url}/v1/entries/${written.id}/proof`, { headers: { authorization: `Bearer ${token}` } })

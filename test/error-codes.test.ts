@@ -31,6 +31,7 @@ test('the CLI: typed codes, one exit code for each kind', (t) => {
     [new CliError('HTTP_502', 'proxy', 502), EXIT.failed],
     [new CliError('EXPORT_STUCK', 'stuck'), EXIT.failed],
     [DaemonError.invalidRequest('x'), EXIT.rejected],
+    [DaemonError.portInUse('x'), EXIT.failed],
     [MeshledgerError.storageFull('full'), EXIT.storageFull]
   ]
   t.alike(cases.map(([e]) => exitCodeOf(e)), cases.map(([, code]) => code))

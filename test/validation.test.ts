@@ -46,7 +46,8 @@ async function replica (t: test.Test, stack: number | null, port: number, writer
   let out = ''
   child.stdout.setEncoding('utf8')
   child.stdout.on('data', (chunk: string) => { out += chunk })
-  const [code] = await once(child, 'exit') as [number | null]
+  // 'close', not 'exit': at 'exit' the last of its stdout may still be on the way.
+  const [code] = await once(child, 'close') as [number | null]
   try {
     return JSON.parse(out) as Report
   } catch {

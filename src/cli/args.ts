@@ -1,10 +1,12 @@
 /**
  * Flags and arguments: node:util parseArgs with the options every command shares, positional
- * counts checked against the command's usage, and JSON / time / number arguments parsed with a
- * usage error (exit 2) when they are malformed.
+ * counts checked against the command's usage, and JSON / time / duration / number arguments
+ * parsed with a usage error (exit 2) when they are malformed. Errors read `<what>: <problem>`.
  */
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { didYouMean } from '../suggest.js'
+import { DURATION_HINT, parseDuration, parseTime, TIME_HINT } from '../units.js'
 import { UsageError } from './errors.js'
 
 /** One flag of a command. */
@@ -29,7 +31,7 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
 /** Flags of every command that writes an entry. */
 export const WRITE_OPTIONS: Record<string, OptionSpec> = {
   wait: { type: 'string', value: 'confirmed', help: 'answer once the entry is confirmed (final), not just applied' },
-  timeout: { type: 'string', value: 'MS', help: 'with --wait: give up after MS ms (default 30000)' }
+  timeout: { type: 'string', value: 'DURATION', help: 'with --wait: give up after this long (default 30s; plain digits: ms)' }
 }
 
 // parseArgs reads `-1` as a short flag; negative numbers are hidden behind this mark, then restored.
@@ -46,6 +48,11 @@ export function parse (args: string[], options: Record<string, OptionSpec>, usag
   try {
     parsed = parseArgs({ args: marked, options: spec, allowPositionals: true, strict: true })
   } catch (err) {
+    const unknown = /^Unknown option '(-{1,2})([^']+)'/.exec((err as Error).message)
+    if (unknown !== null) {
+      const known = Object.entries(options).flatMap(([name, o]) => unknown[1] === '-' ? (o.short === undefined ? [] : [o.short]) : [name])
+      throw new UsageError(`unknown option ${unknown[1]}${unknown[2]}${didYouMean(unknown[2], known, unknown[1])}`)
+    }
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''))
   }
   const unmark = (v: string): string => v.startsWith(NEG) ? v.slice(1) : v
@@ -63,7 +70,7 @@ export function json (text: string, what: string): unknown {
   try {
     return JSON.parse(text) as unknown
   } catch {
-    throw new UsageError(`${what} is not valid JSON: ${text.length > 40 ? text.slice(0, 40) + '...' : text}`)
+    throw new UsageError(`${what}: not valid JSON: ${text.length > 40 ? text.slice(0, 40) + '...' : text}`)
   }
 }
 
@@ -91,15 +98,27 @@ export function jsonOrText (text: string): unknown {
 /** A number argument. */
 export function number (text: string, what: string): number {
   const n = Number(text)
-  if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${what} is a number, not ${text}`)
+  if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${what}: expected a number, not ${JSON.stringify(text)}`)
   return n
 }
 
-/** A time: ms since the epoch, or an ISO 8601 date. */
+/** `value` when it is one of `allowed`; else a usage error worded like every other. */
+export function choice<T extends string> (value: string, allowed: readonly T[], what: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw new UsageError(`${what}: expected ${allowed.length === 1 ? allowed[0] : `${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`}, not ${JSON.stringify(value)}`)
+}
+
+/** A time flag: ms since the epoch, or an ISO 8601 date. */
 export function time (text: string, what: string): number {
-  if (/^-?\d+$/.test(text)) return Number(text)
-  const ms = Date.parse(text)
-  if (Number.isNaN(ms)) throw new UsageError(`${what} is ms since the epoch or an ISO date, not ${text}`)
+  const ms = parseTime(text)
+  if (ms === null) throw new UsageError(`${what}: expected ${TIME_HINT}, not ${JSON.stringify(text)}`)
+  return ms
+}
+
+/** A duration flag: `30s`, `5m`, `1h`, `7d`, or plain digits as ms. */
+export function duration (text: string, what: string): number {
+  const ms = parseDuration(text)
+  if (ms === null) throw new UsageError(`${what}: expected ${DURATION_HINT}, not ${JSON.stringify(text)}`)
   return ms
 }
 

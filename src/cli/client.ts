@@ -6,7 +6,6 @@
  */
 import { access, readFile } from 'node:fs/promises'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
-import path from 'node:path'
 import { resolveConfig } from '../daemon/config.js'
 import { Daemon, daemonFiles, runningDaemon } from '../daemon/daemon.js'
 import { Logger } from '../daemon/logger.js'
@@ -49,12 +48,6 @@ export interface ConnectOptions {
   key?: string
 }
 
-/** The data folder the flags and environment point at. */
-export function dataFolder (flag: string | boolean | undefined): string {
-  const env = process.env.MESHLEDGER_DATA
-  return path.resolve(typeof flag === 'string' ? flag : env !== undefined && env !== '' ? env : DEFAULT_DATA)
-}
-
 
 /**
  * Connect to the ledger in `data`: its daemon if one runs, else the storage in-process. Another
@@ -82,13 +75,33 @@ const BUSY_RETRY_MS = 10_000
 const UNREACHABLE_RETRY_MS = 3000
 const PROBE_TIMEOUT_MS = 3000
 
+/**
+ * A client of the daemon serving `data`, or null when none answers. Never opens the storage
+ * itself: a daemon that is restarting needs the folder's lock (`watch` reconnects with this).
+ */
+export async function connectDaemon (data: string): Promise<Client | null> {
+  const info = await runningDaemon(data)
+  if (info === null) return null
+  const client = await daemonClient(data, info)
+  try {
+    await client.probe()
+    return client
+  } catch (err) {
+    if (err instanceof Unreachable) return null
+    throw err
+  }
+}
+
+async function daemonClient (data: string, info: { url: string, pid: number }): Promise<HttpClient> {
+  // Without a readable token the daemon answers UNAUTHORISED, which says where the token lives.
+  const token = await readFile(daemonFiles(data).token, 'utf8').then((t) => t.trim(), () => '')
+  return new HttpClient('daemon', info.url, token, async () => {}, info.pid)
+}
+
 async function connectOnce (data: string, options: ConnectOptions): Promise<Client> {
-  const files = daemonFiles(data)
   const info = await runningDaemon(data)
   if (info === null) return await openLocal(data, options)
-  // Without a readable token the daemon answers UNAUTHORISED, which says where the token lives.
-  const token = await readFile(files.token, 'utf8').then((t) => t.trim(), () => '')
-  const client = new HttpClient('daemon', info.url, token, async () => {}, info.pid)
+  const client = await daemonClient(data, info)
   try {
     await client.probe()
     return client
@@ -166,6 +179,8 @@ class HttpClient implements Client {
       }
     } catch (err) {
       if (signal.aborted) return
+      // The daemon went away mid-stream (stopped, restarted, crashed).
+      if (this.via === 'daemon') throw new Unreachable(false, `the daemon at ${this.url} dropped the stream (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
       throw err
     }
   }

@@ -1,10 +1,14 @@
 /**
  * What a command is: its usage, its flags, and a `run` that gets the parsed arguments and a lazily
  * opened {@link Client}. Shared helpers for writes (`--wait confirmed`) live here too.
+ *
+ * A command file exports `Command[]` and main.ts lists it. The file itself must stay light: help,
+ * `--version` and completion load every command file, so whatever a command needs beyond this
+ * folder (the daemon, the ledger, hyperdht) is loaded in its `run` with `await import(...)`.
  */
 import type { EntryStatus, Rejection } from '../protocol/entry.js'
 import { EXIT } from './constants.js'
-import type { Flags, OptionSpec } from './args.js'
+import { choice, duration, type Flags, type OptionSpec } from './args.js'
 import { UsageError } from './errors.js'
 import type { Client, ConnectOptions, Query } from './client.js'
 import { print, printJson } from './output.js'
@@ -20,6 +24,8 @@ export interface Context {
   data: string
   /** The ledger's API (connected on first call, closed by main). */
   client (options?: ConnectOptions): Promise<Client>
+  /** Every command of the command line (for `completion`). */
+  commands: Command[]
 }
 
 /** A command of the `meshledger` command line. */
@@ -38,13 +44,15 @@ export interface Command {
   options?: Record<string, OptionSpec>
   /** Writes an entry: takes `--wait` and `--timeout`. */
   write?: boolean
+  /** `false`: needs no data folder, so takes no `--data` (`verify-receipt`, `completion`). */
+  data?: false
   /** Resolves with the exit code (0 when nothing is returned). */
   run (ctx: Context): Promise<number | void>
   /**
    * Reports an error that ended the command (its flags' parsing included) in place of the usual
    * line on stderr, and answers the exit code; `undefined` leaves it to the usual line.
    */
-  failed? (err: unknown, argv: string[]): number | undefined
+  failed? (err: unknown, argv: string[]): number | undefined | Promise<number | undefined>
 }
 
 /** A write's answer from the API (`rejection` when the ledger rejected the op). */
@@ -57,9 +65,9 @@ export interface WriteResult {
 /** The `?wait=confirmed&timeout=` query of a write. */
 export function waitQuery (flags: Flags): Query {
   const wait = flags.wait
-  if (wait !== undefined && wait !== 'confirmed') throw new UsageError(`--wait takes confirmed, not ${String(wait)}`)
+  if (typeof wait === 'string') choice(wait, ['confirmed'], '--wait')
   if (flags.timeout !== undefined && wait === undefined) throw new UsageError('--timeout needs --wait confirmed')
-  return { wait, timeout: flags.timeout as string | undefined }
+  return { wait, timeout: typeof flags.timeout === 'string' ? duration(flags.timeout, '--timeout') : undefined }
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Constants of the `meshledger` command, shared by every command (re-exported from main.ts).
  */
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -14,3 +15,16 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, rejected: 4, unre
 
 /** The project's own data folder: `npm start` runs on it with no configuration. */
 export const DEFAULT_DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'data')
+
+/** The data folder the flags and environment point at. */
+export function dataFolder (flag: string | boolean | undefined): string {
+  const env = process.env.MESHLEDGER_DATA
+  return path.resolve(typeof flag === 'string' ? flag : env !== undefined && env !== '' ? env : DEFAULT_DATA)
+}
+
+/** Print `meshledger <version>` (with `json`, `{"version"}`) from the package's package.json; answers exit 0. */
+export function printVersion (json: boolean): number {
+  const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+  process.stdout.write(json ? JSON.stringify({ version }) + '\n' : `meshledger ${version}\n`)
+  return EXIT.ok
+}

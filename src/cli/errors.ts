@@ -68,6 +68,18 @@ export function errorParts (err: unknown): { code: string, message: string } {
   return { code, message: message.split('\n')[0] }
 }
 
+/**
+ * Print an error on stderr and answer its exit code: one line, `meshledger <command>: CODE:
+ * message` (with a pointer to the command's help for usage errors), or with `json` one JSON line
+ * `{"error":{"code","message"}}`. Either way stdout holds only results.
+ */
+export function reportError (command: string, err: unknown, json: boolean): number {
+  const code = exitCodeOf(err)
+  if (json) process.stderr.write(JSON.stringify({ error: errorParts(err) }) + '\n')
+  else process.stderr.write(errorLine(command, err) + (code === EXIT.usage && command !== '' ? ` (see meshledger help ${command})` : '') + '\n')
+  return code
+}
+
 /** The one line printed for an error: `meshledger <command>: CODE: message`. */
 export function errorLine (command: string, err: unknown): string {
   const { code, message } = errorParts(err)

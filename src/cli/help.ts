@@ -6,14 +6,26 @@ import type { Command } from './command.js'
 
 /** Every flag a command takes: its own, the write flags if it writes, then the common ones. */
 export function optionsOf (c: Command): Record<string, OptionSpec> {
-  return { ...c.options, ...(c.write === true ? WRITE_OPTIONS : {}), ...COMMON_OPTIONS }
+  const common = c.data === false ? Object.fromEntries(Object.entries(COMMON_OPTIONS).filter(([name]) => name !== 'data')) : COMMON_OPTIONS
+  return { ...c.options, ...(c.write === true ? WRITE_OPTIONS : {}), ...common }
+}
+
+/**
+ * Rows as aligned columns, two spaces apart, each column as wide as its widest cell (at least
+ * `min` for the first, so short tables line up with the rest); the last column is not padded.
+ */
+export function columns (rows: string[][], min = 0): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(i === 0 ? min : 0, ...rows.map((r) => r[i].length))) ?? []
+  return rows.map((r) => '  ' + r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i])).join('  '))
+}
+
+/** `-h, --help`, `    --data DIR`: a flag as help shows it. */
+export function flagText (name: string, o: OptionSpec): string {
+  return `${o.short === undefined ? '    ' : `-${o.short}, `}--${name}${o.type === 'string' ? ' ' + (o.value ?? 'VALUE') : ''}`
 }
 
 function optionLines (options: Record<string, OptionSpec>): string[] {
-  return Object.entries(options).map(([name, o]) => {
-    const flag = `${o.short === undefined ? '    ' : `-${o.short}, `}--${name}${o.type === 'string' ? ' ' + (o.value ?? 'VALUE') : ''}`
-    return `  ${flag.padEnd(24)}${o.help}`
-  })
+  return columns(Object.entries(options).map(([name, o]) => [flagText(name, o), o.help]), 22)
 }
 
 /** The `--help` text of one command. */
@@ -26,8 +38,7 @@ export function commandHelp (c: Command): string {
 }
 
 function commandList (commands: Command[]): string[] {
-  const width = Math.max(...commands.map((c) => c.name.length)) + 2
-  return commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`)
+  return columns(commands.map((c) => [c.name, c.summary]))
 }
 
 /** The top-level help text. */
@@ -44,10 +55,14 @@ export function mainHelp (commands: Command[]): string {
     'Options every command takes:',
     ...optionLines(COMMON_OPTIONS),
     '',
-    'Writes also take --wait confirmed (answer once the entry is final) and --timeout MS.',
+    'meshledger --version (or -V) prints the version.',
+    'Writes also take --wait confirmed (answer once the entry is final) and --timeout DURATION.',
+    'Durations are 500ms, 30s, 5m, 1h or 7d (plain digits: ms); times are ms since the epoch or',
+    'ISO 8601. With --json an error is one JSON line on stderr: {"error":{"code","message"}}.',
     'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 rejected input, 5 daemon unreachable,',
     '6 verify found damage, 7 storage full, 8 the storage folder is damaged (STORAGE_DAMAGED).',
-    'Run meshledger <command> --help for a command\'s arguments and options.',
+    'Run meshledger help <command> (or meshledger <command> --help) for its arguments and options,',
+    'meshledger completion bash|zsh|fish for shell completion.',
     ''
   ].join('\n')
 }

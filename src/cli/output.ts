@@ -1,6 +1,6 @@
 /**
  * Printing: one JSON document (or JSON lines) with `--json`, short readable lines and tables
- * otherwise. Everything goes to stdout; errors and progress go to stderr.
+ * otherwise. Everything goes to stdout; errors and progress (progress.ts) go to stderr.
  */
 
 /** Write one JSON document (pretty) or, with `line`, one compact JSON line. */
@@ -47,30 +47,4 @@ export function iso (ms: unknown): string {
 /** Cut text to `max` characters. */
 export function clip (s: string, max = 60): string {
   return s.length > max ? s.slice(0, max - 3) + '...' : s
-}
-
-/** A progress counter on stderr, only when stderr is a terminal. */
-export class Progress {
-  private readonly on: boolean
-  private count = 0
-  private last = 0
-
-  constructor (private readonly label: string) {
-    this.on = process.stderr.isTTY === true
-  }
-
-  /** Count `n` more; redraws at most every 100 ms. */
-  add (n: number): void {
-    this.count += n
-    if (!this.on) return
-    const now = Date.now()
-    if (now - this.last < 100) return
-    this.last = now
-    process.stderr.write(`\r${this.label} ${this.count}`)
-  }
-
-  /** Print the final count and end the line. */
-  done (): void {
-    if (this.on) process.stderr.write(`\r${this.label} ${this.count}\n`)
-  }
 }

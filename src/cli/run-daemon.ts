@@ -6,6 +6,7 @@ import { format } from 'node:util'
 import { resolveConfig, type DaemonConfig } from '../daemon/config.js'
 import { Daemon } from '../daemon/daemon.js'
 import { Logger, onJournal, type LogLevel } from '../daemon/logger.js'
+import { sdNotify } from '../daemon/sd-notify.js'
 import { keepAlive } from '../replica/keep-alive.js'
 import { EXIT } from './constants.js'
 import { exitCodeOf } from './errors.js'
@@ -56,6 +57,8 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
     data: config.data,
     token: `${config.data}/api-token`
   })
+  // Under systemd (Type=notify) dependants start now, not when the process was spawned.
+  void sdNotify(log, ['READY=1', `STATUS=serving ${daemon.url}`])
   // A person at a terminal, on a ledger just created: which key is which, and what to do next.
   if (ledger.mode === 'created' && flags.json !== true && process.stdout.isTTY === true) {
     process.stdout.write(welcomeLines({ ledger: ledger.key, device: ledger.deviceKey, api: daemon.url, data: config.data, defaultData }).join('\n'))
@@ -64,6 +67,7 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
   await stopped
   clearInterval(alive)
   log.info('stopping')
+  void sdNotify(log, ['STOPPING=1'])
   await daemon.close()
   log.info('stopped')
   return code

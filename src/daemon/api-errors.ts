@@ -7,11 +7,11 @@ import type { ErrorCode } from '../errors.js'
 
 /**
  * Codes only the daemon raises: a malformed request, a missing or wrong token, a body over the
- * limit, a second daemon on a folder one already serves, a dashboard write without its CSRF
- * token or from another origin, an API port another program (or another daemon) holds, and a bug
- * (`INTERNAL`, logged).
+ * limit, a body that is not JSON, a method the route does not take, a second daemon on a folder
+ * one already serves, an API port another program (or another daemon) holds, a dashboard write
+ * without its CSRF token or from another origin, and a bug (`INTERNAL`, logged).
  */
-export type DaemonErrorCode = 'INVALID_REQUEST' | 'UNAUTHORISED' | 'BODY_TOO_LARGE' | 'DAEMON_RUNNING' | 'PORT_IN_USE' | 'CSRF_REJECTED' | 'INTERNAL'
+export type DaemonErrorCode = 'INVALID_REQUEST' | 'UNAUTHORISED' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED' | 'DAEMON_RUNNING' | 'PORT_IN_USE' | 'CSRF_REJECTED' | 'INTERNAL'
 
 /** Every code the HTTP API answers in `{ error: { code, message } }`. */
 export type ApiErrorCode = ErrorCode | DaemonErrorCode
@@ -24,6 +24,8 @@ const STATUS: Partial<Record<ApiErrorCode, number>> = {
   INVALID_REQUEST: 400,
   ENTRY_TOO_LARGE: 413,
   BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  METHOD_NOT_ALLOWED: 405,
   UNAUTHORISED: 401,
   CSRF_REJECTED: 403,
   NOT_WRITABLE: 403,
@@ -92,6 +94,15 @@ export class DaemonError extends Error {
 
   static bodyTooLarge (limit: number): DaemonError {
     return new DaemonError('BODY_TOO_LARGE', `request bodies are limited to ${limit} bytes`)
+  }
+
+  static unsupportedMediaType (type: string): DaemonError {
+    return new DaemonError('UNSUPPORTED_MEDIA_TYPE', `bodies are application/json, not ${type}`)
+  }
+
+  /** `allowed`: the methods the path takes, as the `Allow` header lists them. */
+  static methodNotAllowed (method: string, path: string, allowed: string): DaemonError {
+    return new DaemonError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path} (allowed: ${allowed})`)
   }
 
   /** A write made with a dashboard session cookie lacks the session's CSRF token or its origin. */

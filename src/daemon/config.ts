@@ -1,90 +1,68 @@
 /**
  * Daemon options from flags, then environment (`MESHLEDGER_*`), then a JSON config file
- * (`--config FILE`, or `<data>/config.json` when present), then defaults. One table, used by
- * `meshledger daemon --help` and the README.
+ * (`--config FILE`, or `<data>/config.json` when present), then defaults. Every source is checked
+ * against one JSON Schema (built from the table in options.ts, validated with Ajv) and an error
+ * names the source: `--cache-size: must be >= 1`, `MESHLEDGER_OFFLINE: expected a boolean ...`,
+ * `<file>: unknown key "prot" (did you mean "port"?)`.
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { MeshledgerError } from '../errors.js'
+import { didYouMean } from '../suggest.js'
+import { DURATION_HINT, parseDuration } from '../units.js'
+import { DEFAULT_PORT, OPTIONS, type DaemonConfig, type DaemonOption } from './options.js'
 import { DEFAULT_MIN_FREE_BYTES } from './recovery.js'
 
-/** Default HTTP port of the local API. */
-export const DEFAULT_PORT = 4737
+export { DEFAULT_PORT, OPTIONS, type DaemonConfig } from './options.js'
 
-/** Everything the daemon can be told. */
-export interface DaemonConfig {
-  data: string
-  host: string
-  port: number
-  key: string | null
-  encryptionKey: string | null
-  bootstrap: string[] | null
-  dhtHost: string | null
-  offline: boolean
-  lan: boolean
-  lanOnly: boolean
-  lanHost: string | null
-  lanPort: number | null
-  peers: string[]
-  ackInterval: number
-  logLevel: 'debug' | 'info' | 'warn' | 'error'
-  cacheSize: number
-  durability: 'sync' | 'relaxed'
-  maxBodyBytes: number
-  minFreeBytes: number
+/** Words a boolean variable or flag value may be, and what they mean. */
+const BOOLEANS: Record<string, boolean> = { true: true, false: false, 1: true, 0: false, yes: true, no: false, on: true, off: false }
+
+const KIND_SCHEMA: Record<DaemonOption['kind'], Record<string, unknown>> = {
+  string: { type: 'string' },
+  integer: { type: 'integer' },
+  duration: { type: 'integer' },
+  boolean: { type: 'boolean' },
+  list: { type: 'array', items: { type: 'string' } }
 }
 
-interface Option {
-  name: keyof DaemonConfig
-  flag: string
-  env: string
-  kind: 'string' | 'number' | 'boolean' | 'list'
-  help: string
-  /** A `--no-x` flag: given, it sets the option (named positively, like its variable) false. */
-  negated?: boolean
+/** The schema of a configuration, every key optional, no other key allowed. */
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(OPTIONS.map((o) => {
+    const base = KIND_SCHEMA[o.kind]
+    const extra = o.schema ?? {}
+    const items = o.kind === 'list' ? { items: { ...(base.items as object), ...(extra.items as object | undefined) } } : {}
+    return [o.name, { ...base, ...extra, ...items }]
+  }))
 }
 
-/** The options, in the order `--help` lists them. */
-export const OPTIONS: Option[] = [
-  { name: 'data', flag: 'data', env: 'MESHLEDGER_DATA', kind: 'string', help: 'data folder (default: ./data in the project)' },
-  { name: 'host', flag: 'host', env: 'MESHLEDGER_HOST', kind: 'string', help: 'HTTP API address (default 127.0.0.1)' },
-  { name: 'port', flag: 'port', env: 'MESHLEDGER_PORT', kind: 'number', help: `HTTP API port (default ${DEFAULT_PORT}; 0 picks a free one)` },
-  { name: 'key', flag: 'key', env: 'MESHLEDGER_KEY', kind: 'string', help: 'join the ledger with this key on first start (needs --encryption-key; an invite is simpler)' },
-  { name: 'encryptionKey', flag: 'encryption-key', env: 'MESHLEDGER_ENCRYPTION_KEY', kind: 'string', help: 'the ledger\'s encryption key, with --key (an invite brings both)' },
-  { name: 'bootstrap', flag: 'bootstrap', env: 'MESHLEDGER_BOOTSTRAP', kind: 'list', help: 'DHT bootstrap nodes, host:port[,host:port] (default: public DHT)' },
-  { name: 'dhtHost', flag: 'dht-host', env: 'MESHLEDGER_DHT_HOST', kind: 'string', help: 'address the DHT binds (127.0.0.1 for one-machine tests)' },
-  { name: 'offline', flag: 'offline', env: 'MESHLEDGER_OFFLINE', kind: 'boolean', help: 'do not join the swarm' },
-  { name: 'lan', flag: 'no-lan', env: 'MESHLEDGER_LAN', kind: 'boolean', negated: true, help: 'no LAN discovery over mDNS (MESHLEDGER_LAN=false)' },
-  { name: 'lanOnly', flag: 'lan-only', env: 'MESHLEDGER_LAN_ONLY', kind: 'boolean', help: 'no DHT at all: LAN discovery and --peers only' },
-  { name: 'lanHost', flag: 'lan-host', env: 'MESHLEDGER_LAN_HOST', kind: 'string', help: 'address the LAN listener and mDNS use (default: all)' },
-  { name: 'lanPort', flag: 'lan-port', env: 'MESHLEDGER_LAN_PORT', kind: 'number', help: 'LAN listener TCP port (default: any free port)' },
-  { name: 'peers', flag: 'peers', env: 'MESHLEDGER_PEERS', kind: 'list', help: 'known peers to dial: swarm keys and/or host:port' },
-  { name: 'ackInterval', flag: 'ack-interval', env: 'MESHLEDGER_ACK_INTERVAL', kind: 'number', help: 'ms between indexer acknowledgements (default 200)' },
-  { name: 'logLevel', flag: 'log-level', env: 'MESHLEDGER_LOG_LEVEL', kind: 'string', help: 'debug, info, warn or error (default info)' },
-  { name: 'cacheSize', flag: 'cache-size', env: 'MESHLEDGER_CACHE_SIZE', kind: 'number', help: 'cache bound in entries (default 512)' },
-  { name: 'durability', flag: 'durability', env: 'MESHLEDGER_DURABILITY', kind: 'string', help: 'sync (fsync before acknowledging, default) or relaxed' },
-  { name: 'maxBodyBytes', flag: 'max-body', env: 'MESHLEDGER_MAX_BODY', kind: 'number', help: 'largest HTTP request body in bytes (default 1048576)' },
-  { name: 'minFreeBytes', flag: 'min-free', env: 'MESHLEDGER_MIN_FREE', kind: 'number', help: 'free bytes kept back: appends below it get STORAGE_FULL (default 262144, 0 off)' }
-]
+let validator: ValidateFunction | null = null
 
 /** Resolve the configuration. `flags` are parsed argv values keyed by flag name. */
 export async function resolveConfig (
   flags: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, defaultData: string
 ): Promise<DaemonConfig> {
-  // A `--no-x` flag given means false; its environment variable and file key are positive.
-  const fromFlagsOrEnv = (o: Option): unknown => o.negated === true ? (flags[o.flag] === true ? false : env[o.env]) : flags[o.flag] ?? env[o.env]
-  const dataRaw = fromFlagsOrEnv(OPTIONS[0])
-  const data = path.resolve(typeof dataRaw === 'string' ? dataRaw : defaultData)
-  const file = await readConfigFile(typeof flags.config === 'string' ? flags.config : path.join(data, 'config.json'), typeof flags.config === 'string')
-
-  const values: Record<string, unknown> = {}
+  const fromFlags: Record<string, unknown> = {}
+  const fromEnv: Record<string, unknown> = {}
   for (const o of OPTIONS) {
-    const negatedInFile = o.negated === true && file[o.flag] !== undefined ? !(parse(o, file[o.flag]) as boolean) : undefined
-    const raw = fromFlagsOrEnv(o) ?? file[o.name] ?? (o.negated === true ? negatedInFile : file[o.flag])
-    if (raw !== undefined) values[o.name] = parse(o, raw)
+    const flag = flags[o.flag]
+    if (flag !== undefined) fromFlags[o.name] = o.negated === true ? flag !== true : fromText(o, flag)
+    const variable = env[o.env]
+    if (variable !== undefined && variable !== '') fromEnv[o.name] = fromText(o, variable)
   }
-  const config: DaemonConfig = {
-    data,
+  check(fromFlags, (name) => `--${byName(name).flag}`)
+  check(fromEnv, (name) => byName(name).env)
+
+  const dataRaw = fromFlags.data ?? fromEnv.data
+  const data = path.resolve(typeof dataRaw === 'string' ? dataRaw : defaultData)
+  const explicit = typeof flags.config === 'string'
+  const file = explicit ? flags.config as string : path.join(data, 'config.json')
+  const fromFile = fileValues(await readConfigFile(file, explicit), file)
+
+  return {
     host: '127.0.0.1',
     port: DEFAULT_PORT,
     key: null,
@@ -103,29 +81,71 @@ export async function resolveConfig (
     durability: 'sync',
     maxBodyBytes: 1024 * 1024,
     minFreeBytes: DEFAULT_MIN_FREE_BYTES,
-    ...values
+    ...fromFile,
+    ...fromEnv,
+    ...fromFlags,
+    data: path.resolve(typeof fromFile.data === 'string' && dataRaw === undefined ? fromFile.data : data)
   }
-  if (!['debug', 'info', 'warn', 'error'].includes(config.logLevel)) throw MeshledgerError.invalidOption('log level is debug, info, warn or error')
-  if (!['sync', 'relaxed'].includes(config.durability)) throw MeshledgerError.invalidOption('durability is sync or relaxed')
-  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw MeshledgerError.invalidOption('port is 0-65535')
-  if (!Number.isSafeInteger(config.minFreeBytes) || config.minFreeBytes < 0) throw MeshledgerError.invalidOption('--min-free is a number of bytes')
-  if (config.lanPort !== null && (!Number.isInteger(config.lanPort) || config.lanPort < 0 || config.lanPort > 65535)) throw MeshledgerError.invalidOption('LAN port is 0-65535')
-  return config
 }
 
-function parse (o: Option, raw: unknown): unknown {
+function byName (name: string): DaemonOption {
+  return OPTIONS.find((o) => o.name === name) as DaemonOption
+}
+
+/** Text of a flag or variable as the option's kind; left as it is when it does not parse, for the schema to refuse. */
+function fromText (o: DaemonOption, raw: string | boolean): unknown {
+  if (typeof raw === 'boolean') return raw
   switch (o.kind) {
-    case 'boolean':
-      return raw === true || raw === 'true' || raw === '1'
-    case 'number': {
-      const n = Number(raw)
-      if (!Number.isFinite(n)) throw MeshledgerError.invalidOption(`--${o.flag} is a number`)
-      return n
-    }
-    case 'list':
-      return (Array.isArray(raw) ? raw.map(String) : String(raw).split(',')).map((s) => s.trim()).filter((s) => s !== '')
-    default:
-      return String(raw)
+    case 'boolean': return BOOLEANS[raw.trim().toLowerCase()] ?? raw
+    case 'integer': return /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : raw
+    case 'duration': return parseDuration(raw) ?? raw
+    case 'list': return raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
+    default: return raw
+  }
+}
+
+/** The file's keys (camelCase names or flag names) as config names, values checked. */
+function fileValues (file: Record<string, unknown>, where: string): Partial<DaemonConfig> {
+  const values: Record<string, unknown> = {}
+  const written: Record<string, string> = {}
+  for (const [key, raw] of Object.entries(file)) {
+    const o = OPTIONS.find((x) => x.name === key || x.flag === key)
+    const name = o?.name ?? key
+    written[name] = key
+    if (o === undefined) values[name] = raw
+    else if (o.negated === true && key === o.flag) values[name] = typeof raw === 'boolean' ? !raw : raw
+    else values[name] = typeof raw === 'string' && o.kind !== 'string' ? fromText(o, raw) : raw
+  }
+  check(values, (name) => `${where}: ${written[name] ?? name}`, where)
+  return values as Partial<DaemonConfig>
+}
+
+/** Validate one source against the schema; throws INVALID_OPTION naming the source and the key. */
+function check (values: Record<string, unknown>, label: (name: string) => string, file?: string): void {
+  validator ??= new Ajv({ allErrors: false, strict: true }).compile(CONFIG_SCHEMA)
+  if (validator(values)) return
+  const err = (validator.errors as ErrorObject[])[0]
+  if (err.keyword === 'additionalProperties') {
+    const key = String(err.params.additionalProperty)
+    const known = OPTIONS.flatMap((o) => [o.name, o.flag])
+    throw MeshledgerError.invalidOption(`${file ?? 'config'}: unknown key "${key}"${didYouMean(key, known)}`)
+  }
+  const name = err.instancePath.split('/')[1]
+  throw MeshledgerError.invalidOption(`${label(name)}: ${problem(byName(name), err, values[name])}`)
+}
+
+function problem (o: DaemonOption, err: ErrorObject, value: unknown): string {
+  const shown = JSON.stringify(err.instancePath.split('/').length > 2 ? (value as unknown[])[Number(err.instancePath.split('/')[2])] : value)
+  switch (err.keyword) {
+    case 'type':
+      if (o.kind === 'boolean') return `expected a boolean (true/false/1/0/yes/no), not ${shown}`
+      if (o.kind === 'duration') return `expected ${DURATION_HINT}, not ${shown}`
+      if (o.kind === 'integer') return `expected an integer, not ${shown}`
+      return `expected ${o.kind === 'list' ? 'a comma-separated list' : 'text'}, not ${shown}`
+    case 'enum': return `must be one of ${(err.params.allowedValues as string[]).join(', ')}, not ${shown}`
+    case 'minLength': return 'must not be empty'
+    case 'pattern': return `expected host:port, not ${shown}`
+    default: return `${err.message ?? 'is not valid'}, not ${shown}`
   }
 }
 
@@ -135,13 +155,14 @@ async function readConfigFile (file: string, required: boolean): Promise<Record<
     text = await readFile(file, 'utf8')
   } catch (err) {
     if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw MeshledgerError.invalidOption(`cannot read config file ${file}`)
+    throw MeshledgerError.invalidOption(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
   }
+  let parsed: unknown
   try {
-    const parsed = JSON.parse(text) as unknown
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('not an object')
-    return parsed as Record<string, unknown>
-  } catch {
-    throw MeshledgerError.invalidOption(`config file ${file} is not a JSON object`)
+    parsed = JSON.parse(text) as unknown
+  } catch (err) {
+    throw MeshledgerError.invalidOption(`${file}: not valid JSON (${(err as Error).message})`)
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw MeshledgerError.invalidOption(`${file}: expected a JSON object`)
+  return parsed as Record<string, unknown>
 }

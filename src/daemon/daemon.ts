@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto'
 import { access, chmod, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import ReadyResource from 'ready-resource'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -14,17 +13,22 @@ import { DaemonError } from './api-errors.js'
 import { daemonFiles, runningDaemon, type DaemonInfo } from './daemon-info.js'
 import { Ledger } from '../ledger.js'
 import type { DaemonConfig } from './config.js'
-import { daemonFacts, keyProblem, type DaemonFacts, type Problem } from './facts.js'
-import { Router } from './http.js'
-import { installDashboard } from './dashboard/install.js'
+import { routesOf } from './allow.js'
+import { bearer } from './auth.js'
+import { LastAudit } from './dashboard/audits.js'
+import { installDashboard, sessionCookie } from './dashboard/install.js'
+import { daemonFacts, keyProblem, type Problem } from './facts.js'
 import { Sessions } from './dashboard/session.js'
+import { EventHub } from './event-hub.js'
+import { createApi, finishApi } from './http.js'
 import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
 import { bestEffort } from '../replica/best-effort.js'
 import { ownerOnly } from '../replica/permissions.js'
 import { checkPort, explainListenError } from './port-check.js'
 import { DEFAULT_RECOVERY_BACKOFF, freeBytes, waitForSpace } from './recovery.js'
-import { installRoutes, type Health } from './routes.js'
+import { installRoutes, type Health } from './routes/index.js'
+import type { Api } from './schemas.js'
 
 export { daemonFiles, runningDaemon, type DaemonInfo } from './daemon-info.js'
 
@@ -45,7 +49,7 @@ export interface DaemonEvents {
 export class Daemon extends ReadyResource {
   readonly config: DaemonConfig
   private readonly log: Logger
-  private server: Server | null = null
+  private api: Api | null = null
   private metrics: Metrics | null = null
   private wroteInfo = false
   private readonly advertise: boolean
@@ -108,27 +112,27 @@ export class Daemon extends ReadyResource {
       const metrics = new Metrics({ ledger: () => this.ledger$(), ready: async () => (await this.health()).ready, data })
       this.metrics = metrics
       const sessions = new Sessions(this.token)
-      const router = new Router({
-        token: this.token,
+      const api = await createApi({
         maxBody: this.config.maxBodyBytes,
+        authenticators: [bearer(this.token), sessionCookie(sessions)],
         onerror: (err) => this.log.error('http-error', { error: String((err as Error)?.stack ?? err) }),
         // The access log: the route's pattern, never the path or query (tokens, ids of secrets).
-        onfinish: (method, route, status, seconds) => {
-          metrics.observeHttp(method, route, status, seconds)
-          this.log.debug('http', { method, route, status, ms: Math.round(seconds * 1e4) / 10 })
-        },
-        session: (raw) => sessions.allows(raw.method ?? '', raw.headers)
+        onresponse: ({ method, route, status, ms }) => {
+          metrics.observeHttp(method, route, status, ms / 1000)
+          this.log.debug('http', { method, route, status, ms: Math.round(ms * 10) / 10 })
+        }
       })
-      installRoutes(router, () => this.ledger$(), metrics, () => this.health(), () => this.facts())
-      await installDashboard(router, sessions, () => this.ledger$())
-      const server = createServer((req, res) => { router.handle(req, res).catch(() => {}) })
-      server.keepAliveTimeout = 30_000
-      this.server = server
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(this.config.port, this.config.host, () => { server.off('error', reject); resolve() })
-      }).catch(async (err: unknown) => { throw await explainListenError(err, this.config.host, this.config.port, data) })
-      const address = server.address() as AddressInfo
+      this.api = api
+      const hub = new EventHub(() => this.ledger$())
+      // Streams never end by themselves: end them first, so closing waits only for requests.
+      api.addHook('preClose', async () => { hub.close() })
+      const audits = new LastAudit()
+      installRoutes(api, { ledger: () => this.ledger$(), metrics, health: () => this.health(), audits, facts: () => daemonFacts(this.config, this.keyMissing === null ? [] : [this.keyMissing]) }, hub)
+      await installDashboard(api, sessions, audits, () => this.ledger$())
+      finishApi(api)
+      await api.listen({ port: this.config.port, host: this.config.host })
+        .catch(async (err: unknown) => { throw await explainListenError(err, this.config.host, this.config.port, data) })
+      const address = api.server.address() as AddressInfo
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
       this.url = `http://${host}:${address.port}`
       if (this.advertise) {
@@ -148,9 +152,9 @@ export class Daemon extends ReadyResource {
     await this.shutdown()
   }
 
-  /** The daemon's part of `/v1/status`: its network settings and the problems to act on. */
-  facts (): DaemonFacts {
-    return daemonFacts(this.config, this.keyMissing === null ? [] : [this.keyMissing])
+  /** The API's routes (method and path pattern, e.g. `/v1/entries/:id`), once open. */
+  get routes (): Array<{ method: string, url: string }> {
+    return this.api === null ? [] : routesOf(this.api)
   }
 
   private ledger$ (): Ledger {
@@ -265,7 +269,7 @@ export class Daemon extends ReadyResource {
   /** Best-effort per step, in reverse order of opening, so the storage lock is always released. */
   private async shutdown (): Promise<void> {
     await bestEffort([
-      ['http', () => closeServer(this.server)],
+      ['http', () => closeApi(this.api)],
       ['metrics', () => this.metrics?.close()],
       ['recovery', async () => { this.stopping.abort(MeshledgerError.ledgerClosed()); await this.recovering }],
       ['ledger', () => this.ledger?.close()],
@@ -308,12 +312,14 @@ async function writeAtomic (file: string, text: string, mode = 0o600): Promise<v
   await rename(tmp, file)
 }
 
-async function closeServer (server: Server | null): Promise<void> {
-  if (server === null) return
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve())
-    server.closeIdleConnections()
-    // Streams (SSE) never go idle: end them so close can finish.
-    setTimeout(() => server.closeAllConnections(), 1000).unref()
-  })
+/** Stop accepting requests and wait for those in flight; connections still open after 1 s are cut. */
+async function closeApi (api: Api | null): Promise<void> {
+  if (api === null) return
+  const cut = setTimeout(() => api.server.closeAllConnections(), 1000)
+  cut.unref()
+  try {
+    await api.close()
+  } finally {
+    clearTimeout(cut)
+  }
 }

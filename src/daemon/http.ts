@@ -1,156 +1,126 @@
 /**
- * The HTTP plumbing of the local API: routing by method and path pattern, bearer-token auth,
- * bounded JSON bodies, and errors answered as `{ error: { code, message } }` with the status
- * api-errors.ts gives their code.
+ * The HTTP layer of the local API, on fastify: JSON bodies only (415 otherwise), bounded by the
+ * daemon's body limit; requests validated against their route's schemas (validation.ts); auth by
+ * the daemon's authenticators (auth.ts); every error answered as `{ error: { code, message } }`
+ * with the status api-errors.ts gives its code; 405 with `Allow`; the API described at
+ * `/v1/openapi.json` from the same schemas. Replies are written with `JSON.stringify`, so a
+ * schema describes a record but never drops or coerces what the ledger returned.
  */
-import { timingSafeEqual } from 'node:crypto'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import Fastify, { type FastifyError, type FastifyReply } from 'fastify'
 import { MeshledgerError } from '../errors.js'
-import { DaemonError, statusOf, type DaemonErrorCode } from './api-errors.js'
 import { storageFailure } from '../replica/storage-errors.js'
+import { DaemonError, statusOf } from './api-errors.js'
+import { authenticate, type Authenticator } from './auth.js'
+import { answerOtherMethods, trackMethods } from './allow.js'
+import { openapiRoute, recordRoutes } from './openapi.js'
+import type { Api, SchemaProvider } from './schemas.js'
+import { validationError, validatorCompiler } from './validation.js'
 
-/** A parsed request handed to a route. */
-export interface Request {
+/** One answered request, as the `onResponse` hook sees it. */
+export interface RequestRecord {
   method: string
-  params: Record<string, string>
-  query: URLSearchParams
-  body (): Promise<unknown>
-  raw: IncomingMessage
-  res: ServerResponse
+  /** The route's pattern (`/v1/entries/:id`), or `unmatched` for an unknown path: never the path itself. */
+  route: string
+  status: number
+  ms: number
 }
 
-/** What a route returns: a JSON body (status 200 unless given), or nothing if it wrote itself. */
-export type Reply = { status?: number, body: unknown } | null
+/** Options of {@link createApi}. */
+export interface ApiOptions {
+  /** Largest request body, in bytes (`BODY_TOO_LARGE` above). */
+  maxBody: number
+  /** Who may call routes that are not open; the bearer token first. */
+  authenticators: Authenticator[]
+  /** An error that is not the caller's (a bug): answered 500 `INTERNAL`, given here to log. */
+  onerror: (err: unknown) => void
+  /** Every answered request: the one place to observe them (access log, request metrics). */
+  onresponse: (record: RequestRecord) => void
+}
 
-/** A route handler. */
-export type Handler = (req: Request) => Promise<Reply>
-
-interface Route { method: string, path: string, pattern: RegExp, names: string[], handler: Handler, open: boolean }
-
-/**
- * Told once per request, when its answer ended: `route` is the matched route's pattern
- * (`/v1/entries/:id`, or `unmatched`), never the path or query, which may carry secrets.
- */
-export type RequestObserver = (method: string, route: string, status: number, seconds: number) => void
-
-/** A router with token auth; routes are `GET /v1/entries/:id` style patterns. */
-export class Router {
-  private readonly routes: Route[] = []
-  private readonly token: Buffer
-  private readonly maxBody: number
-  private readonly onerror: (err: unknown) => void
-  private readonly onfinish: RequestObserver
-  private readonly session: (raw: IncomingMessage) => boolean
-
-  /** `session`: whether a request without a bearer token may go on as a dashboard session (it may throw to refuse). */
-  constructor ({ token, maxBody, onerror, onfinish, session = () => false }: { token: string, maxBody: number, onerror: (err: unknown) => void, onfinish: RequestObserver, session?: (raw: IncomingMessage) => boolean }) {
-    this.token = Buffer.from(token)
-    this.maxBody = maxBody
-    this.onerror = onerror
-    this.onfinish = onfinish
-    this.session = session
-  }
-
-  /** Add a route; `open` routes need no token. */
-  add (method: string, path: string, handler: Handler, { open = false } = {}): void {
-    const names: string[] = []
-    const pattern = new RegExp('^' + path.replace(/:([a-z]+)/g, (_m, name: string) => { names.push(name); return '([^/]+)' }) + '$')
-    this.routes.push({ method, path, pattern, names, handler, open })
-  }
-
-  /** Serve one request. Never throws. */
-  async handle (raw: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now()
-    let matched = 'unmatched'
-    try {
-      const target = raw.url ?? '/'
-      const q = target.indexOf('?')
-      const pathname = q === -1 ? target : target.slice(0, q)
-      const query = new URLSearchParams(q === -1 ? '' : target.slice(q + 1))
-      let allowed = false
-      for (const route of this.routes) {
-        const m = route.pattern.exec(pathname)
-        if (m === null) continue
-        if (!allowed) matched = route.path
-        allowed = true
-        if (route.method !== raw.method) continue
-        if (!route.open && !this.authorised(raw)) throw DaemonError.unauthorised()
-        const params: Record<string, string> = {}
-        route.names.forEach((name, i) => { params[name] = decodeParam(name, m[i + 1]) })
-        const reply = await route.handler({ method: raw.method, params, query, body: () => this.body(raw), raw, res })
-        if (reply !== null) send(res, reply.status ?? 200, reply.body)
-        return
-      }
-      if (allowed) send(res, 405, { error: { code: 'INVALID_REQUEST' satisfies DaemonErrorCode, message: `${raw.method ?? ''} is not allowed on ${pathname}` } })
-      else send(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${pathname}` } })
-    } catch (err) {
-      this.fail(res, err)
-    } finally {
-      this.onfinish(raw.method ?? '', matched, res.statusCode, (performance.now() - started) / 1000)
+/** The fastify instance with the API's plumbing; add routes, then {@link finishApi}. */
+export async function createApi ({ maxBody, authenticators, onerror, onresponse }: ApiOptions): Promise<Api> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: maxBody,
+    exposeHeadRoutes: false,
+    keepAliveTimeout: 30_000,
+    forceCloseConnections: 'idle',
+    // While closing, a request on a kept-alive connection is still served (then the connection
+    // closes), as it was before fastify: the ledger closes only after the last one is answered.
+    return503OnClosing: false,
+    routerOptions: { maxParamLength: 4096 },
+    frameworkErrors: (err, _req, reply) => {
+      void fail(reply, DaemonError.invalidRequest(err.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoded UTF-8' : err.message))
     }
-  }
+  }).withTypeProvider<SchemaProvider>()
 
-  private fail (res: ServerResponse, err: unknown): void {
-    err = storageFailure(err) ?? err
-    if (err instanceof MeshledgerError || err instanceof DaemonError) {
-      if (!res.headersSent) send(res, statusOf(err.code), { error: { code: err.code, message: err.message } })
-      else res.end()
-      return
-    }
-    this.onerror(err)
-    if (!res.headersSent) send(res, 500, { error: { code: 'INTERNAL' satisfies DaemonErrorCode, message: 'internal error (see the daemon log)' } })
-    else res.end()
-  }
-
-  private authorised (raw: IncomingMessage): boolean {
-    const header = raw.headers.authorization
-    if (header === undefined) return this.session(raw)
-    const m = /^Bearer (.+)$/.exec(header)
-    if (m === null) return false
-    const given = Buffer.from(m[1])
-    return given.length === this.token.length && timingSafeEqual(given, this.token)
-  }
-
-  private async body (raw: IncomingMessage): Promise<unknown> {
-    const declared = Number(raw.headers['content-length'] ?? 0)
-    if (declared > this.maxBody) throw DaemonError.bodyTooLarge(this.maxBody)
-    const chunks: Buffer[] = []
-    let size = 0
-    await new Promise<void>((resolve, reject) => {
-      raw.on('data', (chunk: Buffer) => {
-        size += chunk.length
-        if (size > this.maxBody) {
-          raw.removeAllListeners('data')
-          raw.resume() // drain what is left so the connection can answer
-          reject(DaemonError.bodyTooLarge(this.maxBody))
-          return
-        }
-        chunks.push(chunk)
-      })
-      raw.once('end', resolve)
-      raw.once('error', reject)
-    })
-    if (size === 0) return {}
+  app.setValidatorCompiler(validatorCompiler())
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data))
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
+    if (body.length === 0) return done(null, undefined)
     try {
-      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
+      done(null, JSON.parse(body.toString('utf8')) as unknown)
     } catch {
-      throw DaemonError.invalidRequest('the body is not JSON')
+      done(DaemonError.invalidRequest('the body is not JSON'), undefined)
     }
+  })
+
+  const fail = (reply: FastifyReply, err: unknown): FastifyReply => {
+    const coded = codedError(err, reply, maxBody)
+    if (coded === null) onerror(err)
+    const e = coded ?? new DaemonError('INTERNAL', 'internal error (see the daemon log)')
+    return reply.code(statusOf(e.code)).type('application/json').send({ error: { code: e.code, message: e.message } })
   }
+  app.setErrorHandler((err, _req, reply) => fail(reply, err))
+  app.setNotFoundHandler((req, reply) => fail(reply, MeshledgerError.notFound(`no route ${req.url.split('?')[0] ?? ''}`)))
+
+  app.addHook('onRequest', authenticate(authenticators))
+  app.addHook('onRequest', async (req) => {
+    const q = req.url.indexOf('?')
+    if (q === -1) return
+    try {
+      decodeURIComponent(req.url.slice(q + 1))
+    } catch {
+      throw DaemonError.invalidRequest('the query is not valid percent-encoded UTF-8')
+    }
+  })
+  // No body is `{}` to a route that takes one; a route that takes none refuses any but `{}`.
+  app.addHook('preValidation', async (req) => {
+    const takes = req.routeOptions.schema?.body !== undefined
+    if (req.body === undefined) {
+      if (takes) req.body = {}
+    } else if (!takes && !isEmptyObject(req.body)) {
+      throw DaemonError.invalidRequest(`${req.method} ${req.routeOptions.url ?? ''} takes no body`)
+    }
+  })
+  app.addHook('onResponse', async (req, reply) => {
+    onresponse({ method: req.method, route: req.is404 ? 'unmatched' : req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: reply.elapsedTime })
+  })
+
+  recordRoutes(app)
+  trackMethods(app)
+  return app
 }
 
-/** A path segment, percent-decoded; malformed escapes (`%E0%A4%A`) are the caller's error. */
-function decodeParam (name: string, raw: string): string {
-  try {
-    return decodeURIComponent(raw)
-  } catch {
-    throw DaemonError.invalidRequest(`the ${name} in the path is not valid percent-encoded UTF-8`)
-  }
+/** Add the API's description and the 405 answers; call once every route is added. */
+export function finishApi (app: Api): void {
+  openapiRoute(app)
+  answerOtherMethods(app)
 }
 
-/** Write a JSON response. */
-export function send (res: ServerResponse, status: number, body: unknown): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body)
-  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; version=0.0.4' : 'application/json', 'content-length': Buffer.byteLength(text) })
-  res.end(text)
+function isEmptyObject (body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0
+}
+
+/** The coded error to answer for `err`, or null when it is a bug. */
+function codedError (err: unknown, reply: FastifyReply, maxBody: number): MeshledgerError | DaemonError | null {
+  const failure = storageFailure(err) ?? err
+  if (failure instanceof MeshledgerError || failure instanceof DaemonError) return failure
+  const e = err as FastifyError
+  if (Array.isArray(e.validation)) return validationError(e.validation, e.validationContext ?? 'body')
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return DaemonError.unsupportedMediaType(String(reply.request.headers['content-type'] ?? 'a body without a content type'))
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return DaemonError.bodyTooLarge(maxBody)
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return DaemonError.invalidRequest(e.message)
+  return null
 }

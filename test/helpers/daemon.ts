@@ -38,10 +38,18 @@ export class StartFailed extends Error {
   }
 }
 
+/** How to spawn it: its environment, the node binary, and a command it runs under (`['strace', '-f']`). */
+export interface LaunchOptions {
+  env?: NodeJS.ProcessEnv
+  node?: string
+  wrapper?: string[]
+}
+
 /** Start `meshledger daemon --data <data> --port 0` plus `args`; resolves at its `ready` line. */
-export async function launchDaemon (data: string, args: string[] = []): Promise<DaemonProcess> {
+export async function launchDaemon (data: string, args: string[] = [], { env = process.env, node = process.execPath, wrapper = [] }: LaunchOptions = {}): Promise<DaemonProcess> {
   const started = Date.now()
-  const child = spawn(process.execPath, [BIN, 'daemon', '--data', data, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const [command, ...argv] = [...wrapper, node, BIN, 'daemon', '--data', data, '--port', '0', ...args]
+  const child = spawn(command as string, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
   const log: Array<Record<string, unknown>> = []
   const waiting = new Set<{ match: (event: Record<string, unknown>) => boolean, resolve: (event: Record<string, unknown>) => void }>()
   const logged = async (match: (event: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> =>
@@ -87,8 +95,8 @@ export async function launchDaemon (data: string, args: string[] = []): Promise<
 }
 
 /** `launchDaemon` for a test: offline unless told, stopped at teardown if still running. */
-export async function spawnDaemon (t: test.Test, data: string, args: string[] = [], { offline = true }: { offline?: boolean } = {}): Promise<DaemonProcess> {
-  const d = await launchDaemon(data, [...(offline ? ['--offline'] : []), ...args])
+export async function spawnDaemon (t: test.Test, data: string, args: string[] = [], { offline = true, ...launch }: { offline?: boolean } & LaunchOptions = {}): Promise<DaemonProcess> {
+  const d = await launchDaemon(data, [...(offline ? ['--offline'] : []), ...args], launch)
   t.teardown(async () => { await d.stop() })
   return d
 }

@@ -2,8 +2,8 @@
  * Entries: `append`, `record`, `get`, `query`, `watch`.
  */
 import type { Entry } from '../../protocol/entry.js'
-import { json, jsonOrText, number, readStdin, time, type Flags, type OptionSpec } from '../args.js'
-import type { Query } from '../client.js'
+import { duration, json, jsonOrText, number, readStdin, time, type Flags, type OptionSpec } from '../args.js'
+import type { Query, ServerEvent } from '../client.js'
 import { route, write, type Command } from '../command.js'
 import { CliError, UsageError } from '../errors.js'
 import { clip, iso, print, printFields, printJson, printTable, text } from '../output.js'
@@ -103,35 +103,53 @@ const watch: Command = {
   name: 'watch',
   usage: '',
   summary: 'follow entries as they are applied, until Ctrl-C',
-  description: 'Prints each applied (or rejected) entry, and each reorder that undid entries already\nprinted (those re-applied are printed again). With --json, one JSON line per event:\n{"type":"entry","entry":{...}} or {"type":"reorder","truncatedTo":N,"rewound":[ids]}.',
+  description: 'Prints each applied (or rejected) entry, and each reorder that undid entries already\nprinted (those re-applied are printed again). With --json, one JSON line per event:\n{"type":"entry","entry":{...}} or {"type":"reorder","truncatedTo":N,"rewound":[ids]}.\nWhen the daemon stops or restarts, watch says so on stderr and reconnects (backing off from\n250ms to 5s); it exits 5 if no daemon is back within --reconnect. Entries applied while it\nwas away are not replayed (query --since fills the gap).',
   options: {
     type: { type: 'string', value: 'T', help: 'entries of this type only' },
-    writer: { type: 'string', value: 'KEY', help: 'entries of this device only' }
+    writer: { type: 'string', value: 'KEY', help: 'entries of this device only' },
+    reconnect: { type: 'string', value: 'DURATION', help: 'how long to wait for a daemon that went away (default 30s; 0: exit 5 at once)' }
   },
   async run (ctx) {
-    const client = await ctx.client()
+    const bound = typeof ctx.flags.reconnect === 'string' ? duration(ctx.flags.reconnect, '--reconnect') : 30_000
+    const first = await ctx.client()
+    let client = first
     const controller = new AbortController()
     const stop = (): void => controller.abort()
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
     try {
-      for await (const ev of client.events(route('stream'), { type: ctx.flags.type as string, writer: ctx.flags.writer as string }, controller.signal)) {
-        const data = JSON.parse(ev.data) as Record<string, unknown>
-        if (ctx.json) {
-          printJson(ev.event === 'entry' ? { type: 'entry', entry: data } : { type: ev.event, ...data }, { line: true })
-        } else if (ev.event === 'entry') {
-          const e = data as unknown as Entry
-          print(`${iso(e.timestamp)}  ${e.status.padEnd(9)}  ${e.type}  ${e.id}  ${clip(text(e.data))}`)
-        } else {
-          const rewound = Array.isArray(data.rewound) ? data.rewound.length : 0
-          print(`${new Date().toISOString()}  ${ev.event}  truncated to ${text(data.truncatedTo)}, ${rewound} entries rewound`)
+      while (true) {
+        try {
+          for await (const ev of client.events(route('stream'), { type: ctx.flags.type as string, writer: ctx.flags.writer as string }, controller.signal)) printEvent(ctx.json, ev)
+        } catch (err) {
+          if (!(err instanceof CliError && err.code === 'DAEMON_UNREACHABLE')) throw err
         }
+        if (controller.signal.aborted) return
+        if (client.via !== 'daemon') throw new CliError('STREAM_ENDED', 'the in-process API ended the stream')
+        const { awaitDaemon } = await import('../reconnect.js')
+        const next = await awaitDaemon('watch', ctx.data, bound, controller.signal)
+        if (next === null) return
+        if (client !== first) await client.close()
+        client = next
       }
-      if (!controller.signal.aborted) throw new CliError('STREAM_ENDED', 'the daemon ended the stream (did it stop?)')
     } finally {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
+      if (client !== first) await client.close()
     }
+  }
+}
+
+function printEvent (json: boolean, ev: ServerEvent): void {
+  const data = JSON.parse(ev.data) as Record<string, unknown>
+  if (json) {
+    printJson(ev.event === 'entry' ? { type: 'entry', entry: data } : { type: ev.event, ...data }, { line: true })
+  } else if (ev.event === 'entry') {
+    const e = data as unknown as Entry
+    print(`${iso(e.timestamp)}  ${e.status.padEnd(9)}  ${e.type}  ${e.id}  ${clip(text(e.data))}`)
+  } else {
+    const rewound = Array.isArray(data.rewound) ? data.rewound.length : 0
+    print(`${new Date().toISOString()}  ${ev.event}  truncated to ${text(data.truncatedTo)}, ${rewound} entries rewound`)
   }
 }
 

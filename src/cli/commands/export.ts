@@ -5,8 +5,9 @@ import { once } from 'node:events'
 import type { Entry } from '../../protocol/entry.js'
 import type { Client, Query } from '../client.js'
 import { route, type Command } from '../command.js'
+import { choice } from '../args.js'
 import { CliError, UsageError } from '../errors.js'
-import { Progress } from '../output.js'
+import { Progress } from '../progress.js'
 import { RANGE_OPTIONS, range } from './entries.js'
 
 const PAGE = 1000
@@ -26,18 +27,26 @@ const exportCommand: Command = {
   },
   async run (ctx) {
     const format = ctx.flags.format ?? 'jsonl'
-    if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format is jsonl or csv, not ${String(format)}`)
+    choice(String(format), ['jsonl', 'csv'], '--format')
     if (ctx.json && format === 'csv') throw new UsageError('--json writes JSON lines; drop it for --format csv')
     const client = await ctx.client()
-    const progress = new Progress('exported')
-    if (format === 'csv') await out(EXPORT_COLUMNS.join(',') + '\n')
     const q: Query = { type: ctx.flags.type as string | undefined, ...range(ctx.flags) }
+    const progress = new Progress('exported', 'entries')
+    // On a terminal, progress by time: the export walks timestamps up to the newest match.
+    const newest = progress.on ? (await client.request<{ entries: Entry[] }>('GET', route('entries'), { query: { ...q, reverse: true, limit: 1 } })).entries[0]?.timestamp : undefined
+    if (format === 'csv') await out(EXPORT_COLUMNS.join(',') + '\n')
+    let count = 0
+    let first: number | null = null
     for await (const page of pages(client, q)) {
       const rows = page.map((e) => ({ id: e.id, writer: e.writer, timestamp: e.timestamp, type: e.type, status: e.status, data: e.data ?? null }))
       await out(rows.map((r) => format === 'csv' ? csvRow(EXPORT_COLUMNS.map((c) => c === 'data' ? JSON.stringify(r.data) : String(r[c]))) : JSON.stringify(r)).join('\n') + '\n')
-      progress.add(page.length)
+      count += page.length
+      first ??= page[0].timestamp
+      const at = page[page.length - 1].timestamp
+      const ratio = newest === undefined || newest <= first ? undefined : (at - first) / (newest - first)
+      progress.update(count, null, `up to ${new Date(at).toISOString()}`, ratio)
     }
-    progress.done()
+    progress.finish('done')
   }
 }
 

@@ -2,16 +2,13 @@
  * The ledger itself: `init`, `status`, `peers`, `members`, `add-member`, `remove-member`,
  * `activate-protocol`.
  */
-import { normalizeKey } from '../../keys.js'
+import { choice } from '../args.js'
 import { CliError, UsageError } from '../errors.js'
 import { route, write, type Command } from '../command.js'
+import type { Client } from '../client.js'
+import { connectedDevices, type PeerInfo } from '../devices.js'
 import { clip, iso, print, printFields, printJson, printTable } from '../output.js'
-
-interface PeerView {
-  length: number
-  position: 'equal' | 'behind' | 'ahead'
-  result: 'match' | 'mismatch' | 'ahead' | 'other-indexer-set'
-}
+import { Progress } from '../progress.js'
 
 interface Status {
   ledger: string
@@ -19,7 +16,7 @@ interface Status {
   mode: string
   writable: boolean
   indexer: boolean
-  peers: Array<{ publicKey: string, connectedAt: number, initiator: boolean, via?: string, address?: string, view?: PeerView | null }>
+  peers: PeerInfo[]
   appended: { entries: number, blocks: number }
   view: { length: number, signedLength: number }
   writers: Array<{ key: string, length: number, remoteLength: number, lag: number }>
@@ -41,9 +38,9 @@ function confirmedView (v: Status['viewCheck']): string {
 
 /**
  * A peer's view check in a table cell: `match`, `match (behind at 12)`, `mismatch`, ...
- * `unreadable` when this device cannot decrypt the ledger: its empty view differs from everyone's.
+ * `unreadable here` when this device cannot decrypt the ledger: its empty view differs from everyone's.
  */
-function peerView (v: PeerView | null | undefined, unreadable: boolean): string {
+function peerView (v: PeerInfo['view'], unreadable: boolean): string {
   if (v == null) return '-'
   if (unreadable && v.result !== 'match') return 'unreadable here'
   const result = v.result === 'other-indexer-set' ? 'other indexers' : v.result
@@ -57,6 +54,7 @@ const init: Command = {
   description: 'Creates the ledger in the data folder without starting the daemon, or with --key joins an\nexisting ledger by its key alone: without its encryption key (meshledger daemon\n--encryption-key) such a device reads nothing, so join with an invite instead. Prints the\nledger key and this device\'s key. On a folder that already holds the ledger, prints its keys.',
   options: { key: { type: 'string', value: 'KEY', help: 'join the ledger with this key (z32 or hex)' } },
   async run (ctx) {
+    const { normalizeKey } = await import('../../keys.js')
     const key = typeof ctx.flags.key === 'string' ? normalizeKey(ctx.flags.key, 'ledger key') : undefined
     const client = await ctx.client({ create: true, key })
     const running = client.via === 'daemon'
@@ -74,10 +72,19 @@ const status: Command = {
   name: 'status',
   usage: '',
   summary: 'keys, role, view length and sync progress of this device',
+  description: 'With --watch, first waits until this device holds every block its peers have of each\nmember log (a progress line on a terminal, with an ETA), then prints the status.',
+  options: { watch: { type: 'boolean', help: 'wait until synced with the peers (needs a running daemon)' } },
   async run (ctx) {
     const client = await ctx.client()
+    if (ctx.flags.watch === true) {
+      if (client.via !== 'daemon') throw new CliError('DAEMON_UNREACHABLE', `status --watch follows a running daemon; none serves ${ctx.data}`)
+      await synced(client)
+    }
     const s = await client.request<Status>('GET', '/v1/status')
-    if (ctx.json) return printJson(s)
+    const { peerFigures } = await import('../../daemon/metrics.js')
+    const figures = peerFigures(s.peers as Parameters<typeof peerFigures>[0])
+    if (ctx.json) return printJson({ ...s, devices: figures.devices })
+    const links = Object.entries(figures.connections).filter(([, n]) => n > 0).map(([via, n]) => `${n} ${via}`)
     printFields([
       ...s.problems.map((p): [string, string] => ['PROBLEM', p.message]),
       ['ledger', s.ledger],
@@ -87,7 +94,7 @@ const status: Command = {
       ['indexer', s.indexer],
       ['protocol', `${s.protocol.active} active, ${s.protocol.known} known here${s.protocol.active > s.protocol.known ? ' (UPGRADE REQUIRED)' : ''}`],
       ['via', client.via === 'daemon' ? `daemon at ${client.url}` : 'local storage (no daemon running)'],
-      ['peers', s.peers.length],
+      ['peers', `${figures.devices} device${figures.devices === 1 ? '' : 's'}${s.peers.length === 0 ? '' : ` (${plural(s.peers.length, 'connection')}: ${links.join(', ')})`}`],
       ['view', `${s.view.length} blocks, ${s.view.signedLength} confirmed`],
       ['confirmed view', confirmedView(s.viewCheck)],
       ['appended', `${s.appended.entries} entries in ${s.appended.blocks} blocks since start`],
@@ -97,22 +104,47 @@ const status: Command = {
   }
 }
 
+/** Poll the status every second until no member log lags, drawing the progress. */
+async function synced (client: Client): Promise<void> {
+  const progress = new Progress('synced', 'blocks')
+  let base: number | null = null
+  while (true) {
+    const s = await client.request<Status>('GET', '/v1/status')
+    const have = s.writers.reduce((n, w) => n + w.length, 0)
+    const total = s.writers.reduce((n, w) => n + Math.max(w.length, w.remoteLength), 0)
+    base ??= have
+    const note = `${plural(s.writers.length, 'log')}, ${plural(new Set(s.peers.map((p) => p.publicKey)).size, 'device')}`
+    // The share of what was missing at the start that has arrived since: the ETA's rate.
+    progress.update(have, total, note, total > base ? (have - base) / (total - base) : undefined)
+    if (have >= total && s.peers.length > 0) break
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+  progress.finish('in sync')
+}
+
 const peers: Command = {
   name: 'peers',
   usage: '',
-  summary: 'connected peers (and how: dht, lan, direct) and per-writer sync progress',
+  summary: 'connected devices (and how: dht, lan, direct) and per-writer sync progress',
+  description: 'One line per device, however many connections reach it (over the LAN and the DHT, say).\nDEVICE is its device key when the ledger knows which member the swarm key belongs to.\n--json adds "devices": [{ device, swarmKey, connections }] to the API\'s "peers".',
   async run (ctx) {
     const client = await ctx.client()
     const p = await client.request<{ peers: Status['peers'], writers: Status['writers'] }>('GET', '/v1/peers')
-    if (ctx.json) return printJson(p)
+    const { members } = await client.request<{ members: Array<{ key: string, swarmKey?: string }> }>('GET', '/v1/members', { query: { all: true } })
+    const devices = await connectedDevices(p.peers, members)
+    if (ctx.json) return printJson({ ...p, devices })
     // A view that differs from every peer's may be one this device cannot read at all.
     const differs = p.peers.some((x) => x.view != null && x.view.result !== 'match')
     const problems = differs ? (await client.request<Status>('GET', '/v1/status')).problems : []
     const unreadable = problems.some((x) => x.code === 'ENCRYPTION_KEY_REQUIRED')
     for (const x of problems) print(`PROBLEM: ${x.message}\n`)
     printTable(
-      ['PEER', 'VIA', 'ADDRESS', 'CONNECTED', 'DIALLED', 'CONFIRMED VIEW'],
-      p.peers.map((x) => [x.publicKey, x.via ?? '-', x.address ?? '-', iso(x.connectedAt), x.initiator ? 'yes' : 'no', peerView(x.view, unreadable)]),
+      ['DEVICE', 'SWARM KEY', 'VIA', 'ADDRESS', 'CONNECTED', 'DIALLED', 'CONFIRMED VIEW'],
+      devices.map((d) => {
+        const c = d.connections
+        return [d.device ?? '(not a member)', clip(d.swarmKey, 12), c.map((x) => x.via).join('+'), c.map((x) => x.address ?? '-').join(' '),
+          iso(Math.min(...c.map((x) => x.connectedAt))), c.map((x) => x.initiator ? 'yes' : 'no').join('+'), peerView(c[0].view, unreadable)]
+      }),
       'no peers connected'
     )
     print('')
@@ -147,7 +179,7 @@ const addMember: Command = {
   write: true,
   async run (ctx) {
     const role = ctx.flags.role ?? 'writer'
-    if (role !== 'writer' && role !== 'indexer') throw new UsageError(`--role is writer or indexer, not ${String(role)}`)
+    choice(String(role), ['writer', 'indexer'], '--role')
     return await write(ctx, 'POST', route('members'), { key: ctx.args[0], role })
   }
 }
@@ -170,9 +202,13 @@ const activateProtocol: Command = {
   write: true,
   async run (ctx) {
     const version = Number(ctx.args[0])
-    if (!Number.isSafeInteger(version) || version < 1) throw new UsageError(`<version> is a protocol number, not ${String(ctx.args[0])}`)
+    if (!Number.isSafeInteger(version) || version < 1) throw new UsageError(`<version>: expected a protocol number, not ${JSON.stringify(ctx.args[0])}`)
     return await write(ctx, 'POST', route('protocol'), { version })
   }
+}
+
+function plural (n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
 /** The ledger commands. */

@@ -12,8 +12,6 @@
  * persistent nodes besides the bootstrap node.
  */
 import { isIPv4 } from 'node:net'
-import DHT from 'hyperdht'
-import { keepAlive } from '../../replica/keep-alive.js'
 import { UsageError } from '../errors.js'
 import type { Command } from '../command.js'
 import { number } from '../args.js'
@@ -34,16 +32,18 @@ each other through it without the public DHT. IP must be an IPv4 address of this
 the daemons can reach; the port must be fixed, so the daemons' configuration stays valid.
 Two more DHT nodes run alongside, on the next free ports after PORT (usually PORT+1 and
 PORT+2, UDP; the daemons must reach them too): devices that holepunch need three DHT nodes.`,
+  data: false,
   options: {
     host: { type: 'string', value: 'IP', help: 'IPv4 address to bind and announce (required)' },
     port: { type: 'string', value: 'PORT', help: `UDP port (default ${DEFAULT_BOOTSTRAP_PORT})` }
   },
   async run (ctx) {
     const host = ctx.flags.host
-    if (typeof host !== 'string' || !isIPv4(host) || host === '0.0.0.0') throw new UsageError('--host is the IPv4 address of this machine the daemons reach')
+    if (typeof host !== 'string' || !isIPv4(host) || host === '0.0.0.0') throw new UsageError(`--host: expected the IPv4 address of this machine the daemons reach, not ${JSON.stringify(host ?? '')}`)
     const port = ctx.flags.port === undefined ? DEFAULT_BOOTSTRAP_PORT : number(String(ctx.flags.port), '--port')
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--port is 1-65535')
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port: must be 1-65535, not ${port}`)
 
+    const [{ default: DHT }, { keepAlive }] = await Promise.all([import('hyperdht'), import('../../replica/keep-alive.js')])
     let stop = (): void => {}
     const stopped = new Promise<void>((resolve) => { stop = resolve })
     process.on('SIGINT', stop)
@@ -59,7 +59,7 @@ PORT+2, UDP; the daemons must reach them too): devices that holepunch need three
         await extra.ready()
       }
       const address = `${host}:${port}`
-      const where = (n: DHT): string => `${host}:${n.localAddress()?.port ?? '?'}`
+      const where = (n: InstanceType<typeof DHT>): string => `${host}:${n.localAddress()?.port ?? '?'}`
       const extras = nodes.slice(1).map(where)
       // A node that failed its reachability check stays out of the daemons' routing tables.
       const unreachable = nodes.slice(1).filter((n) => n.ephemeral).map(where)

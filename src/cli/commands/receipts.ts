@@ -4,9 +4,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Receipt, VerifiedReceipt } from '../../proofs/receipt.js'
-import { verifyReceipt } from '../../proofs/verify-receipt.js'
 import { route, type Command } from '../command.js'
-import { CliError } from '../errors.js'
+import { readStdin } from '../args.js'
+import { CliError, UsageError } from '../errors.js'
 import { iso, print, printFields, printJson } from '../output.js'
 
 const proof: Command = {
@@ -36,20 +36,27 @@ const proof: Command = {
 
 const verify: Command = {
   name: 'verify-receipt',
-  usage: '<file>',
+  usage: '<file|->',
   summary: 'check a receipt offline: who wrote what, and whether the indexers confirmed it',
-  description: 'Needs no data folder, daemon or network. Exits 0 when the receipt holds, 4 with the reason\nwhen it does not (an altered byte, a wrong key, another ledger).',
+  description: 'Needs no data folder, daemon or network; - reads the receipt from stdin. Exits 0 when the\nreceipt holds, 4 with the reason when it does not (an altered byte, a wrong key, another ledger).',
+  data: false,
   options: {
     ledger: { type: 'string', value: 'KEY', help: 'require the receipt to be of this ledger' },
     'encryption-key': { type: 'string', value: 'KEY', help: 'also decrypt the block (receipts made with --block)' }
   },
   async run (ctx) {
     let text: string
-    try {
-      text = await readFile(ctx.args[0], 'utf8')
-    } catch (err) {
-      throw new CliError('NOT_FOUND', `cannot read ${ctx.args[0]}: ${(err as Error).message}`)
+    if (ctx.args[0] === '-') {
+      text = await readStdin()
+      if (text.trim() === '') throw new UsageError('no receipt on stdin')
+    } else {
+      try {
+        text = await readFile(ctx.args[0], 'utf8')
+      } catch (err) {
+        throw new CliError('NOT_FOUND', `cannot read ${ctx.args[0]}: ${(err as Error).message}`)
+      }
     }
+    const { verifyReceipt } = await import('../../proofs/verify-receipt.js')
     const result = await verifyReceipt(text, {
       ledger: ctx.flags.ledger as string | undefined,
       encryptionKey: ctx.flags['encryption-key'] as string | undefined

@@ -2,25 +2,10 @@
  * Who may join: `invite`, `invites`, `revoke-invite`, `join`, `quarantine`, `release`, `forks`.
  */
 import path from 'node:path'
-import { resolveConfig } from '../../daemon/config.js'
-import { join } from '../../join.js'
-import { normalizeKey } from '../../keys.js'
-import { number } from '../args.js'
+import { choice, duration, number } from '../args.js'
 import { route, write, type Command } from '../command.js'
 import { DEFAULT_DATA } from '../constants.js'
-import { UsageError } from '../errors.js'
 import { clip, iso, print, printFields, printJson, printTable } from '../output.js'
-import { qrLines } from '../qr.js'
-import { saveToConfig } from '../saved-config.js'
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-
-/** `90s`, `30m`, `1h`, `7d` or plain ms. */
-function duration (text: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim())
-  if (m === null) throw new UsageError(`--expires takes a duration like 30m, 1h or 7d, not ${text}`)
-  return Number(m[1]) * UNITS[m[2] ?? 'ms']
-}
 
 /** The daemon's network settings, from `/v1/status`. */
 interface Network { bootstrap: string[] | null, dhtHost: string | null }
@@ -49,16 +34,16 @@ const invite: Command = {
   description: 'The ledger records the invite (not its secret); any online indexer admits the device that\nuses the code. Single-use and valid for an hour unless told otherwise.',
   options: {
     role: { type: 'string', value: 'ROLE', help: 'writer (default), indexer or reader' },
-    expires: { type: 'string', value: 'DURATION', help: 'how long it is valid: 30m, 1h (default), 7d' },
+    expires: { type: 'string', value: 'DURATION', help: 'how long it is valid: 30m, 1h (default), 7d; plain digits: ms' },
     uses: { type: 'string', value: 'N', help: 'how many devices it admits (default 1)' },
     qr: { type: 'boolean', help: 'also print the code as a QR code, to scan on the new device' }
   },
   async run (ctx) {
     const role = typeof ctx.flags.role === 'string' ? ctx.flags.role : 'writer'
-    if (!['writer', 'indexer', 'reader'].includes(role)) throw new UsageError('--role is writer, indexer or reader')
+    choice(role, ['writer', 'indexer', 'reader'], '--role')
     const body = {
       role,
-      expires: typeof ctx.flags.expires === 'string' ? duration(ctx.flags.expires) : undefined,
+      expires: typeof ctx.flags.expires === 'string' ? duration(ctx.flags.expires, '--expires') : undefined,
       uses: typeof ctx.flags.uses === 'string' ? number(ctx.flags.uses, '--uses') : undefined
     }
     const client = await ctx.client()
@@ -66,7 +51,10 @@ const invite: Command = {
     if (ctx.json) return printJson(result)
     const { network } = await client.request<{ network: Network }>('GET', '/v1/status')
     printFields([['invite', result.code], ['role', result.role], ['expires', iso(result.expires)], ['id', result.id]])
-    if (ctx.flags.qr === true) print('', ...qrLines(result.code, { color: process.stdout.isTTY === true }))
+    if (ctx.flags.qr === true) {
+      const { qrLines } = await import('../qr.js')
+      print('', ...qrLines(result.code, { color: process.stdout.isTTY === true }))
+    }
     print('', `On the new device: meshledger join <invite> --data DIR${joinFlags(network)}`, 'then start its daemon: meshledger daemon --data DIR')
   }
 }
@@ -102,15 +90,16 @@ const joinCommand: Command = {
   options: {
     bootstrap: { type: 'string', value: 'LIST', help: 'DHT bootstrap nodes, host:port[,host:port]' },
     'dht-host': { type: 'string', value: 'IP', help: 'address the DHT binds' },
-    timeout: { type: 'string', value: 'MS', help: 'how long to wait for an indexer (default 30000)' }
+    timeout: { type: 'string', value: 'DURATION', help: 'how long to wait for an indexer (default 30s; plain digits: ms)' }
   },
   async run (ctx) {
+    const [{ resolveConfig }, { join }, { saveToConfig }] = await Promise.all([import('../../daemon/config.js'), import('../../join.js'), import('../saved-config.js')])
     const config = await resolveConfig({ data: ctx.data, bootstrap: ctx.flags.bootstrap as string | undefined, 'dht-host': ctx.flags['dht-host'] as string | undefined }, process.env, DEFAULT_DATA)
     const ledger = await join(ctx.args[0], {
       storage: path.join(config.data, 'store'),
       bootstrap: config.bootstrap ?? undefined,
       dhtHost: config.dhtHost ?? undefined,
-      timeout: typeof ctx.flags.timeout === 'string' ? number(ctx.flags.timeout, '--timeout') : undefined
+      timeout: typeof ctx.flags.timeout === 'string' ? duration(ctx.flags.timeout, '--timeout') : undefined
     })
     const out = { ledger: ledger.key, device: ledger.deviceKey, data: config.data }
     await ledger.close()
@@ -130,7 +119,10 @@ function quarantineCommand (hold: boolean): Command {
     summary: hold ? 'hold a device\'s new entries for review (indexers only)' : 'apply a quarantined device\'s held entries and lift the quarantine',
     options: hold ? { reason: { type: 'string', value: 'TEXT', help: 'why, for the record' } } : {},
     write: true,
-    run: async (ctx) => write(ctx, 'POST', route('members', normalizeKey(ctx.args[0], 'device key'), hold ? 'quarantine' : 'release'), hold ? { reason: ctx.flags.reason } : {})
+    async run (ctx) {
+      const { normalizeKey } = await import('../../keys.js')
+      return await write(ctx, 'POST', route('members', normalizeKey(ctx.args[0], 'device key'), hold ? 'quarantine' : 'release'), hold ? { reason: ctx.flags.reason } : {})
+    }
   }
 }
 

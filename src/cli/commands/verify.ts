@@ -7,6 +7,7 @@ import type { VerifyReport } from '../../audit/report.js'
 import { route, type Command } from '../command.js'
 import { EXIT } from '../constants.js'
 import { iso, print, printJson, printTable } from '../output.js'
+import { Progress } from '../progress.js'
 
 const verify: Command = {
   name: 'verify',
@@ -15,7 +16,19 @@ const verify: Command = {
   description: 'Re-checks each writer log this device holds against its writer\'s signature and Merkle tree,\nrebuilds the view from the logs in a temp folder and compares it with the live one, and\ncounts each writer\'s entries and rejections. A log found damaged is no longer served to peers.\nExit 6 names what is wrong (LOG_TRUNCATED, LOG_DAMAGED, LOG_UNREADABLE, VIEW_MISMATCH,\nVIEW_UNREADABLE, REBUILD_STALLED).',
   async run (ctx) {
     const client = await ctx.client()
-    const r = await client.request<VerifyReport>('POST', route('verify'))
+    const progress = new Progress('verifying', 'blocks')
+    let waiting = { stop () {} }
+    if (progress.on) {
+      const { writers, view } = await client.request<{ writers: Array<{ length: number }>, view: { length: number } }>('GET', route('status'))
+      const blocks = writers.reduce((n, w) => n + w.length, 0)
+      waiting = progress.waiting(`verifying ${plural(writers.length, 'log')} (${blocks} blocks) and the view (${view.length} blocks)`)
+    }
+    let r: VerifyReport
+    try {
+      r = await client.request<VerifyReport>('POST', route('verify'))
+    } finally {
+      waiting.stop()
+    }
     if (ctx.json) {
       printJson(r)
     } else {

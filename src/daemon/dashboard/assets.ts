@@ -4,13 +4,12 @@
  * only this origin (no inline script, no CDN), no framing, no referrer, no sniffing.
  */
 import { readFile } from 'node:fs/promises'
-import type { ServerResponse } from 'node:http'
 
 /** Where the build puts the page, relative to this module in `dist/src/daemon/dashboard/`. */
 const PUBLIC = new URL('../../../dashboard/public/', import.meta.url)
 
 /** The files the page is made of, by the path they are served at. */
-const FILES: Record<string, { file: string, type: string }> = {
+export const FILES: Record<string, { file: string, type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' }
@@ -25,11 +24,15 @@ export const PAGE_HEADERS: Record<string, string> = {
   'cache-control': 'no-cache'
 }
 
+/** An answer of the page's own (not JSON): a status, its headers, a body. */
+export interface PageAnswer {
+  status: number
+  headers: Record<string, string>
+  body: Buffer | string
+}
+
 /** A file of the page, in memory. */
 interface Asset { type: string, body: Buffer }
-
-/** The served paths. */
-export const ASSET_PATHS = Object.keys(FILES)
 
 /** The page's files, or null when the dashboard was not built (the daemon runs without it). */
 export async function loadAssets (dir: URL = PUBLIC): Promise<Map<string, Asset> | null> {
@@ -45,15 +48,9 @@ export async function loadAssets (dir: URL = PUBLIC): Promise<Map<string, Asset>
   return assets
 }
 
-/** Answer `pathname` from `assets`; a dashboard that was not built says so (404, text). */
-export function serveAsset (assets: Map<string, Asset> | null, pathname: string, res: ServerResponse): void {
-  const asset = assets?.get(pathname)
-  if (asset === undefined) {
-    const text = 'NOT_FOUND: the dashboard is not built (npm run build)\n'
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) })
-    res.end(text)
-    return
-  }
-  res.writeHead(200, { ...PAGE_HEADERS, 'content-type': asset.type, 'content-length': asset.body.length })
-  res.end(asset.body)
+/** The answer for `pathname` from `assets`; a dashboard that was not built says so (404, text). */
+export function asset (assets: Map<string, Asset> | null, pathname: string): PageAnswer {
+  const found = assets?.get(pathname)
+  if (found === undefined) return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'NOT_FOUND: the dashboard is not built (npm run build)\n' }
+  return { status: 200, headers: { ...PAGE_HEADERS, 'content-type': found.type }, body: found.body }
 }
