@@ -102,7 +102,7 @@ test('journald: the real daemon prefixes its lines; a busy port is a fatal JSON 
   const event = JSON.parse(fatal.slice(3))
   t.is(event.event, 'fatal')
   t.is(event.level, 'fatal')
-  t.is(event.code, 'EADDRINUSE')
+  t.is(event.code, 'PORT_IN_USE', 'the busy port, coded')
 })
 
 test('a bad flag when logging JSON: one fatal JSON line on stdout, nothing on stderr, exit 2', async (t) => {

@@ -9,8 +9,8 @@ import { CliError, exitCodeOf, UsageError } from '../src/cli/errors.js'
 import { EXIT } from '../src/cli/constants.js'
 
 test('daemon codes: raised as DaemonError, mapped to statuses in one table', (t) => {
-  const errors = [DaemonError.invalidRequest('x'), DaemonError.unauthorised(), DaemonError.bodyTooLarge(10), DaemonError.daemonRunning('x')]
-  t.alike(errors.map((e) => e.code), ['INVALID_REQUEST', 'UNAUTHORISED', 'BODY_TOO_LARGE', 'DAEMON_RUNNING'])
+  const errors = [DaemonError.invalidRequest('x'), DaemonError.unauthorised(), DaemonError.bodyTooLarge(10), DaemonError.daemonRunning('x'), DaemonError.portInUse('x')]
+  t.alike(errors.map((e) => e.code), ['INVALID_REQUEST', 'UNAUTHORISED', 'BODY_TOO_LARGE', 'DAEMON_RUNNING', 'PORT_IN_USE'])
   t.ok(errors.every((e) => isDaemonError(e) && !(e instanceof MeshledgerError)))
   t.ok(isDaemonError(errors[1], 'UNAUTHORISED'))
   t.absent(isDaemonError(MeshledgerError.notFound('x')))
@@ -31,6 +31,7 @@ test('the CLI: typed codes, one exit code for each kind', (t) => {
     [new CliError('HTTP_502', 'proxy', 502), EXIT.failed],
     [new CliError('EXPORT_STUCK', 'stuck'), EXIT.failed],
     [DaemonError.invalidRequest('x'), EXIT.rejected],
+    [DaemonError.portInUse('x'), EXIT.failed],
     [MeshledgerError.storageFull('full'), EXIT.storageFull]
   ]
   t.alike(cases.map(([e]) => exitCodeOf(e)), cases.map(([, code]) => code))

@@ -10,6 +10,7 @@ import { sdNotify } from '../daemon/sd-notify.js'
 import { keepAlive } from '../replica/keep-alive.js'
 import { EXIT } from './constants.js'
 import { exitCodeOf } from './errors.js'
+import { welcomeLines } from './welcome.js'
 
 /**
  * The daemon's log on stdout: JSON lines with `--json` or when stdout is not a terminal, each
@@ -58,6 +59,10 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
   })
   // Under systemd (Type=notify) dependants start now, not when the process was spawned.
   void sdNotify(log, ['READY=1', `STATUS=serving ${daemon.url}`])
+  // A person at a terminal, on a ledger just created: which key is which, and what to do next.
+  if (ledger.mode === 'created' && flags.json !== true && process.stdout.isTTY === true) {
+    process.stdout.write(welcomeLines({ ledger: ledger.key, device: ledger.deviceKey, api: daemon.url, data: config.data, defaultData }).join('\n'))
+  }
   const alive = keepAlive()
   await stopped
   clearInterval(alive)

@@ -8,10 +8,10 @@ import type { ErrorCode } from '../errors.js'
 /**
  * Codes only the daemon raises: a malformed request, a missing or wrong token, a body over the
  * limit, a body that is not JSON, a method the route does not take, a second daemon on a folder
- * one already serves, a dashboard write without its CSRF token or from another origin, and a bug
- * (`INTERNAL`, logged).
+ * one already serves, an API port another program (or another daemon) holds, a dashboard write
+ * without its CSRF token or from another origin, and a bug (`INTERNAL`, logged).
  */
-export type DaemonErrorCode = 'INVALID_REQUEST' | 'UNAUTHORISED' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED' | 'DAEMON_RUNNING' | 'CSRF_REJECTED' | 'INTERNAL'
+export type DaemonErrorCode = 'INVALID_REQUEST' | 'UNAUTHORISED' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED' | 'DAEMON_RUNNING' | 'PORT_IN_USE' | 'CSRF_REJECTED' | 'INTERNAL'
 
 /** Every code the HTTP API answers in `{ error: { code, message } }`. */
 export type ApiErrorCode = ErrorCode | DaemonErrorCode
@@ -114,6 +114,11 @@ export class DaemonError extends Error {
   /** The folder's storage lock is held by a running daemon (its address in the message). */
   static daemonRunning (message: string): DaemonError {
     return new DaemonError('DAEMON_RUNNING', message)
+  }
+
+  /** The API's port is held by another program or another daemon (what holds it, and the fix, in the message). */
+  static portInUse (message: string): DaemonError {
+    return new DaemonError('PORT_IN_USE', message)
   }
 }
 

@@ -4,19 +4,20 @@
  * Library, not process: no argv, no signal handlers (bin/ wires those).
  */
 import { randomBytes } from 'node:crypto'
-import { readFile, rename, rm, writeFile, chmod } from 'node:fs/promises'
+import { access, chmod, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
-import path from 'node:path'
 import ReadyResource from 'ready-resource'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isMeshledgerError, MeshledgerError } from '../errors.js'
 import { DaemonError } from './api-errors.js'
+import { daemonFiles, runningDaemon, type DaemonInfo } from './daemon-info.js'
 import { Ledger } from '../ledger.js'
 import type { DaemonConfig } from './config.js'
 import { routesOf } from './allow.js'
 import { bearer } from './auth.js'
 import { LastAudit } from './dashboard/audits.js'
 import { installDashboard, sessionCookie } from './dashboard/install.js'
+import { daemonFacts, keyProblem, type Problem } from './facts.js'
 import { Sessions } from './dashboard/session.js'
 import { EventHub } from './event-hub.js'
 import { createApi, finishApi } from './http.js'
@@ -24,24 +25,13 @@ import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
 import { bestEffort } from '../replica/best-effort.js'
 import { ownerOnly } from '../replica/permissions.js'
+import { checkPort, explainListenError } from './port-check.js'
 import { DEFAULT_RECOVERY_BACKOFF, freeBytes, waitForSpace } from './recovery.js'
 import { installRoutes, type Health } from './routes/index.js'
 import type { Api } from './schemas.js'
 import { installBackupRoute } from './backup.js'
 
-/** What `<data>/daemon.json` holds while a daemon runs. */
-export interface DaemonInfo {
-  pid: number
-  url: string
-}
-
-/**
- * The files a daemon keeps in its data folder. The ledger's storage gets a folder of its own:
- * on first creation the storage layer sweeps up files it does not know.
- */
-export function daemonFiles (data: string): { info: string, token: string, store: string } {
-  return { info: path.join(data, 'daemon.json'), token: path.join(data, 'api-token'), store: path.join(data, 'store') }
-}
+export { daemonFiles, runningDaemon, type DaemonInfo } from './daemon-info.js'
 
 /** Events of a {@link Daemon}. */
 export interface DaemonEvents {
@@ -75,6 +65,8 @@ export class Daemon extends ReadyResource {
   token = ''
   /** Times the ledger was reopened after its disk filled up. */
   recoveries = 0
+  /** Set when the ledger cannot be read here: joined by key, without its encryption key. */
+  private keyMissing: Problem | null = null
 
   /**
    * `advertise: false` serves the API without writing daemon.json: for a command that opens the
@@ -105,6 +97,9 @@ export class Daemon extends ReadyResource {
   protected override async _open (): Promise<void> {
     const { data } = this.config
     const files = daemonFiles(data)
+    // The port first: a busy one fails the start at once, with nothing created.
+    await checkPort(this.config.host, this.config.port, data)
+    const existed = await existing([data, files.token, files.store])
     const loosened = await ownerOnly(data)
     if (loosened.length > 0) this.log.warn('permissions-tightened', { folder: data, paths: loosened.length, note: 'the data folder holds secrets: now owner-only (0700 folders, 0600 files)' })
     this.token = await readOrCreateToken(files.token)
@@ -133,11 +128,12 @@ export class Daemon extends ReadyResource {
       // Streams never end by themselves: end them first, so closing waits only for requests.
       api.addHook('preClose', async () => { hub.close() })
       const audits = new LastAudit()
-      installRoutes(api, { ledger: () => this.ledger$(), metrics, health: () => this.health(), audits }, hub)
+      installRoutes(api, { ledger: () => this.ledger$(), metrics, health: () => this.health(), audits, facts: () => daemonFacts(this.config, this.keyMissing === null ? [] : [this.keyMissing]) }, hub)
       await installBackupRoute(api, () => this.ledger$(), data)
       await installDashboard(api, sessions, audits, () => this.ledger$())
       finishApi(api)
       await api.listen({ port: this.config.port, host: this.config.host })
+        .catch(async (err: unknown) => { throw await explainListenError(err, this.config.host, this.config.port, data) })
       const address = api.server.address() as AddressInfo
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
       this.url = `http://${host}:${address.port}`
@@ -146,7 +142,10 @@ export class Daemon extends ReadyResource {
         this.wroteInfo = true
       }
     } catch (err) {
+      const keys = this.ledger === null ? {} : { ledger: this.ledger.key, device: this.ledger.deviceKey }
       await this.shutdown()
+      const created = (await existing([data, files.token, files.store])).filter((p) => !existed.includes(p))
+      if (created.length > 0) this.log.warn('created', { paths: created, ...keys, note: 'made before the start failed; the next start uses them' })
       throw err
     }
   }
@@ -199,6 +198,12 @@ export class Daemon extends ReadyResource {
     })
     ledger.on('writable', () => this.log.info('writable'))
     ledger.on('unwritable', () => this.log.warn('unwritable'))
+    this.keyMissing = null
+    // Joined by key alone, the device replicates ciphertext and applies nothing: say so, loudly.
+    ledger.on('encryption-key-required', (err) => {
+      this.keyMissing = keyProblem(err)
+      this.log.error('encryption-key-required', { code: err.code, error: this.keyMissing.message })
+    })
     ledger.on('upgrade-required', (err) => this.log.error('upgrade-required', { error: err.message }))
     ledger.on('fork', (f) => this.log.error('fork-detected', { device: f.key, self: f.self }))
     ledger.on('storage-damaged', (err) => this.log.error('storage-damaged', { error: err.message, ...ledger.stats.ownLog }))
@@ -276,21 +281,6 @@ export class Daemon extends ReadyResource {
 }
 
 /**
- * What daemon.json says serves a data folder, or null (no file, or a dead pid). A live pid is not
- * proof: after a reboot it may be an unrelated process. Only the storage lock is.
- */
-export async function runningDaemon (data: string): Promise<DaemonInfo | null> {
-  let info: DaemonInfo
-  try {
-    info = JSON.parse(await readFile(daemonFiles(data).info, 'utf8')) as DaemonInfo
-  } catch {
-    return null
-  }
-  if (typeof info?.pid !== 'number' || typeof info.url !== 'string' || !alive(info.pid)) return null
-  return info
-}
-
-/**
  * Why the ledger would not open: a folder locked by a process that daemon.json names as a live
  * daemon is `DAEMON_RUNNING` with its address; any other error is returned as it is.
  */
@@ -301,13 +291,10 @@ async function whoHolds (data: string, err: unknown): Promise<unknown> {
   return DaemonError.daemonRunning(`a daemon (pid ${info.pid}) already serves this folder at ${info.url}`)
 }
 
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
+/** Those of `paths` that exist. */
+async function existing (paths: string[]): Promise<string[]> {
+  const found = await Promise.all(paths.map(async (p) => await access(p).then(() => true, () => false)))
+  return paths.filter((_, i) => found[i])
 }
 
 async function readOrCreateToken (file: string): Promise<string> {

@@ -57,6 +57,15 @@ const Peer = open({
 const ViewCheck = open({ confirmedLength: integer, hash: string, viewKey: string, peers: integer, agreeing: integer, mismatched: array(string) },
   ['confirmedLength', 'hash', 'viewKey', 'peers', 'agreeing', 'mismatched'], 'this device\'s confirmed view against its peers\'')
 
+const Network = strict({
+  bootstrap: { type: ['array', 'null'], items: string, description: 'DHT bootstrap nodes, null for the public DHT' },
+  dhtHost: { type: ['string', 'null'], description: 'the address the DHT binds, null for the default' },
+  offline: boolean,
+  lanOnly: boolean
+}, ['bootstrap', 'dhtHost', 'offline', 'lanOnly'], 'how the daemon reaches the network')
+
+const Problem = strict({ code: string, message: { type: 'string', description: '`CODE: text`, with the fix' } }, ['code', 'message'], 'a condition the daemon cannot fix by itself')
+
 /** `/v1/peers`. */
 export const Peers = strict({ peers: array(Peer), writers: array(WriterProgress) }, ['peers', 'writers'])
 
@@ -76,8 +85,10 @@ export const LedgerStatus = open({
   forcedAcks: integer,
   ownLog: open({ recorded: integer, stored: integer, damaged: boolean }, ['recorded', 'stored', 'damaged'], 'this device\'s own log'),
   writers: array(WriterProgress),
-  viewCheck: ViewCheck
-}, ['ledger', 'device', 'mode', 'writable', 'indexer', 'hash', 'protocol', 'peers', 'appended', 'view', 'applied', 'forcedAcks', 'ownLog', 'writers', 'viewCheck'], 'the device and its ledger')
+  viewCheck: ViewCheck,
+  network: Network,
+  problems: array(Problem)
+}, ['ledger', 'device', 'mode', 'writable', 'indexer', 'hash', 'protocol', 'peers', 'appended', 'view', 'applied', 'forcedAcks', 'ownLog', 'writers', 'viewCheck', 'network', 'problems'], 'the device and its ledger')
 
 /** `/healthz`. */
 export const Health = strict({

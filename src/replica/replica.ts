@@ -249,7 +249,8 @@ export class Replica {
         await this.network.open()
         this.pairing = createPairing(this.network, base, (input) => host.append(input), (err) => host.emit('warning', err))
       }
-      if (mode === 'joined' && base.encryptionKey === null) {
+      // Joined, or reopened after joining by key alone: a ledger created here knows its key.
+      if (mode !== 'created' && base.encryptionKey === null) {
         this.boot = watchForEncryption(store, base, (missing) => {
           if (this.keyMissing !== null) return
           this.keyMissing = missing

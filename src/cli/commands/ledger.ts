@@ -22,6 +22,8 @@ interface Status {
   writers: Array<{ key: string, length: number, remoteLength: number, lag: number }>
   viewCheck: { confirmedLength: number, peers: number, agreeing: number, mismatched: string[], unchecked: number }
   protocol: { active: number, known: number }
+  /** What the daemon cannot fix by itself (a missing encryption key), each `CODE: text` with the fix. */
+  problems: Array<{ code: string, message: string }>
 }
 
 /** `1234 blocks, matches 2 of 2 peers`, naming the peers whose confirmed history differs. */
@@ -34,9 +36,13 @@ function confirmedView (v: Status['viewCheck']): string {
   return line
 }
 
-/** A peer's view check in a table cell: `match`, `match (behind at 12)`, `mismatch`, ... */
-function peerView (v: PeerInfo['view']): string {
+/**
+ * A peer's view check in a table cell: `match`, `match (behind at 12)`, `mismatch`, ...
+ * `unreadable here` when this device cannot decrypt the ledger: its empty view differs from everyone's.
+ */
+function peerView (v: PeerInfo['view'], unreadable: boolean): string {
   if (v == null) return '-'
+  if (unreadable && v.result !== 'match') return 'unreadable here'
   const result = v.result === 'other-indexer-set' ? 'other indexers' : v.result
   return v.position === 'equal' || v.result === 'ahead' ? result : `${result} (${v.position} at ${v.length})`
 }
@@ -44,8 +50,8 @@ function peerView (v: PeerInfo['view']): string {
 const init: Command = {
   name: 'init',
   usage: '',
-  summary: 'create (or join, with --key) the ledger in the data folder',
-  description: 'Creates the ledger in the data folder without starting the daemon, or with --key joins an\nexisting ledger (read-only until an indexer adds this device). Prints the ledger key and this\ndevice\'s key. On a folder that already holds the ledger, prints its keys.',
+  summary: 'create the ledger in the data folder (to join one: meshledger join)',
+  description: 'Creates the ledger in the data folder without starting the daemon, or with --key joins an\nexisting ledger by its key alone: without its encryption key (meshledger daemon\n--encryption-key) such a device reads nothing, so join with an invite instead. Prints the\nledger key and this device\'s key. On a folder that already holds the ledger, prints its keys.',
   options: { key: { type: 'string', value: 'KEY', help: 'join the ledger with this key (z32 or hex)' } },
   async run (ctx) {
     const { normalizeKey } = await import('../../keys.js')
@@ -80,6 +86,7 @@ const status: Command = {
     if (ctx.json) return printJson({ ...s, devices: figures.devices })
     const links = Object.entries(figures.connections).filter(([, n]) => n > 0).map(([via, n]) => `${n} ${via}`)
     printFields([
+      ...s.problems.map((p): [string, string] => ['PROBLEM', p.message]),
       ['ledger', s.ledger],
       ['device', s.device],
       ['mode', s.mode],
@@ -126,12 +133,17 @@ const peers: Command = {
     const { members } = await client.request<{ members: Array<{ key: string, swarmKey?: string }> }>('GET', '/v1/members', { query: { all: true } })
     const devices = await connectedDevices(p.peers, members)
     if (ctx.json) return printJson({ ...p, devices })
+    // A view that differs from every peer's may be one this device cannot read at all.
+    const differs = p.peers.some((x) => x.view != null && x.view.result !== 'match')
+    const problems = differs ? (await client.request<Status>('GET', '/v1/status')).problems : []
+    const unreadable = problems.some((x) => x.code === 'ENCRYPTION_KEY_REQUIRED')
+    for (const x of problems) print(`PROBLEM: ${x.message}\n`)
     printTable(
       ['DEVICE', 'SWARM KEY', 'VIA', 'ADDRESS', 'CONNECTED', 'DIALLED', 'CONFIRMED VIEW'],
       devices.map((d) => {
         const c = d.connections
         return [d.device ?? '(not a member)', clip(d.swarmKey, 12), c.map((x) => x.via).join('+'), c.map((x) => x.address ?? '-').join(' '),
-          iso(Math.min(...c.map((x) => x.connectedAt))), c.map((x) => x.initiator ? 'yes' : 'no').join('+'), peerView(c[0].view)]
+          iso(Math.min(...c.map((x) => x.connectedAt))), c.map((x) => x.initiator ? 'yes' : 'no').join('+'), peerView(c[0].view, unreadable)]
       }),
       'no peers connected'
     )

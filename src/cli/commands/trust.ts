@@ -7,6 +7,24 @@ import { route, write, type Command } from '../command.js'
 import { DEFAULT_DATA } from '../constants.js'
 import { clip, iso, print, printFields, printJson, printTable } from '../output.js'
 
+/** The daemon's network settings, from `/v1/status`. */
+interface Network { bootstrap: string[] | null, dhtHost: string | null }
+
+/**
+ * The flags a new device needs to pair over the DHT this daemon uses: its bootstrap nodes, and its
+ * DHT address when that is loopback (a one-machine network: the new device must bind it too; any
+ * other address is this machine's own, of no use on another).
+ */
+function joinFlags ({ bootstrap, dhtHost }: Network): string {
+  let flags = bootstrap === null || bootstrap.length === 0 ? '' : ` --bootstrap ${bootstrap.join(',')}`
+  if (dhtHost !== null && isLoopback(dhtHost)) flags += ` --dht-host ${dhtHost}`
+  return flags
+}
+
+function isLoopback (host: string): boolean {
+  return host === '::1' || host === 'localhost' || host.startsWith('127.')
+}
+
 interface InviteInfo { id: string, role: string, expires: number, uses: number, used: number, revokedBy?: string, admitted?: string[] }
 
 const invite: Command = {
@@ -17,7 +35,8 @@ const invite: Command = {
   options: {
     role: { type: 'string', value: 'ROLE', help: 'writer (default), indexer or reader' },
     expires: { type: 'string', value: 'DURATION', help: 'how long it is valid: 30m, 1h (default), 7d; plain digits: ms' },
-    uses: { type: 'string', value: 'N', help: 'how many devices it admits (default 1)' }
+    uses: { type: 'string', value: 'N', help: 'how many devices it admits (default 1)' },
+    qr: { type: 'boolean', help: 'also print the code as a QR code, to scan on the new device' }
   },
   async run (ctx) {
     const role = typeof ctx.flags.role === 'string' ? ctx.flags.role : 'writer'
@@ -30,8 +49,13 @@ const invite: Command = {
     const client = await ctx.client()
     const result = await client.request<{ code: string, id: string, expires: number, role: string }>('POST', '/v1/invites', { body })
     if (ctx.json) return printJson(result)
+    const { network } = await client.request<{ network: Network }>('GET', '/v1/status')
     printFields([['invite', result.code], ['role', result.role], ['expires', iso(result.expires)], ['id', result.id]])
-    print('\nOn the new device: meshledger join <invite> --data DIR')
+    if (ctx.flags.qr === true) {
+      const { qrLines } = await import('../qr.js')
+      print('', ...qrLines(result.code, { color: process.stdout.isTTY === true }))
+    }
+    print('', `On the new device: meshledger join <invite> --data DIR${joinFlags(network)}`, 'then start its daemon: meshledger daemon --data DIR')
   }
 }
 
@@ -62,14 +86,14 @@ const joinCommand: Command = {
   name: 'join',
   usage: '<invite>',
   summary: 'join a ledger with an invite code from meshledger invite',
-  description: 'Pairs with an online indexer of the ledger (over the DHT: give --bootstrap for a network of\nyour own), receives the ledger and encryption keys, and sets up the data folder. Start the\ndaemon on the folder afterwards.',
+  description: 'Pairs with an online indexer of the ledger (over the DHT: give --bootstrap for a network of\nyour own), receives the ledger and encryption keys, and sets up the data folder. --bootstrap\nand --dht-host are saved in the folder\'s config.json, so the daemon started on the folder\nafterwards uses them.',
   options: {
     bootstrap: { type: 'string', value: 'LIST', help: 'DHT bootstrap nodes, host:port[,host:port]' },
     'dht-host': { type: 'string', value: 'IP', help: 'address the DHT binds' },
     timeout: { type: 'string', value: 'DURATION', help: 'how long to wait for an indexer (default 30s; plain digits: ms)' }
   },
   async run (ctx) {
-    const [{ resolveConfig }, { join }] = await Promise.all([import('../../daemon/config.js'), import('../../join.js')])
+    const [{ resolveConfig }, { join }, { saveToConfig }] = await Promise.all([import('../../daemon/config.js'), import('../../join.js'), import('../saved-config.js')])
     const config = await resolveConfig({ data: ctx.data, bootstrap: ctx.flags.bootstrap as string | undefined, 'dht-host': ctx.flags['dht-host'] as string | undefined }, process.env, DEFAULT_DATA)
     const ledger = await join(ctx.args[0], {
       storage: path.join(config.data, 'store'),
@@ -79,8 +103,12 @@ const joinCommand: Command = {
     })
     const out = { ledger: ledger.key, device: ledger.deviceKey, data: config.data }
     await ledger.close()
-    if (ctx.json) return printJson(out)
-    printFields([['joined', out.ledger], ['device', out.device], ['data', out.data]])
+    // The daemon started on the folder must pair and replicate over the same DHT.
+    const network = { bootstrap: config.bootstrap ?? undefined, dhtHost: config.dhtHost ?? undefined }
+    const saved = network.bootstrap === undefined && network.dhtHost === undefined ? null : await saveToConfig(config.data, network)
+    if (ctx.json) return printJson({ ...out, ...(saved === null ? {} : { config: saved }) })
+    printFields([['joined', out.ledger], ['device', out.device], ['data', out.data], ['config', saved === null ? undefined : `${saved} (the DHT settings, for the daemon)`]])
+    print('', `Start its daemon: meshledger daemon --data ${out.data}`)
   }
 }
 

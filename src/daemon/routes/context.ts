@@ -1,12 +1,13 @@
 /**
  * What every group of routes is given (the ledger served now, the metrics, the health check, the
- * last audit),
+ * last audit, the daemon's facts),
  * and the helpers they share: the answer to a write, bounded lists, times.
  */
 import type { Entry } from '../../protocol/entry.js'
 import type { Ledger } from '../../ledger.js'
 import type { MeshledgerError } from '../../errors.js'
 import type { LastAudit } from '../dashboard/audits.js'
+import type { DaemonFacts } from '../facts.js'
 import type { Metrics } from '../metrics.js'
 import { DaemonError } from '../api-errors.js'
 import { parseTime } from '../../units.js'
@@ -34,6 +35,8 @@ export interface RouteContext {
   health: () => Promise<Health>
   /** The last whole-ledger audit, whoever asked for it: the dashboard shows it. */
   audits: LastAudit
+  /** The daemon's part of `/v1/status`: its network settings and the problems to act on. */
+  facts: () => DaemonFacts
 }
 
 /** The answer to a write: `201 { id, status, rejection? }`, after finality with `wait`. */

@@ -41,7 +41,8 @@ export function systemRoutes (app: Api, ctx: RouteContext): void {
       protocol: await ledger.protocol(),
       ...ledger.stats,
       peers: ledger.peers(),
-      viewCheck: ledger.viewCheck()
+      viewCheck: ledger.viewCheck(),
+      ...ctx.facts()
     }
   })
 
