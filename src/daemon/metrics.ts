@@ -10,10 +10,10 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Entry } from '../protocol/entry.js'
 import { PROTOCOL_VERSION } from '../protocol/ops.js'
 import type { Ledger } from '../ledger.js'
-import type { PeerInfo } from '../net/peers.js'
 import { AppendTimer } from './append-timer.js'
 import { EventLoopDelay } from './event-loop.js'
 import { freeBytes } from './recovery.js'
+import { peerFigures } from '../net/peer-figures.js'
 
 const { version } = createRequire(import.meta.url)('meshledger/package.json') as { version: string }
 
@@ -29,16 +29,6 @@ export interface MetricsSource {
   ready (): Promise<boolean>
   /** The data folder, for its free space. */
   data: string
-}
-
-/**
- * Peer devices and connections by path: a device reached twice (over the LAN and the DHT, for a
- * moment) is one peer with two connections.
- */
-export function peerFigures (peers: PeerInfo[]): { devices: number, connections: Record<PeerInfo['via'], number> } {
-  const connections: Record<PeerInfo['via'], number> = { dht: 0, lan: 0, direct: 0 }
-  for (const p of peers) connections[p.via]++
-  return { devices: new Set(peers.map((p) => p.publicKey)).size, connections }
 }
 
 /** The daemon's metrics registry. */

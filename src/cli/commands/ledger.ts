@@ -81,7 +81,7 @@ const status: Command = {
       await synced(client)
     }
     const s = await client.request<Status>('GET', '/v1/status')
-    const { peerFigures } = await import('../../daemon/metrics.js')
+    const { peerFigures } = await import('../../net/peer-figures.js')
     const figures = peerFigures(s.peers as Parameters<typeof peerFigures>[0])
     if (ctx.json) return printJson({ ...s, devices: figures.devices })
     const links = Object.entries(figures.connections).filter(([, n]) => n > 0).map(([via, n]) => `${n} ${via}`)
