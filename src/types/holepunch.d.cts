@@ -228,9 +228,20 @@ declare module 'hyperdht' {
     ping(node: { host: string; port: number }, opts?: Record<string, unknown>): Promise<unknown>
     ready(): Promise<void>
     destroy(): Promise<void>
+    /** A server that accepts Noise connections to its key pair once listening. */
+    createServer(): DHT.Server
+    /** A new Noise key pair. */
+    static keyPair(): { publicKey: Buffer; secretKey: Buffer }
     static bootstrapper(port: number, host: string, opts?: Record<string, unknown>): DHT
     /** The public DHT's bootstrap nodes, `ip@name:port`. */
     static BOOTSTRAP: string[]
+  }
+  namespace DHT {
+    interface Server {
+      on(event: 'connection', listener: (socket: import('node:stream').Duplex) => void): this
+      listen(keyPair: { publicKey: Buffer; secretKey: Buffer }): Promise<void>
+      close(): Promise<void>
+    }
   }
   export = DHT
 }
