@@ -144,7 +144,10 @@ async function openGateway (side: Side, fleet: Fleet, storage: string): Promise<
 async function openOurs (fleet: Fleet, storage: string): Promise<Device> {
   const ledger = new Ledger({ storage, key: fleet.ledgerKey, encryptionKey: fleet.encryptionKey, swarm: false })
   await ledger.ready()
-  const view = (ledger as unknown as { replica: { base: Autobase<Hyperbee> } }).replica.base.view
+  const base = (ledger as unknown as { replica: { base: Autobase<Hyperbee> } }).replica.base
+  const view = base.view
+  // The same hint the raw side gets (see openRaw): what the writers' own Autobases would announce.
+  hintWriters(base, fleet)
   return {
     replicate: (i) => ledger.replicate(i),
     holdsAll: () => waitFor(ledger, fleet, async (key, seq) => (await ledger.get(`${normalizeKey(Buffer.from(key, 'hex'))}.${seq}.0`)) !== null),
@@ -170,6 +173,14 @@ async function waitFor (emitter: NodeJS.EventEmitter, fleet: Fleet, has: (key: s
   } finally {
     emitter.off('update', poke)
   }
+}
+
+/**
+ * What each writer's own Autobase would announce on connecting (the wakeup protocol): the writers
+ * here are plain Corestores, which announce nothing. Both sides get it.
+ */
+function hintWriters (base: Autobase<Hyperbee>, fleet: Fleet): void {
+  base.hintWakeup(fleet.logs.map((l) => ({ key: Buffer.from(l.key, 'hex'), length: l.length })))
 }
 
 /** The raw baseline: a stock Autobase whose apply puts each value under (writer, seq) and adds writers. */
@@ -207,9 +218,7 @@ async function openRaw (fleet: Fleet, storage: string): Promise<Device> {
   const store = new Corestore(storage)
   const base = rawBase(store, Buffer.from(fleet.ledgerKey, 'hex'), fleet.encryptionKey === null ? null : Buffer.from(fleet.encryptionKey, 'hex'))
   await base.ready()
-  // What each writer's own Autobase would announce on connecting (the wakeup protocol): the
-  // writers here are plain Corestores, which announce nothing.
-  base.hintWakeup(fleet.logs.map((l) => ({ key: Buffer.from(l.key, 'hex'), length: l.length })))
+  hintWriters(base, fleet)
   return {
     replicate: (i) => base.replicate(i),
     holdsAll: () => waitFor(base, fleet, async (key, seq) => (await base.view.get(rawKey(Buffer.from(key, 'hex'), seq))) !== null),

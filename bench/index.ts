@@ -112,13 +112,13 @@ async function parent (args: string[]): Promise<void> {
     const { ours, raw } = results
     for (const side of SIDES) notes.push(...(results[side]?.notes ?? []).map((n) => `${scenario.name}/${side}: ${n}`))
     scenario.figures.forEach((figure, i) => {
-      const a = ours?.metrics[figure.metric]
-      const b = raw?.metrics[figure.metric]
+      const a = measured(ours, figure.metric)
+      const b = measured(raw, figure.metric)
       rows.push([
         figure.label,
-        a === undefined ? 'failed' : `${fmt(a)} ${figure.unit}`,
-        b === undefined ? 'failed' : `${fmt(b)} ${figure.unit}`,
-        a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}x`,
+        typeof a === 'string' ? a : `${fmt(a)} ${figure.unit}`,
+        typeof b === 'string' ? b : `${fmt(b)} ${figure.unit}`,
+        typeof a === 'string' || typeof b === 'string' ? '-' : `${(a / b).toFixed(2)}x`,
         i === 0 ? `${rss(ours)} / ${rss(raw)} MB` : ''
       ])
     })
@@ -133,6 +133,16 @@ function rss (result: SideResult | undefined): string {
   if (result === undefined) return '?'
   const { rssMB, peakMB } = result.metrics
   return `${rssMB === undefined ? '?' : fmt(rssMB)} (${peakMB === undefined ? '?' : fmt(peakMB)})`
+}
+
+/**
+ * A side's figure, or why there is none: `failed` (the side did not finish) or `not run` (not
+ * measured in this run, e.g. a fleet figure of an N left out of FLEET_SWEEP: NaN arrives as null).
+ */
+function measured (result: SideResult | undefined, metric: string): number | string {
+  if (result === undefined) return 'failed'
+  const x = result.metrics[metric] as number | null | undefined
+  return typeof x === 'number' && Number.isFinite(x) ? x : 'not run'
 }
 
 function fmt (x: number): string {
