@@ -9,7 +9,6 @@ import { readFile } from 'node:fs/promises'
 import { Agent, request } from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DAEMON_NODE_FLAGS } from '../src/daemon/node-flags.js'
 import { Ledger } from '../src/index.js'
 import { LeanClient } from './http-client.js'
 import { concurrently, entryInput, now, removeDir, rssAfterGc, tempDir, type Scenario, type SideResult } from './util.js'
@@ -53,8 +52,7 @@ async function runLibrary (dir: string, n: number, total: number): Promise<SideR
 }
 
 async function runDaemon (dir: string, n: number, total: number): Promise<SideResult> {
-  // Started as `npm start` and the systemd unit start it.
-  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, BIN, 'daemon', '--data', dir, '--port', '0', '--offline', '--log-level', 'warn'], { stdio: 'ignore' })
+  const child = spawn(process.execPath, [BIN, 'daemon', '--data', dir, '--port', '0', '--offline', '--log-level', 'warn'], { stdio: 'ignore' })
   try {
     const { url, token } = await waitForDaemon(dir, child)
     const agent = new Agent({ keepAlive: true })
