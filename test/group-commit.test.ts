@@ -32,3 +32,24 @@ test('multi-byte entries near the size limit are packed by bytes: every acknowle
   for await (const e of a.query({ type: 'note' })) if (e.status === 'confirmed') queried++
   t.is(queried, 48, 'and the query finds them all')
 })
+
+test('callers that come back one by one, as HTTP clients do, still fill their blocks', async (t) => {
+  const a = await create(t, { durable: true })
+  const CALLERS = 64
+  const ROUNDS = 20
+  const { entries, blocks } = a.stats.appended
+  // Each caller appends again in a turn of the event loop of its own (an HTTP client's next
+  // request is read in one), never in the microtasks of the answer before.
+  await Promise.all(Array.from({ length: CALLERS }, async () => {
+    for (let i = 0; i < ROUNDS; i++) {
+      await a.append({ type: 'note', data: i })
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }))
+  const written = a.stats.appended.entries - entries
+  const used = a.stats.appended.blocks - blocks
+  t.is(written, CALLERS * ROUNDS)
+  // Written at once, each block took the callers back so far and the rest made the next: two
+  // blocks a round for good (40 here). Waiting for the round: one block a round, a few more.
+  t.ok(used <= ROUNDS * 1.25, `${written} entries in ${used} blocks (${(written / used).toFixed(1)} a block)`)
+})

@@ -6,7 +6,7 @@
  * `/v1/openapi.json` from the same schemas. Replies are written with `JSON.stringify`, so a
  * schema describes a record but never drops or coerces what the ledger returned.
  */
-import Fastify, { type FastifyError, type FastifyReply } from 'fastify'
+import Fastify, { type FastifyError, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import { MeshledgerError } from '../errors.js'
 import { storageFailure } from '../replica/storage-errors.js'
 import { DaemonError, statusOf } from './api-errors.js'
@@ -15,6 +15,8 @@ import { answerOtherMethods, trackMethods } from './allow.js'
 import { openapiRoute, recordRoutes } from './openapi.js'
 import type { Api, SchemaProvider } from './schemas.js'
 import { validationError, validatorCompiler } from './validation.js'
+
+type ValidatorFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']>
 
 /** One answered request, as the `onResponse` hook sees it. */
 export interface RequestRecord {
@@ -49,13 +51,14 @@ export async function createApi ({ maxBody, authenticators, onerror, onresponse 
     // closes), as it was before fastify: the ledger closes only after the last one is answered.
     return503OnClosing: false,
     routerOptions: { maxParamLength: 4096 },
+    // The API's own compilers from the start: fastify's defaults (@fastify/ajv-compiler with its
+    // ajv instances, fast-json-stringify) would otherwise be loaded at start and never used.
+    schemaController: { compilersFactory: { buildValidator: validatorCompiler as unknown as ValidatorFactory, buildSerializer: () => () => (data) => JSON.stringify(data) } },
     frameworkErrors: (err, _req, reply) => {
       void fail(reply, DaemonError.invalidRequest(err.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoded UTF-8' : err.message))
     }
   }).withTypeProvider<SchemaProvider>()
 
-  app.setValidatorCompiler(validatorCompiler())
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data))
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
     if (body.length === 0) return done(null, undefined)
