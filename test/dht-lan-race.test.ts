@@ -1,5 +1,5 @@
 /**
- * A device that has just started connects to a peer on the same host or LAN at its first attempt.
+ * A device that has just started connects to a peer on the same host or LAN within seconds.
  *
  * hyperdht's client races a direct LAN connection (a ping to the server's local address, then
  * the stream's packets) against the relayed holepunch. The server, on its side of the same race,
@@ -19,19 +19,30 @@ import createTestnet from 'hyperdht/testnet.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
-/** A fresh DHT node in its own process, its event loop busy like a starting daemon's: exits 0 once the server's first byte arrives. */
+/**
+ * A fresh DHT node in its own process, its event loop busy like a starting daemon's: exits 0 once
+ * the server's first byte arrives, 1 if none came within 8 s. A connection that fails at once (a
+ * lookup or a ping lost on a loaded machine) is tried again, as hyperswarm would; the fault under
+ * test is the other kind, a connection open on the client's side that the server never saw.
+ */
 const CLIENT = `
 const DHT = require('hyperdht')
 const [bootstrap, key] = process.argv.slice(1)
 const dht = new DHT({ bootstrap: JSON.parse(bootstrap), host: '127.0.0.1' })
 setInterval(() => { const until = Date.now() + 20; while (Date.now() < until); }, 5)
-const socket = dht.connect(Buffer.from(key, 'hex'))
-socket.on('error', () => process.exit(2))
-socket.on('data', () => process.exit(0))
+function attempt () {
+  const socket = dht.connect(Buffer.from(key, 'hex'))
+  socket.on('error', (err) => {
+    process.stderr.write('connect failed: ' + (err.code || err.message) + '\\n')
+    setTimeout(attempt, 100)
+  })
+  socket.on('data', () => process.exit(0))
+}
+attempt()
 setTimeout(() => process.exit(1), 8000)
 `
 
-test('a busy device just started reaches a server on the same host at the first attempt', { timeout: 90_000 }, async (t) => {
+test('a busy device just started reaches a server on the same host within seconds', { timeout: 90_000 }, async (t) => {
   const net = await createTestnet(3, { teardown: t.teardown })
   const dht = new DHT({ bootstrap: net.bootstrap, host: '127.0.0.1' })
   t.teardown(() => dht.destroy())
@@ -48,10 +59,10 @@ test('a busy device just started reaches a server on the same host at the first 
   const attempts = 4
   let reached = 0
   for (let i = 0; i < attempts; i++) {
-    const child = spawn(process.execPath, ['-e', CLIENT, JSON.stringify(net.bootstrap), keyPair.publicKey.toString('hex')], { cwd: ROOT, stdio: 'ignore' })
+    const child = spawn(process.execPath, ['-e', CLIENT, JSON.stringify(net.bootstrap), keyPair.publicKey.toString('hex')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
     const [code] = await once(child, 'exit') as [number | null]
     if (code === 0) reached++
   }
-  t.is(reached, attempts, `${reached} of ${attempts} first attempts reached the server`)
-  t.is(accepted, attempts, 'and the server saw each of them')
+  t.is(reached, attempts, `${reached} of ${attempts} devices reached the server within 8 s`)
+  t.ok(accepted >= attempts, 'and the server saw each of them')
 })
