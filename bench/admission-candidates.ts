@@ -36,7 +36,6 @@ export async function runCandidates (side: Side, root: string, n: number): Promi
       await (side === 'ours' ? joinOurs(codes[i], storage, bootstrap) : joinRaw(codes[i], storage, bootstrap))
       joinedMs.push(now() - start)
     })
-    console.error(joinedMs.map(Math.round).join(" "))
     process.send?.({ joinedMs })
   } catch (err) {
     process.send?.({ error: err instanceof Error ? err.stack ?? err.message : String(err) })

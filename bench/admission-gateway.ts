@@ -28,7 +28,17 @@ export interface Gateway {
   invite: () => Promise<string>
   /** Writers the ledger has now (the gateway included). */
   members: () => number
+  /** The store's RocksDB counters so far (reads are synchronous on this thread). */
+  storage: () => StorageStats
   close: () => Promise<void>
+}
+
+/** RocksDB's counters of a Corestore. */
+export interface StorageStats { gets: number, readBatches: number, writeBatches: number }
+
+function storageStats (store: Corestore): StorageStats {
+  const { gets, readBatches, writeBatches } = (store as unknown as { storage: { db: { _state: { stats: StorageStats } } } }).storage.db._state.stats
+  return { gets, readBatches, writeBatches }
 }
 
 /** Open `side`'s gateway in `storage`, online on the testnet. */
@@ -39,12 +49,13 @@ export async function openGateway (side: Side, storage: string, bootstrap: Boots
 async function openOurs (storage: string, bootstrap: Bootstrap): Promise<Gateway> {
   const ledger = new Ledger({ storage, bootstrap, dhtHost: '127.0.0.1', lan: false })
   await ledger.ready()
-  const base = (ledger as unknown as { replica: { base: Autobase<Hyperbee> } }).replica.base
+  const { base, store } = (ledger as unknown as { replica: { base: Autobase<Hyperbee>, store: Corestore } }).replica
   return {
     swarm: ledger.swarm as Hyperswarm,
     events: ledger,
     invite: async () => (await ledger.invite()).code,
     members: () => membersOf(base),
+    storage: () => storageStats(store),
     close: () => ledger.close()
   }
 }
@@ -113,6 +124,7 @@ async function openRaw (storage: string, bootstrap: Bootstrap): Promise<Gateway>
       return z32.encode(invite)
     },
     members: () => membersOf(base),
+    storage: () => storageStats(store),
     close: async () => {
       await pairing.close()
       await swarm.destroy()

@@ -59,14 +59,17 @@ async function admit (
     // The window opens at the first candidate's connection: the gateway has no other peer.
     let start = 0
     let cpu = process.cpuUsage()
+    let io = gateway.storage()
     gateway.swarm.once('connection', () => {
       start = now()
       cpu = process.cpuUsage()
+      io = gateway.storage()
     })
     candidates.send({ codes })
     await alive(until(gateway.events, 'update', () => gateway.members() >= n + 1), WAIT_MS, `the gateway admitting ${n} devices`)
     const admitMs = now() - start
     const used = process.cpuUsage(cpu)
+    const after = gateway.storage()
     const joined = await alive(messages.next(), WAIT_MS, 'the candidates reporting')
     if (!('joinedMs' in joined)) throw new Error(`candidate process: ${JSON.stringify(joined)}`)
     const sorted = joined.joinedMs.sort((a, b) => a - b)
@@ -74,7 +77,8 @@ async function admit (
       metrics: { inviteMs, admitMs, cpuMs: (used.user + used.system) / 1000, rssMB: await rssAfterGc() },
       notes: [
         `${n} devices: invites ${inviteMs.toFixed(0)} ms, admitted in ${admitMs.toFixed(0)} ms wall, ` +
-        `gateway CPU ${(used.user / 1000).toFixed(0)} user + ${(used.system / 1000).toFixed(0)} system ms; ` +
+        `gateway CPU ${(used.user / 1000).toFixed(0)} user + ${(used.system / 1000).toFixed(0)} system ms, ` +
+        `storage ${after.gets - io.gets} gets in ${after.readBatches - io.readBatches} read batches, ${after.writeBatches - io.writeBatches} write batches; ` +
         `each join (candidate side, pairing to ledger open) p50 ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms`
       ]
     }
