@@ -19,8 +19,8 @@ import { join } from '../src/index.js'
 import type { Bootstrap } from './admission-gateway.js'
 import { concurrently, now, type Side } from './util.js'
 
-/** Joins in flight at once. */
-const IN_FLIGHT = 4
+/** Joins in flight at once (`ADMISSION_IN_FLIGHT=1` to join one at a time). */
+const IN_FLIGHT = Number(process.env.ADMISSION_IN_FLIGHT ?? 4)
 
 /** Run the testnet and the joins; report to the parent; stay up (the testnet) until killed. */
 export async function runCandidates (side: Side, root: string, n: number): Promise<void> {
