@@ -10,6 +10,7 @@
  */
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { admission } from './admission.js'
 import { audit } from './audit.js'
 import { cli } from './cli.js'
 import { daemon } from './daemon.js'
@@ -25,7 +26,7 @@ import { sync } from './sync.js'
 import { peakRss, type Scenario, type Side, type SideResult } from './util.js'
 
 /** Every scenario, in the order they run. */
-export const scenarios: Scenario[] = [ingest, latency, fleet, propagation, sync, memory, semantics, receipts, audit, daemon, history, cli]
+export const scenarios: Scenario[] = [ingest, latency, fleet, admission, propagation, sync, memory, semantics, receipts, audit, daemon, history, cli]
 
 /** Longest a child may take to exit by itself after reporting, ms. */
 const EXIT_GRACE_MS = 20_000

@@ -33,6 +33,8 @@ export interface PairingHost {
 export interface PairingInvite {
   publicKey: string
   problem (now: number): { code: string } | null
+  /** Whether this invite admitted `deviceKey` and the device is still on the ledger. */
+  admitted (deviceKey: Buffer): Promise<boolean>
 }
 
 /** Internal: answers pairing requests for one ledger. */
@@ -64,23 +66,46 @@ export class PairingMember {
     } catch {
       return // not made from this invite: forged
     }
+    if (userData === null || (userData.length !== 32 && userData.length !== 64)) {
+      candidate.deny({ status: DENY.rejected })
+      return
+    }
+    const deviceKey = userData.subarray(0, 32)
     const problem = invite.problem(Date.now())
-    if (problem !== null || userData === null || (userData.length !== 32 && userData.length !== 64)) {
-      const status = problem?.code === 'INVITE_USED' ? DENY.used : problem?.code === 'INVITE_EXPIRED' ? DENY.expired : DENY.rejected
-      candidate.deny({ status })
+    if (problem?.code === 'INVITE_USED') return this.answerUsed(candidate, invite, deviceKey)
+    if (problem !== null) {
+      candidate.deny({ status: problem.code === 'INVITE_EXPIRED' ? DENY.expired : DENY.rejected })
       return
     }
     // userData: the device key, then (newer candidates) its swarm key.
-    const data: Record<string, string> = { id, key: userData.subarray(0, 32).toString('hex') }
+    const data: Record<string, string> = { id, key: deviceKey.toString('hex') }
     if (userData.length === 64) data.swarmKey = userData.subarray(32).toString('hex')
     const entry = await this.host.append({ type: 'invite.use', data }).catch((err: unknown) => {
       safetyCatch(err)
       return null
     })
+    if (entry?.status === 'rejected' && entry.rejection?.code === 'INVITE_USED') {
+      // Used up between the read above and this append's apply: by this device, maybe.
+      return this.answerUsed(candidate, await this.host.invite(id), deviceKey)
+    }
     if (entry === null || entry.status === 'rejected') {
-      candidate.deny({ status: entry?.rejection?.code === 'INVITE_USED' ? DENY.used : DENY.rejected })
+      candidate.deny({ status: DENY.rejected })
       return
     }
+    this.confirm(candidate)
+  }
+
+  /**
+   * An invite used up: the device it admitted, asking again, gets the ledger again (its answer
+   * was lost: a connection that closed, a join that timed out, and blind-pairing sends the same
+   * request again); any other device is told the invite was used.
+   */
+  private async answerUsed (candidate: BlindPairing.MemberRequest, invite: PairingInvite | null, deviceKey: Buffer): Promise<void> {
+    if (invite !== null && await invite.admitted(deviceKey)) this.confirm(candidate)
+    else candidate.deny({ status: DENY.used })
+  }
+
+  private confirm (candidate: BlindPairing.MemberRequest): void {
     candidate.confirm({ key: this.host.key, encryptionKey: this.host.encryptionKey })
   }
 }

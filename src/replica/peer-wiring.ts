@@ -7,6 +7,8 @@ import type Autobase from 'autobase'
 import type Corestore from 'corestore'
 import type Hyperbee from 'hyperbee'
 import { inviteProblem, inviteRecord } from '../apply/invites.js'
+import { memberRecord } from '../apply/membership.js'
+import { encodeKey } from '../keys.js'
 import type { LedgerOptions } from '../ledger-types.js'
 import { Network } from '../net/network.js'
 import { PairingMember } from '../net/pairing.js'
@@ -46,7 +48,17 @@ export function createPairing (network: Network, base: Autobase<Hyperbee>, appen
   return new PairingMember(swarm, {
     invite: async (id) => {
       const record = await inviteRecord(base.view, id)
-      return record === null ? null : { publicKey: record.publicKey, problem: (now) => inviteProblem(record, now) }
+      if (record === null) return null
+      return {
+        publicKey: record.publicKey,
+        problem: (now) => inviteProblem(record, now),
+        admitted: async (deviceKey) => {
+          if (!(record.admitted ?? []).includes(encodeKey(deviceKey))) return false
+          if (record.role === 'reader') return true // readers hold no member record
+          const member = await memberRecord(base.view, deviceKey)
+          return member !== null && member.removedAt === undefined
+        }
+      }
     },
     key: base.key,
     discoveryKey: base.discoveryKey,
