@@ -41,3 +41,14 @@ test('a device removed after its invite admitted it is refused when it asks agai
   await a.removeMember(device)
   await fails(t, join(code, { storage, ...net, swarm: false, timeout: 20_000 }), 'INVITE_REJECTED', 'removed: no keys again')
 })
+
+test('past the invite\'s lifetime the device it admitted is refused when it asks again: a used code is then worth nothing', async (t) => {
+  const net = await testnet(t)
+  const a = await create(t, { ...net, swarm: undefined, lan: false })
+  const { code, expires } = await a.invite({ role: 'writer', expires: 4000 })
+  const storage = await tmp(t)
+  const first = await join(code, { storage, ...net, swarm: false, timeout: 20_000 })
+  await first.close()
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, expires - Date.now()) + 100))
+  await fails(t, join(code, { storage, ...net, swarm: false, timeout: 20_000 }), 'INVITE_REJECTED', 'expired: no keys again')
+})
