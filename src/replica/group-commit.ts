@@ -25,13 +25,13 @@ export interface Committed {
 }
 
 /** Longest gap between two callers coming back that a lingering block waits out, ms. */
-export const MAX_LINGER_GAP_MS = 2
+const MAX_LINGER_GAP_MS = 2
 
 /** The gap, as a share of the last block's write time (a fast write waits less). */
 const GAP_SHARE = 0.25
 
 /** The gap a block waits out after one that took `writeMs` to write, ms. */
-export function lingerGap (writeMs: number): number {
+function lingerGap (writeMs: number): number {
   return Math.min(MAX_LINGER_GAP_MS, writeMs * GAP_SHARE)
 }
 
