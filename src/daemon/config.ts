@@ -12,6 +12,7 @@ import { MeshledgerError } from '../errors.js'
 import { didYouMean } from '../suggest.js'
 import { DURATION_HINT, parseDuration } from '../units.js'
 import { DEFAULT_PORT, OPTIONS, type DaemonConfig, type DaemonOption } from './options.js'
+import { DEFAULT_CACHE_SIZE } from '../replica/storage.js'
 import { DEFAULT_MIN_FREE_BYTES } from './recovery.js'
 
 export { DEFAULT_PORT, OPTIONS, type DaemonConfig } from './options.js'
@@ -77,7 +78,7 @@ export async function resolveConfig (
     peers: [],
     ackInterval: 200,
     logLevel: 'info',
-    cacheSize: 512,
+    cacheSize: DEFAULT_CACHE_SIZE,
     durability: 'sync',
     maxBodyBytes: 1024 * 1024,
     minFreeBytes: DEFAULT_MIN_FREE_BYTES,

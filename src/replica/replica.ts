@@ -33,18 +33,15 @@ import { OwnLog } from './own-log.js'
 import { Upkeep } from './upkeep.js'
 import { createNetwork, createPairing } from './peer-wiring.js'
 import { ownerOnly } from './permissions.js'
-import { openStore, storedLedgerKey, type WalSync } from './storage.js'
+import { DEFAULT_CACHE_SIZE, openStore, storedLedgerKey, type WalSync } from './storage.js'
 import { isDiskFull, storageFailure } from './storage-errors.js'
 import { WriterTracker } from './writer-tracker.js'
 
 /** Default ack interval (ms): how soon indexers acknowledge new data so it can become final. */
 export const DEFAULT_ACK_INTERVAL = 200
 
-/**
- * Default size of the shared block/node cache and of the Merkle tree cache (entries). Blocks
- * are group commits of up to 1 MiB, so this is kept small: it bounds RSS on 1 GB devices.
- */
-export const DEFAULT_CACHE_SIZE = 512
+/** See storage.ts. */
+export { DEFAULT_CACHE_SIZE }
 
 /** What the replica needs of the ledger that owns it; read at each call. */
 export interface ReplicaHost {

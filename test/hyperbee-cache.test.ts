@@ -1,0 +1,74 @@
+/**
+ * The view's Hyperbee node cache survives a reorder and stays bounded in bytes.
+ *
+ * Autobase reorders by truncating the view and applying again; in a fleet merge the gateway
+ * truncates by hundreds of blocks at a time. hyperbee 2.27.3 (`Cache.gc`) empties its whole node
+ * and key cache when a truncation removes more than 128 entries, so every apply after a reorder
+ * read the tree's top nodes back from RocksDB (144k reads for a 64-writer merge of 6,400 entries).
+ * Its cache is bounded by entries, not bytes, so a larger cache would have held whole block records
+ * of group commits (up to 1 MiB each). With patches/hyperbee+2.27.3.patch a truncation drops only
+ * the entries past it, and a node whose value is over 4 KiB is read, not kept. Both tests fail on
+ * hyperbee as published.
+ */
+import test from 'brittle'
+import type brittle from 'brittle'
+import Hyperbee from 'hyperbee'
+import { openStore } from '../src/replica/storage.js'
+import { tmp } from './helpers/index.js'
+
+/** The node cache behind a Hyperbee (internal to hyperbee: what the patch changes). */
+interface NodeCache { keys: { size: number, [Symbol.iterator]: () => Iterator<[number, { value: Buffer | null }]> } }
+
+type T = brittle.Test
+
+const key = (text: string): Buffer => Buffer.from(text)
+
+function nodeCache (bee: Hyperbee): NodeCache {
+  return (bee as unknown as { _nodeCache: NodeCache })._nodeCache
+}
+
+async function openBee (t: T): Promise<Hyperbee> {
+  const { store } = await openStore(await tmp(t), 4096)
+  const bee = new Hyperbee(store.get({ name: 'bee' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
+  await bee.ready()
+  t.teardown(async () => {
+    await bee.close()
+    await store.close()
+  })
+  return bee
+}
+
+test('a truncation past many blocks keeps the cached nodes before it', async (t) => {
+  const bee = await openBee(t)
+  for (let i = 0; i < 400; i++) await bee.put(key(`k${String(i).padStart(4, '0')}`), Buffer.from(`v${i}`))
+  const checkout = bee.checkout(201)
+  for (let i = 0; i < 200; i++) await checkout.get(key(`k${String(i).padStart(4, '0')}`))
+  await checkout.close()
+  const before = [...nodeCache(bee).keys].filter(([seq]) => seq < 201).length
+  t.ok(before > 100, `reads before the truncation point are cached (${before})`)
+
+  await bee.core.truncate(201)
+  const after = [...nodeCache(bee).keys].filter(([seq]) => seq < 201).length
+  t.is(after, before, 'a truncation by 199 blocks keeps every cached node before it')
+  t.is([...nodeCache(bee).keys].filter(([seq]) => seq >= 201).length, 0, 'and none past it')
+  t.alike(await bee.get(key('k0150')), { seq: 151, key: key('k0150'), value: Buffer.from('v150') }, 'reads after it are right')
+})
+
+test('a node holding a large value is not kept in the cache', async (t) => {
+  const bee = await openBee(t)
+  for (let i = 0; i < 20; i++) await bee.put(key(`big${i}`), Buffer.alloc(64 * 1024, i))
+  for (let i = 0; i < 20; i++) await bee.put(key(`small${i}`), Buffer.from(`v${i}`))
+  for (let i = 0; i < 20; i++) {
+    t.is((await bee.get(key(`big${i}`)))?.value.byteLength, 64 * 1024)
+    await bee.get(key(`small${i}`))
+  }
+  let bytes = 0
+  let small = 0
+  for (const [, node] of nodeCache(bee).keys) {
+    const size = node.value?.byteLength ?? 0
+    bytes += size
+    if (size <= 4096) small++
+  }
+  t.ok(small >= 20, `small nodes are cached (${small})`)
+  t.ok(bytes <= 20 * 4096, `the cache holds ${bytes} bytes of values, none of the 64 KiB ones`)
+})
