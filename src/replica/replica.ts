@@ -217,7 +217,7 @@ export class Replica {
       if (!damaged) this.watchdog.start()
 
       this.feed = new ViewFeed(base.view)
-      this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => this.duties.forkDetected(evidence))
+      this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => this.duties.forkDetected(evidence), () => prefetch.whenLocal())
       // Asked again, not `local`: opening can move the view on since (a restored device whose log
       // came back applies it and adopts the peers' signed view, whose blocks are not here yet),
       // and a read of a missing block here would wait for the network, which opens below.

@@ -1,8 +1,8 @@
 /**
  * Sync progress per member log: how much of each writer's log this device holds, and how much
- * connected peers say exists. Sessions on member cores are opened (and fully downloaded) as
- * members appear in the view, and listen for forks: Hypercore's `conflict`, a peer proving that
- * the writer signed another history than the one held here.
+ * connected peers say exists. Sessions on member cores are opened (and fully downloaded, once the
+ * view is local) as members appear in the view, and listen for forks: Hypercore's `conflict`, a
+ * peer proving that the writer signed another history than the one held here.
  */
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
@@ -32,6 +32,7 @@ export class WriterTracker {
   private readonly self: Buffer
   private readonly ondenied: () => void
   private readonly onfork: (evidence: Promise<ForkEvidence | null>) => void
+  private readonly viewLocal: () => Promise<void>
   private readonly cores = new Map<string, Hypercore>()
   private refreshing: Promise<void> | null = null
   /** Swarm keys (hex) of removed members, as of the last refresh. */
@@ -46,14 +47,16 @@ export class WriterTracker {
   /**
    * `self` is this device's key (its own quarantine is read from the same scan); `ondenied`
    * hears of every change in the set of removed members' swarm keys; `onfork` of every fork
-   * Hypercore detects on a member's log, this device's own included.
+   * Hypercore detects on a member's log, this device's own included. `viewLocal` resolves once
+   * every signed view block is stored here (see view-prefetch.ts): member logs are fetched after.
    */
-  constructor (store: Corestore, view: Hyperbee, self: Buffer, ondenied: () => void, onfork: (evidence: Promise<ForkEvidence | null>) => void) {
+  constructor (store: Corestore, view: Hyperbee, self: Buffer, ondenied: () => void, onfork: (evidence: Promise<ForkEvidence | null>) => void, viewLocal: () => Promise<void>) {
     this.store = store
     this.view = view
     this.self = self
     this.ondenied = ondenied
     this.onfork = onfork
+    this.viewLocal = viewLocal
   }
 
   /** The local session on a member's log, if it is a known member. */
@@ -98,6 +101,18 @@ export class WriterTracker {
     this.cores.clear()
   }
 
+  /**
+   * A ledger device keeps every member's whole log (audits and proofs need them), and a live
+   * download also re-requests blocks whose request died with a dropped connection. The view comes
+   * first: it is what answers queries, and a fast-forwarded device that fetched both at once spent
+   * a fifth of its sync on the logs (the same peer serves both), which nothing reads until later.
+   */
+  private fetchLog (core: Hypercore): void {
+    this.viewLocal().then(() => {
+      if (!this.closed && !core.closed) core.download({ start: 0, end: -1 })
+    }, safetyCatch)
+  }
+
   private async scan (): Promise<void> {
     const denied = new Set<string>()
     let quarantined = false
@@ -119,9 +134,7 @@ export class WriterTracker {
       core.on('conflict', (length, _fork, proof) => this.onfork(captureFork(core, length, proof)))
       await core.ready()
       await withholdIfMarked(core) // a log an audit found damaged stays unserved after a restart
-      // A ledger device keeps every member's whole log (audits and proofs need them), and a live
-      // download also re-requests blocks whose request died with a dropped connection.
-      core.download({ start: 0, end: -1 })
+      this.fetchLog(core)
     }
     this.quarantined = quarantined
     this.forked = forked
