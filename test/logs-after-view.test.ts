@@ -34,9 +34,8 @@ test('writer tracker: a member log waits for the view to be local, then comes wh
   const store = new Corestore(await tmp(t))
   t.teardown(() => store.close())
   t.teardown(replicate(a, store))
-  let viewLocal = (): void => {}
-  const local = new Promise<void>((resolve) => { viewLocal = resolve })
-  const tracker = new WriterTracker(store, viewOf(a), randomBytes(32), () => {}, () => {}, () => local)
+  const tracker = new WriterTracker(store, viewOf(a), randomBytes(32), () => {}, () => {})
+  tracker.fetchLogs(false)
   t.teardown(() => tracker.close())
   await tracker.refresh()
   t.ok(tracker.core(key) !== null, 'the writer\'s log is tracked')
@@ -56,7 +55,7 @@ test('writer tracker: a member log waits for the view to be local, then comes wh
   for (let i = 0; i < length; i++) if (await log.has(i)) held++
   t.is(held, 1, 'none of the log is fetched while the view is not local (only the block asked for)')
 
-  viewLocal()
+  tracker.fetchLogs(true)
   await new Promise<void>((resolve) => {
     const check = (): void => {
       if (log.contiguousLength < length) return

@@ -32,7 +32,9 @@ export class WriterTracker {
   private readonly self: Buffer
   private readonly ondenied: () => void
   private readonly onfork: (evidence: Promise<ForkEvidence | null>) => void
-  private readonly viewLocal: () => Promise<void>
+  /** Live downloads of the member logs, while they are fetched. */
+  private readonly downloads = new Map<string, { destroy (): void }>()
+  private fetching = false
   private readonly cores = new Map<string, Hypercore>()
   private refreshing: Promise<void> | null = null
   /** Swarm keys (hex) of removed members, as of the last refresh. */
@@ -47,16 +49,34 @@ export class WriterTracker {
   /**
    * `self` is this device's key (its own quarantine is read from the same scan); `ondenied`
    * hears of every change in the set of removed members' swarm keys; `onfork` of every fork
-   * Hypercore detects on a member's log, this device's own included. `viewLocal` resolves once
-   * every signed view block is stored here (see view-prefetch.ts): member logs are fetched after.
+   * Hypercore detects on a member's log, this device's own included. The logs are fetched only
+   * once told to ({@link fetchLogs}).
    */
-  constructor (store: Corestore, view: Hyperbee, self: Buffer, ondenied: () => void, onfork: (evidence: Promise<ForkEvidence | null>) => void, viewLocal: () => Promise<void>) {
+  constructor (store: Corestore, view: Hyperbee, self: Buffer, ondenied: () => void, onfork: (evidence: Promise<ForkEvidence | null>) => void) {
     this.store = store
     this.view = view
     this.self = self
     this.ondenied = ondenied
     this.onfork = onfork
-    this.viewLocal = viewLocal
+  }
+
+  /**
+   * Fetch the members' logs (`true`: the view is local) or hold them back (`false`: it is being
+   * fetched). A ledger device keeps every member's whole log (audits and proofs need them), and a
+   * live download also re-requests blocks whose request died with a dropped connection. The view
+   * comes first: it is what answers queries, and a fast-forwarded device that fetched both at once
+   * from the same peers spent a fifth of its sync on logs nothing reads until later. A device can
+   * find its view local before it fast-forwards (it applied some blocks itself), so the logs are
+   * held back again each time it jumps.
+   */
+  fetchLogs (fetch: boolean): void {
+    this.fetching = fetch
+    if (fetch) {
+      for (const [id, core] of this.cores) this.download(id, core)
+      return
+    }
+    for (const range of this.downloads.values()) range.destroy()
+    this.downloads.clear()
   }
 
   /** The local session on a member's log, if it is a known member. */
@@ -101,16 +121,9 @@ export class WriterTracker {
     this.cores.clear()
   }
 
-  /**
-   * A ledger device keeps every member's whole log (audits and proofs need them), and a live
-   * download also re-requests blocks whose request died with a dropped connection. The view comes
-   * first: it is what answers queries, and a fast-forwarded device that fetched both at once spent
-   * a fifth of its sync on the logs (the same peer serves both), which nothing reads until later.
-   */
-  private fetchLog (core: Hypercore): void {
-    this.viewLocal().then(() => {
-      if (!this.closed && !core.closed) core.download({ start: 0, end: -1 })
-    }, safetyCatch)
+  private download (id: string, core: Hypercore): void {
+    if (this.closed || core.closed || this.downloads.has(id)) return
+    this.downloads.set(id, core.download({ start: 0, end: -1 }))
   }
 
   private async scan (): Promise<void> {
@@ -134,7 +147,7 @@ export class WriterTracker {
       core.on('conflict', (length, _fork, proof) => this.onfork(captureFork(core, length, proof)))
       await core.ready()
       await withholdIfMarked(core) // a log an audit found damaged stays unserved after a restart
-      this.fetchLog(core)
+      if (this.fetching) this.download(id, core)
     }
     this.quarantined = quarantined
     this.forked = forked
