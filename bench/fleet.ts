@@ -113,7 +113,10 @@ async function merge (side: Side, fleet: Fleet): Promise<{ ms: number, rss: numb
 /** A fresh device (in this process, over an in-memory pipe) until it holds what the gateway holds. */
 async function freshSync (side: Side, fleet: Fleet, gateway: Device): Promise<number> {
   const dir = `${fleet.gateway}-fresh`
-  const fresh = await openGateway(side, fleet, dir)
+  // Not hinted: the fresh device meets the gateway alone, an Autobase that announces its own
+  // wakeups. Told of every writer's log, a fresh device (either side) fetched and began applying
+  // all 64 logs before it learnt the signed length, and fast-forwarded only after that.
+  const fresh = await openGateway(side, fleet, dir, false)
   const start = now()
   const unpipe = pipeReplicas(gateway, fresh)
   try {
@@ -137,17 +140,18 @@ interface Device {
   close (): Promise<void>
 }
 
-async function openGateway (side: Side, fleet: Fleet, storage: string): Promise<Device> {
-  return side === 'ours' ? await openOurs(fleet, storage) : await openRaw(fleet, storage)
+/** `hint`: tell the device of the writers' logs, as their own Autobases would (see hintWriters). */
+async function openGateway (side: Side, fleet: Fleet, storage: string, hint = true): Promise<Device> {
+  return side === 'ours' ? await openOurs(fleet, storage, hint) : await openRaw(fleet, storage, hint)
 }
 
-async function openOurs (fleet: Fleet, storage: string): Promise<Device> {
+async function openOurs (fleet: Fleet, storage: string, hint: boolean): Promise<Device> {
   const ledger = new Ledger({ storage, key: fleet.ledgerKey, encryptionKey: fleet.encryptionKey, swarm: false })
   await ledger.ready()
   const base = (ledger as unknown as { replica: { base: Autobase<Hyperbee> } }).replica.base
   const view = base.view
   // The same hint the raw side gets (see openRaw): what the writers' own Autobases would announce.
-  hintWriters(base, fleet)
+  if (hint) hintWriters(base, fleet)
   return {
     replicate: (i) => ledger.replicate(i),
     holdsAll: () => waitFor(ledger, fleet, async (key, seq) => (await ledger.get(`${normalizeKey(Buffer.from(key, 'hex'))}.${seq}.0`)) !== null),
@@ -214,11 +218,11 @@ function rawKey (writer: Buffer, seq: number): Buffer {
   return key
 }
 
-async function openRaw (fleet: Fleet, storage: string): Promise<Device> {
+async function openRaw (fleet: Fleet, storage: string, hint: boolean): Promise<Device> {
   const store = new Corestore(storage)
   const base = rawBase(store, Buffer.from(fleet.ledgerKey, 'hex'), fleet.encryptionKey === null ? null : Buffer.from(fleet.encryptionKey, 'hex'))
   await base.ready()
-  hintWriters(base, fleet)
+  if (hint) hintWriters(base, fleet)
   return {
     replicate: (i) => base.replicate(i),
     holdsAll: () => waitFor(base, fleet, async (key, seq) => (await base.view.get(rawKey(Buffer.from(key, 'hex'), seq))) !== null),

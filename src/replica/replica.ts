@@ -199,7 +199,8 @@ export class Replica {
       // Autobase emits 'error' only for a fatal failure, after which it closes itself.
       base.on('error', (err: unknown) => this.failed(err))
       await base.ready()
-      const prefetch = new ViewPrefetch(base)
+      // Member logs wait while the view is fetched (see WriterTracker.fetchLogs).
+      const prefetch = new ViewPrefetch(base, (local) => this.tracker?.fetchLogs(local))
       this.prefetch = prefetch
       prefetch.start()
       // Reads of a fast-forwarded view that is not local yet would wait for peers, and the network
@@ -215,6 +216,7 @@ export class Replica {
 
       this.feed = new ViewFeed(base.view)
       this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => this.duties.forkDetected(evidence))
+      this.tracker.fetchLogs(prefetch.local)
       // Asked again, not `local`: opening can move the view on since (a restored device whose log
       // came back applies it and adopts the peers' signed view, whose blocks are not here yet),
       // and a read of a missing block here would wait for the network, which opens below.

@@ -21,13 +21,16 @@ interface Download {
 /** Internal: one per opened base. */
 export class ViewPrefetch {
   private readonly base: PrefetchedBase
+  private readonly onlocal: (local: boolean) => void
   private range: Download | null = null
   private waiting: Array<() => void> = []
   private closed = false
   private readonly onfastforward = (): void => this.fetch()
 
-  constructor (base: PrefetchedBase) {
+  /** `onlocal` hears whether the view is local each time the prefetch finds out. */
+  constructor (base: PrefetchedBase, onlocal: (local: boolean) => void = () => {}) {
     this.base = base
+    this.onlocal = onlocal
   }
 
   /**
@@ -63,6 +66,7 @@ export class ViewPrefetch {
   private fetch (): void {
     if (this.closed) return
     if (this.local) return this.settle()
+    this.onlocal(false)
     const core = this.base.view.core
     this.range?.destroy()
     const range = core.download({ start: 0, end: core.signedLength })
@@ -79,6 +83,7 @@ export class ViewPrefetch {
   }
 
   private settle (): void {
+    this.onlocal(true)
     const waiting = this.waiting
     this.waiting = []
     for (const resolve of waiting) resolve()

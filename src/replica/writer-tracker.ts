@@ -1,8 +1,8 @@
 /**
  * Sync progress per member log: how much of each writer's log this device holds, and how much
- * connected peers say exists. Sessions on member cores are opened (and fully downloaded) as
- * members appear in the view, and listen for forks: Hypercore's `conflict`, a peer proving that
- * the writer signed another history than the one held here.
+ * connected peers say exists. Sessions on member cores are opened (and fully downloaded, once the
+ * view is local) as members appear in the view, and listen for forks: Hypercore's `conflict`, a
+ * peer proving that the writer signed another history than the one held here.
  */
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
@@ -32,6 +32,9 @@ export class WriterTracker {
   private readonly self: Buffer
   private readonly ondenied: () => void
   private readonly onfork: (evidence: Promise<ForkEvidence | null>) => void
+  /** Live downloads of the member logs, while they are fetched. */
+  private readonly downloads = new Map<string, { destroy (): void }>()
+  private fetching = false
   private readonly cores = new Map<string, Hypercore>()
   private refreshing: Promise<void> | null = null
   /** Swarm keys (hex) of removed members, as of the last refresh. */
@@ -46,7 +49,8 @@ export class WriterTracker {
   /**
    * `self` is this device's key (its own quarantine is read from the same scan); `ondenied`
    * hears of every change in the set of removed members' swarm keys; `onfork` of every fork
-   * Hypercore detects on a member's log, this device's own included.
+   * Hypercore detects on a member's log, this device's own included. The logs are fetched only
+   * once told to ({@link fetchLogs}).
    */
   constructor (store: Corestore, view: Hyperbee, self: Buffer, ondenied: () => void, onfork: (evidence: Promise<ForkEvidence | null>) => void) {
     this.store = store
@@ -54,6 +58,25 @@ export class WriterTracker {
     this.self = self
     this.ondenied = ondenied
     this.onfork = onfork
+  }
+
+  /**
+   * Fetch the members' logs (`true`: the view is local) or hold them back (`false`: it is being
+   * fetched). A ledger device keeps every member's whole log (audits and proofs need them), and a
+   * live download also re-requests blocks whose request died with a dropped connection. The view
+   * comes first: it is what answers queries, and a fast-forwarded device that fetched both at once
+   * from the same peers spent a fifth of its sync on logs nothing reads until later. A device can
+   * find its view local before it fast-forwards (it applied some blocks itself), so the logs are
+   * held back again each time it jumps.
+   */
+  fetchLogs (fetch: boolean): void {
+    this.fetching = fetch
+    if (fetch) {
+      for (const [id, core] of this.cores) this.download(id, core)
+      return
+    }
+    for (const range of this.downloads.values()) range.destroy()
+    this.downloads.clear()
   }
 
   /** The local session on a member's log, if it is a known member. */
@@ -98,6 +121,11 @@ export class WriterTracker {
     this.cores.clear()
   }
 
+  private download (id: string, core: Hypercore): void {
+    if (this.closed || core.closed || this.downloads.has(id)) return
+    this.downloads.set(id, core.download({ start: 0, end: -1 }))
+  }
+
   private async scan (): Promise<void> {
     const denied = new Set<string>()
     let quarantined = false
@@ -119,9 +147,7 @@ export class WriterTracker {
       core.on('conflict', (length, _fork, proof) => this.onfork(captureFork(core, length, proof)))
       await core.ready()
       await withholdIfMarked(core) // a log an audit found damaged stays unserved after a restart
-      // A ledger device keeps every member's whole log (audits and proofs need them), and a live
-      // download also re-requests blocks whose request died with a dropped connection.
-      core.download({ start: 0, end: -1 })
+      if (this.fetching) this.download(id, core)
     }
     this.quarantined = quarantined
     this.forked = forked
