@@ -7,8 +7,7 @@
  * appends still group-commit.
  */
 import type Autobase from 'autobase'
-import Hyperbee from 'hyperbee'
-import safetyCatch from 'safety-catch'
+import type Hyperbee from 'hyperbee'
 import { formatId } from '../protocol/entry-id.js'
 import { PROTOCOL_VERSION, type WireOp } from '../protocol/ops.js'
 import type { Refusal } from '../protocol/vocabulary.js'
@@ -25,46 +24,45 @@ const NO_HOST: Autobase.Host = {
 }
 
 /**
- * One frozen version of the view that concurrent dry runs share: a single snapshot session
- * (Hyperbee would otherwise open and close one per get) and its reads, memoised. A snapshot never
- * changes, so a memoised read is exactly the read it stands for. A new version (apply flushed, or
- * the view was truncated and rebuilt) gets a new one; each closes when its last dry run ends, so
- * nothing stays open between bursts of appends.
+ * One version of the view that concurrent dry runs share, and its reads, memoised. Reads go
+ * through the view's own Hyperbee, pinned at this version (`checkout`): its node and key caches
+ * are warm, where a Hyperbee of its own would read every tree node from storage again for every
+ * version, i.e. for every append (and leave its cache entries behind in the store's shared cache).
+ * A pinned read never changes while the fork does not, so a memoised read is exactly the read it
+ * stands for; a new version (apply flushed, or the view was truncated and rebuilt) gets a new one.
  */
 interface SharedReads {
+  view: Hyperbee
   length: number
   fork: number
-  bee: Hyperbee
   reads: Map<string, Promise<Hyperbee.Node | null>>
-  users: number
 }
 
 const shared = new WeakMap<Hyperbee, SharedReads>()
 
+/** A truncation rewrote the version a dry run reads: it has no verdict (apply decides). */
+const MOVED = new Error('the view was truncated during a dry run')
+
 function acquire (view: Hyperbee): SharedReads {
   const core = view.core
   let s = shared.get(view)
-  if (s !== undefined && s.length === core.length && s.fork === core.fork) {
-    s.users++
-    return s
+  if (s === undefined || s.length !== core.length || s.fork !== core.fork) {
+    s = { view, length: core.length, fork: core.fork, reads: new Map() }
+    shared.set(view, s)
   }
-  const bee = new Hyperbee(core.snapshot(), { _view: true, sessions: false, checkout: Math.max(1, core.length), keyEncoding: 'binary', valueEncoding: 'binary', extension: false })
-  s = { length: core.length, fork: core.fork, bee, reads: new Map(), users: 1 }
-  shared.set(view, s)
   return s
 }
 
-function release (view: Hyperbee, s: SharedReads): void {
-  if (--s.users > 0) return
-  if (shared.get(view) === s) shared.delete(view)
-  s.bee.close().catch(safetyCatch)
+function moved (s: SharedReads): boolean {
+  return s.view.core.fork !== s.fork
 }
 
 /**
  * Reads through to the shared version of the view; writes stay in memory. Range reads see the
  * view only, which is all a handler needs (no handler range-reads what it wrote itself).
  */
-function overlay (view: SharedReads): Hyperbee.Batch {
+function overlay (s: SharedReads): Hyperbee.Batch {
+  const at = { checkout: Math.max(1, s.length) }
   const written = new Map<string, Buffer | null>()
   return {
     async get (key) {
@@ -73,18 +71,22 @@ function overlay (view: SharedReads): Hyperbee.Batch {
         const value = written.get(id) ?? null
         return value === null ? null : { seq: Number.MAX_SAFE_INTEGER, key, value }
       }
-      let read = view.reads.get(id)
+      let read = s.reads.get(id)
       if (read === undefined) {
-        read = view.bee.get(key)
-        view.reads.set(id, read)
+        if (moved(s)) throw MOVED
+        read = s.view.get(key, at)
+        s.reads.set(id, read)
         // A failed read is not remembered: the next dry run tries again.
-        read.catch(() => { if (view.reads.get(id) === read) view.reads.delete(id) })
+        read.catch(() => { if (s.reads.get(id) === read) s.reads.delete(id) })
       }
       return read
     },
     async put (key, value) { written.set(key.toString('hex'), value ?? Buffer.alloc(0)) },
     async del (key) { written.set(key.toString('hex'), null) },
-    createReadStream: (range) => view.bee.createReadStream(range),
+    createReadStream: (range) => {
+      if (moved(s)) throw MOVED
+      return s.view.createReadStream(range, at)
+    },
     async flush () { throw new Error('a dry run never flushes') },
     async close () {}
   }
@@ -94,16 +96,23 @@ function overlay (view: SharedReads): Hyperbee.Batch {
 export async function dryRun (view: Hyperbee, genesis: Buffer, writer: Buffer, seq: number, op: WireOp): Promise<Refusal | null> {
   const handler = handlerOf(op.t, PROTOCOL_VERSION)
   if (handler === null) return null
-  const reads = acquire(view)
+  const s = acquire(view)
+  const batch = overlay(s)
+  let verdict: Refusal | null
   try {
-    const batch = overlay(reads)
-    if ((await roleOf(batch, writer, genesis)) === null) return { code: 'NOT_A_MEMBER', reason: 'this device is not a member' }
-    const active = await activeProtocol(batch)
-    const ctx: OpContext = {
-      batch, host: NO_HOST, genesis, writer, id: formatId(writer, seq, 0), address: { writer, seq, offset: 0 }, ts: op.s, active, live: false, cache: applyCache()
+    if ((await roleOf(batch, writer, genesis)) === null) {
+      verdict = { code: 'NOT_A_MEMBER', reason: 'this device is not a member' }
+    } else {
+      const active = await activeProtocol(batch)
+      const ctx: OpContext = {
+        batch, host: NO_HOST, genesis, writer, id: formatId(writer, seq, 0), address: { writer, seq, offset: 0 }, ts: op.s, active, live: false, cache: applyCache()
+      }
+      verdict = await handler.apply(ctx, op.d)
     }
-    return await handler.apply(ctx, op.d)
-  } finally {
-    release(view, reads)
+  } catch (err) {
+    if (moved(s)) return null
+    throw err
   }
+  // Read across a truncation, the verdict may belong to no version of the view.
+  return moved(s) ? null : verdict
 }

@@ -136,12 +136,13 @@ declare module 'hyperbee' {
     readonly version: number
     ready(): Promise<void>
     close(): Promise<void>
-    get(key: Buffer): Promise<Hyperbee.Node | null>
+    /** `checkout`: read the version of that length (the tree as it was then). */
+    get(key: Buffer, opts?: { checkout?: number }): Promise<Hyperbee.Node | null>
     put(key: Buffer, value?: Buffer): Promise<void>
     batch(opts?: { update?: boolean }): Hyperbee.Batch
     snapshot(): Hyperbee
     checkout(version: number): Hyperbee
-    createReadStream(range?: Hyperbee.Range): AsyncIterable<Hyperbee.Node>
+    createReadStream(range?: Hyperbee.Range, opts?: { checkout?: number }): AsyncIterable<Hyperbee.Node>
     createHistoryStream(opts?: { gte?: number; lt?: number; live?: boolean }): AsyncIterable<Hyperbee.HistoryNode>
   }
   export = Hyperbee
