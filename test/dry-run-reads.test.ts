@@ -6,24 +6,16 @@
  */
 import test from 'brittle'
 import type Autobase from 'autobase'
-import Corestore from 'corestore'
-import Hyperbee from 'hyperbee'
 import { dryRun } from '../src/apply/dry-run.js'
-import { createApply } from '../src/apply/router.js'
 import { encodeKey } from '../src/keys.js'
 import { encodeBlock, type WireOp } from '../src/protocol/ops.js'
-import { tmp } from './helpers/index.js'
+import { bareApply } from './helpers/apply-view.js'
 
 const ADMIN = Buffer.alloc(32, 1)
 const MEMBERS = 120
 
 test('a dry run at a new view version reads only what changed since the last one', async (t) => {
-  const store = new Corestore(await tmp(t))
-  t.teardown(() => store.close())
-  const bee = new Hyperbee(store.get({ name: 'view' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
-  await bee.ready()
-  const host = { addWriter: async () => {}, removeWriter: async () => {}, removeable: () => true, interrupt: () => {} } as unknown as Autobase.Host
-  const apply = createApply(() => ADMIN)
+  const { store, bee, host, apply } = await bareApply(t, ADMIN)
   let length = 0
   const block = async (ops: Array<{ t: string, d: unknown }>): Promise<void> => {
     const value = encodeBlock(ops.map((o) => ({ t: o.t, s: 1, d: o.d }))).bytes

@@ -5,24 +5,16 @@
  */
 import test from 'brittle'
 import type Autobase from 'autobase'
-import Corestore from 'corestore'
-import Hyperbee from 'hyperbee'
-import { createApply } from '../src/apply/router.js'
 import { encodeKey } from '../src/keys.js'
 import { encodeBlock } from '../src/protocol/ops.js'
 import { blockKey } from '../src/protocol/view-layout.js'
-import { tmp } from './helpers/index.js'
+import { bareApply } from './helpers/apply-view.js'
 
 const ADMIN = Buffer.alloc(32, 1)
 const WRITER = Buffer.alloc(32, 2)
 
 test('a truncated view drops what apply remembered of it', async (t) => {
-  const store = new Corestore(await tmp(t))
-  t.teardown(() => store.close())
-  const bee = new Hyperbee(store.get({ name: 'view' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
-  await bee.ready()
-  const host = { addWriter: async () => {}, removeWriter: async () => {}, removeable: () => true, interrupt: () => {} } as unknown as Autobase.Host
-  const apply = createApply(() => ADMIN)
+  const { bee, host, apply } = await bareApply(t, ADMIN)
   const node = (from: Buffer, length: number, ops: Array<{ t: string, d: unknown }>): Autobase.Node =>
     ({ value: encodeBlock(ops.map((o) => ({ t: o.t, s: 1, d: o.d }))).bytes, from: { key: from }, length, indexed: false, heads: [] }) as unknown as Autobase.Node
   const status = async (seq: number): Promise<string | undefined> =>

@@ -76,3 +76,13 @@ export function countingView (bee: Hyperbee): { view: Hyperbee, segments: () => 
   }
   return { view: view as unknown as Hyperbee, segments: () => segments, blocks: () => blocks }
 }
+
+/** A bare view and the router's apply over it, with a host that accepts every membership change. */
+export async function bareApply (t: T, genesis: Buffer): Promise<{ store: Corestore, bee: Hyperbee, host: Autobase.Host, apply: ReturnType<typeof createApply> }> {
+  const store = new Corestore(await tmp(t))
+  t.teardown(() => store.close())
+  const bee = new Hyperbee(store.get({ name: 'view' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
+  await bee.ready()
+  const host = { addWriter: async () => {}, removeWriter: async () => {}, removeable: () => true, interrupt: () => {} } as unknown as Autobase.Host
+  return { store, bee, host, apply: createApply(() => genesis) }
+}
