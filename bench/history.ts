@@ -21,6 +21,8 @@ export const history: Scenario = {
     { label: 'newest 100, reverse, type index, median', metric: 'reverseMs', unit: 'ms' },
     { label: 'newest 100, reverse, type index, CPU time, median', metric: 'reverseCpuMs', unit: 'ms' },
     { label: 'newest 100, reverse, time index, median', metric: 'timeMs', unit: 'ms' },
+    { label: 'newest 100, reverse, writer index, median', metric: 'writerMs', unit: 'ms' },
+    { label: 'oldest 100, forward, type index, median', metric: 'oldestMs', unit: 'ms' },
     { label: '100 from `since` 1 s before the end, forward, median', metric: 'sinceMs', unit: 'ms' },
     { label: 'extra RSS of the reads (target < 10 MB)', metric: 'queryExtraMB', unit: 'MB' },
     { label: 'RSS after ingest, after gc (target < 200 MB)', metric: 'ingestRssMB', unit: 'MB' },
@@ -56,7 +58,7 @@ async function runOurs (dir: string, n: number): Promise<SideResult> {
     for await (const _ of ledger.query(q)) count++
     return count
   }, async () => {
-    for await (const e of ledger.query({ reverse: true, limit: 1 })) return e.timestamp
+    for await (const e of ledger.query({ reverse: true, limit: 1 })) return { ts: e.timestamp, writer: e.writer }
     throw new Error('an empty ledger')
   })
   await ledger.close()
@@ -92,16 +94,17 @@ async function runRaw (dir: string, n: number): Promise<SideResult> {
     const range = q.since === undefined ? { reverse: q.reverse, limit: q.limit } : { gte: tsKey(q.since, 0), limit: q.limit }
     for await (const _ of bee.createReadStream(range)) count++
     return count
-  }, async () => origin + Math.floor((n - 1) / 20))
+  }, async () => ({ ts: origin + Math.floor((n - 1) / 20) }))
   await bee.close()
   await store.close()
   return { metrics: { ...reads, ingestRssMB, reopenMs }, notes: [`${n} keys in timestamp order, 20 per ms`] }
 }
 
-interface Read { type?: string, reverse?: boolean, since?: number, limit: number }
+/** A read; the raw side has one index, so it reads every one of them as its single range. */
+interface Read { type?: string, writer?: string, reverse?: boolean, since?: number, limit: number }
 
 /** Time the reads; each must return 100 entries. */
-async function measure (read: (q: Read) => Promise<number>, newest: () => Promise<number>): Promise<Record<string, number>> {
+async function measure (read: (q: Read) => Promise<number>, newest: () => Promise<{ ts: number, writer?: string }>): Promise<Record<string, number>> {
   // CPU time beside wall time: on a shared machine the wall time also counts other processes.
   let cpuMs = 0
   const check = async (q: Read): Promise<number> => {
@@ -130,9 +133,12 @@ async function measure (read: (q: Read) => Promise<number>, newest: () => Promis
   const reverseMs = await median({ type: 'bench', reverse: true, limit: 100 })
   const reverseCpuMs = lastCpuMs
   const timeMs = await median({ reverse: true, limit: 100 })
-  const sinceMs = await median({ since: (await newest()) - 1000, limit: 100 })
+  const last = await newest()
+  const writerMs = await median({ writer: last.writer, reverse: true, limit: 100 })
+  const oldestMs = await median({ type: 'bench', limit: 100 })
+  const sinceMs = await median({ since: last.ts - 1000, limit: 100 })
   const queryExtraMB = Math.max(0, process.memoryUsage().rss / 1e6 - before)
-  return { coldMs, reverseMs, reverseCpuMs, timeMs, sinceMs, queryExtraMB }
+  return { coldMs, reverseMs, reverseCpuMs, timeMs, writerMs, oldestMs, sinceMs, queryExtraMB }
 }
 
 function tsKey (ts: number, i: number): Buffer {

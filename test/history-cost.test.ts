@@ -52,3 +52,35 @@ test('many entries at one timestamp from interleaved writers: the newest 100 sta
   t.is(got.ids.join(' '), Array.from({ length: 100 }, (_, i) => `${w}.${n / 2 - 1 - i}.0`).join(' '))
   t.ok(got.segments < 400, `${got.segments} segments visited of ${n} in the burst (want < 400)`)
 })
+
+test('forward reads load the segments they return, not a preload of the range ahead', async (t) => {
+  const applied = await appliedView(t, 6)
+  const n = 20_000
+  for (let i = 0; i < n; i++) applied.append(1, [{ t: i % 2 === 0 ? 'a' : 'b', s: BASE + Math.floor(i / 20) }])
+  await applied.flush()
+  const w = encodeKey(WRITERS[1])
+  for (const options of [{ limit: 100 }, { limit: 50, type: 'a' }, { limit: 100, writer: w }, { since: BASE + 500, limit: 100 }]) {
+    const before = applied.storageGets()
+    const got = await run(applied, options)
+    const gets = applied.storageGets() - before
+    t.is(got.ids.length, options.limit, `${JSON.stringify(options)}: ${options.limit} entries`)
+    // Hyperbee preloads up to 2,048 nodes ahead of a forward read given no limit: thousands of gets here.
+    t.ok(gets < 600, `${JSON.stringify(options)}: ${gets} storage reads (want < 600)`)
+  }
+})
+
+test('a query repeated on an unchanged view reads (almost) nothing from storage: snapshots share the view\'s caches', async (t) => {
+  const applied = await appliedView(t, 6)
+  for (let i = 0; i < 5_000; i++) applied.append(1 + (i % 2), [{ t: 'a', s: BASE + i * 7 }])
+  await applied.flush()
+  for (const options of [{ reverse: true, limit: 100 }, { limit: 100 }, { type: 'a', since: BASE + 20_000, limit: 100 }]) {
+    const reads: number[] = []
+    for (let r = 0; r < 2; r++) {
+      const before = applied.storageGets()
+      await run(applied, options)
+      reads.push(applied.storageGets() - before)
+    }
+    // Rache evicts at random once the shared cache is full, so a few of the first read's blocks may be gone.
+    t.ok(reads[0] > 10 && reads[1] <= reads[0] / 4, `${JSON.stringify(options)}: ${reads[0]} storage reads, then ${reads[1]}`)
+  }
+})

@@ -53,7 +53,7 @@ declare module 'hypercore' {
     }): Promise<Omit<DataMessage, 'request' | 'manifest'>>
     append(blocks: Buffer | Buffer[]): Promise<{ length: number; byteLength: number }>
     /** Drop blocks from `length` on (a new fork). */
-    truncate(length: number): Promise<void>
+    truncate(length: number, fork?: number): Promise<void>
     /** A writable core ignores peers' longer signed length unless `force`. */
     update(opts?: { wait?: boolean; force?: boolean }): Promise<boolean>
     treeHash(length?: number): Promise<Buffer>
@@ -120,6 +120,13 @@ declare module 'hyperbee' {
       limit?: number
       reverse?: boolean
     }
+    /** Reads one node per `next()` (none ahead, given a `limit`); `open()` first. */
+    interface RangeIterator {
+      readonly opened: boolean
+      open(): Promise<void>
+      next(): Promise<Node | null>
+      close(): Promise<void>
+    }
     interface Batch {
       get(key: Buffer): Promise<Node | null>
       createReadStream(range?: Range): AsyncIterable<Node>
@@ -143,6 +150,7 @@ declare module 'hyperbee' {
     snapshot(): Hyperbee
     checkout(version: number): Hyperbee
     createReadStream(range?: Hyperbee.Range, opts?: { checkout?: number }): AsyncIterable<Hyperbee.Node>
+    createRangeIterator(range?: Hyperbee.Range): Hyperbee.RangeIterator
     createHistoryStream(opts?: { gte?: number; lt?: number; live?: boolean }): AsyncIterable<Hyperbee.HistoryNode>
   }
   export = Hyperbee

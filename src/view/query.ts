@@ -10,11 +10,14 @@
  * is emitted once no unread segment of any range can come before it. Forward, no unread segment
  * of a range holds an entry before the next one's first timestamp `m`; reverse, none holds one
  * at or after `m + width`. Entries are buffered as addresses and read from their block only when
- * emitted, so memory stays that of the segments overlapping the read's edge.
+ * emitted, so memory stays that of the segments overlapping the read's edge. Each range is a
+ * Hyperbee range iterator that reads one segment per step: a stream would read ahead, and a
+ * forward iterator without a limit preloads up to 2,048 nodes of the range.
  */
 import type Hyperbee from 'hyperbee'
 import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry } from '../protocol/entry.js'
 import { MeshledgerError } from '../errors.js'
+import { Heap } from './heap.js'
 import { decodeKey, type KeyInput } from '../keys.js'
 import { blockKey, clampTs, decodeSegmentKey, segmentStreams, type IndexName, type SegmentKey, type SegmentStream } from '../protocol/view-layout.js'
 
@@ -48,12 +51,18 @@ interface Pending extends Place {
 }
 
 interface Cursor {
-  iterator: AsyncIterator<{ key: Buffer, value: Buffer }>
+  iterator: Hyperbee.RangeIterator
   stream: SegmentStream
   head: { key: Buffer, value: Buffer, segment: SegmentKey, bound: Place } | null
 }
 
 type Blocks = Map<string, { record: BlockRecord, nodeSeq: number } | null>
+
+/**
+ * A limit no range reaches. Given any limit, Hyperbee's range iterator reads one node per
+ * `next()`; without one it preloads up to 2,048 nodes ahead of a forward read.
+ */
+const UNBOUNDED = Number.MAX_SAFE_INTEGER
 
 /** Greater than every z32 key text. */
 const TOP = '\uffff'
@@ -78,7 +87,7 @@ export async function * queryEntries (view: Hyperbee, options: QueryOptions): As
   const snapshot = view.snapshot()
   const cursors: Cursor[] = segmentStreams(index, since, until, { type, writer, stream })
     .filter((s) => Buffer.compare(s.range.gte, s.range.lt) < 0)
-    .map((s) => ({ iterator: snapshot.createReadStream({ ...s.range, reverse })[Symbol.asyncIterator](), stream: s, head: null }))
+    .map((s) => ({ iterator: snapshot.createRangeIterator({ ...s.range, reverse, limit: UNBOUNDED }), stream: s, head: null }))
   const blocks: Blocks = new Map()
   const buffer = new Heap<Pending>((a, b) => reverse ? compare(b, a) : compare(a, b))
   let emitted = 0
@@ -111,19 +120,20 @@ export async function * queryEntries (view: Hyperbee, options: QueryOptions): As
       await advance(next, reverse)
     }
   } finally {
-    await Promise.all(cursors.map(async (c) => c.iterator.return?.()))
+    await Promise.all(cursors.map(async (c) => c.iterator.close()))
     await snapshot.close()
   }
 }
 
 /** Read a range's next segment and the bound of what it and the rest of the range hold. */
 async function advance (cursor: Cursor, reverse: boolean): Promise<void> {
+  if (!cursor.iterator.opened) await cursor.iterator.open()
   const next = await cursor.iterator.next()
-  if (next.done === true) {
+  if (next === null) {
     cursor.head = null
     return
   }
-  const { key, value } = next.value
+  const { key, value } = next
   const segment = decodeSegmentKey(key)
   const { width, ordered } = cursor.stream
   let bound: Place
@@ -154,46 +164,4 @@ async function materialize (snapshot: Hyperbee, blocks: Blocks, pending: Pending
   }
   if (block === null) return null
   return entryOfBlock(pending.writer, pending.seq, pending.offset, block.record, block.nodeSeq, signedLength)
-}
-
-/** A binary heap: `before(a, b)` < 0 when a comes out first. */
-class Heap<T> {
-  private readonly items: T[] = []
-  constructor (private readonly before: (a: T, b: T) => number) {}
-
-  get size (): number { return this.items.length }
-
-  peek (): T { return this.items[0] }
-
-  push (item: T): void {
-    const items = this.items
-    let i = items.push(item) - 1
-    while (i > 0) {
-      const parent = (i - 1) >>> 1
-      if (this.before(items[i], items[parent]) >= 0) break
-      ;[items[i], items[parent]] = [items[parent], items[i]]
-      i = parent
-    }
-  }
-
-  pop (): T {
-    const items = this.items
-    const top = items[0]
-    const last = items.pop() as T
-    if (items.length > 0) {
-      items[0] = last
-      let i = 0
-      while (true) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < items.length && this.before(items[l], items[m]) < 0) m = l
-        if (r < items.length && this.before(items[r], items[m]) < 0) m = r
-        if (m === i) break
-        ;[items[i], items[m]] = [items[m], items[i]]
-        i = m
-      }
-    }
-    return top
-  }
 }

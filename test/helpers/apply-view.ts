@@ -22,6 +22,8 @@ export interface TestOp { t: string, s: number, d?: unknown }
 
 export interface AppliedView {
   bee: Hyperbee
+  /** Reads of the store's RocksDB so far (every view block a query loads is one). */
+  storageGets: () => number
   /** Queue a block of `ops` from `WRITERS[w]`; resolves with its seq once applied. */
   append: (w: number, ops: TestOp[]) => number
   /** Apply what is queued. */
@@ -51,7 +53,8 @@ export async function appliedView (t: T, protocol: number, genesisTs = 1): Promi
   if (protocol > 4) genesis.push({ t: 'ledger.protocol', s: genesisTs, d: { version: protocol } })
   append(0, genesis)
   await flush()
-  return { bee, append, flush }
+  const rocks = (store as unknown as { storage: { rocks: { stats: { gets: number } } } }).storage.rocks
+  return { bee, storageGets: () => rocks.stats.gets, append, flush }
 }
 
 /** Wraps a view so a query's reads are counted: index segments visited and block records loaded. */
@@ -63,12 +66,19 @@ export function countingView (bee: Hyperbee): { view: Hyperbee, segments: () => 
     snapshot () {
       const snap = bee.snapshot()
       return {
-        createReadStream: (range: unknown) => (async function * () {
-          for await (const node of snap.createReadStream(range as Parameters<Hyperbee['createReadStream']>[0])) {
-            segments++
-            yield node
+        createRangeIterator: (range: Hyperbee.Range) => {
+          const iterator = snap.createRangeIterator(range)
+          return {
+            get opened () { return iterator.opened },
+            open: async () => iterator.open(),
+            next: async () => {
+              const node = await iterator.next()
+              if (node !== null) segments++
+              return node
+            },
+            close: async () => iterator.close()
           }
-        })(),
+        },
         get: async (key: Buffer) => { blocks++; return snap.get(key) },
         close: async () => snap.close()
       }
