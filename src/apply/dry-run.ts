@@ -7,7 +7,7 @@
  * appends still group-commit.
  */
 import type Autobase from 'autobase'
-import Hyperbee from 'hyperbee'
+import type Hyperbee from 'hyperbee'
 import safetyCatch from 'safety-catch'
 import { formatId } from '../protocol/entry-id.js'
 import { PROTOCOL_VERSION, type WireOp } from '../protocol/ops.js'
@@ -25,46 +25,59 @@ const NO_HOST: Autobase.Host = {
 }
 
 /**
- * One frozen version of the view that concurrent dry runs share: a single snapshot session
- * (Hyperbee would otherwise open and close one per get) and its reads, memoised. A snapshot never
- * changes, so a memoised read is exactly the read it stands for. A new version (apply flushed, or
- * the view was truncated and rebuilt) gets a new one; each closes when its last dry run ends, so
- * nothing stays open between bursts of appends.
+ * One version of the view that concurrent dry runs share: a read-only batch checked out at that
+ * length, and its reads, memoised. The batch reads through the view's own node cache (a
+ * snapshot Hyperbee would start with an empty one, so the first checks after each block walked
+ * the tree cold from disk) and opens no session, so the version stays until the view moves:
+ * an append awaited alone reuses the last one. Blocks below the checkout never change within a
+ * fork, so a read that ends in the fork it began in is exactly the read it stands for; one that
+ * a truncation overtook is dropped, and the check runs again on the new version.
  */
 interface SharedReads {
   length: number
   fork: number
-  bee: Hyperbee
+  batch: Hyperbee.Batch
   reads: Map<string, Promise<Hyperbee.Node | null>>
   users: number
 }
+
+/** A check that a truncation overtook (the view was reordered under it): run it again. */
+const OVERTAKEN = Symbol('overtaken')
+
+/** How many times a check starts again after truncations before it gives up and lets apply decide. */
+const MAX_RETRIES = 3
 
 const shared = new WeakMap<Hyperbee, SharedReads>()
 
 function acquire (view: Hyperbee): SharedReads {
   const core = view.core
-  let s = shared.get(view)
+  const s = shared.get(view)
   if (s !== undefined && s.length === core.length && s.fork === core.fork) {
     s.users++
     return s
   }
-  const bee = new Hyperbee(core.snapshot(), { _view: true, sessions: false, checkout: Math.max(1, core.length), keyEncoding: 'binary', valueEncoding: 'binary', extension: false })
-  s = { length: core.length, fork: core.fork, bee, reads: new Map(), users: 1 }
-  shared.set(view, s)
-  return s
+  if (s !== undefined && s.users === 0) s.batch.close().catch(safetyCatch)
+  const next: SharedReads = {
+    length: core.length,
+    fork: core.fork,
+    batch: view.batch({ checkout: Math.max(1, core.length), update: false }),
+    reads: new Map(),
+    users: 1
+  }
+  shared.set(view, next)
+  return next
 }
 
 function release (view: Hyperbee, s: SharedReads): void {
-  if (--s.users > 0) return
-  if (shared.get(view) === s) shared.delete(view)
-  s.bee.close().catch(safetyCatch)
+  if (--s.users > 0 || shared.get(view) === s) return
+  s.batch.close().catch(safetyCatch)
 }
 
 /**
  * Reads through to the shared version of the view; writes stay in memory. Range reads see the
  * view only, which is all a handler needs (no handler range-reads what it wrote itself).
  */
-function overlay (view: SharedReads): Hyperbee.Batch {
+function overlay (view: Hyperbee, s: SharedReads): Hyperbee.Batch {
   const written = new Map<string, Buffer | null>()
   return {
     async get (key) {
@@ -73,18 +86,21 @@ function overlay (view: SharedReads): Hyperbee.Batch {
         const value = written.get(id) ?? null
         return value === null ? null : { seq: Number.MAX_SAFE_INTEGER, key, value }
       }
-      let read = view.reads.get(id)
+      let read = s.reads.get(id)
       if (read === undefined) {
-        read = view.bee.get(key)
-        view.reads.set(id, read)
+        read = s.batch.get(key).then((node) => {
+          if (view.core.fork !== s.fork) throw OVERTAKEN
+          return node
+        })
+        s.reads.set(id, read)
         // A failed read is not remembered: the next dry run tries again.
-        read.catch(() => { if (view.reads.get(id) === read) view.reads.delete(id) })
+        read.catch(() => { if (s.reads.get(id) === read) s.reads.delete(id) })
       }
       return read
     },
     async put (key, value) { written.set(key.toString('hex'), value ?? Buffer.alloc(0)) },
     async del (key) { written.set(key.toString('hex'), null) },
-    createReadStream: (range) => view.bee.createReadStream(range),
+    createReadStream: (range) => s.batch.createReadStream(range),
     async flush () { throw new Error('a dry run never flushes') },
     async close () {}
   }
@@ -94,16 +110,22 @@ function overlay (view: SharedReads): Hyperbee.Batch {
 export async function dryRun (view: Hyperbee, genesis: Buffer, writer: Buffer, seq: number, op: WireOp): Promise<Refusal | null> {
   const handler = handlerOf(op.t, PROTOCOL_VERSION)
   if (handler === null) return null
-  const reads = acquire(view)
-  try {
-    const batch = overlay(reads)
-    if ((await roleOf(batch, writer, genesis)) === null) return { code: 'NOT_A_MEMBER', reason: 'this device is not a member' }
-    const active = await activeProtocol(batch)
-    const ctx: OpContext = {
-      batch, host: NO_HOST, genesis, writer, id: formatId(writer, seq, 0), address: { writer, seq, offset: 0 }, ts: op.s, active, live: false, cache: applyCache()
+  for (let attempt = 0; ; attempt++) {
+    const reads = acquire(view)
+    try {
+      const batch = overlay(view, reads)
+      if ((await roleOf(batch, writer, genesis)) === null) return { code: 'NOT_A_MEMBER', reason: 'this device is not a member' }
+      const active = await activeProtocol(batch)
+      const ctx: OpContext = {
+        batch, host: NO_HOST, genesis, writer, id: formatId(writer, seq, 0), address: { writer, seq, offset: 0 }, ts: op.s, active, live: false, cache: applyCache()
+      }
+      return await handler.apply(ctx, op.d)
+    } catch (err) {
+      if (err !== OVERTAKEN) throw err
+      // The view keeps being reordered: append anyway, apply's verdict is the one that stands.
+      if (attempt >= MAX_RETRIES) return null
+    } finally {
+      release(view, reads)
     }
-    return await handler.apply(ctx, op.d)
-  } finally {
-    release(view, reads)
   }
 }

@@ -138,7 +138,7 @@ declare module 'hyperbee' {
     close(): Promise<void>
     get(key: Buffer): Promise<Hyperbee.Node | null>
     put(key: Buffer, value?: Buffer): Promise<void>
-    batch(opts?: { update?: boolean }): Hyperbee.Batch
+    batch(opts?: { update?: boolean; checkout?: number }): Hyperbee.Batch
     snapshot(): Hyperbee
     checkout(version: number): Hyperbee
     createReadStream(range?: Hyperbee.Range): AsyncIterable<Hyperbee.Node>
