@@ -38,7 +38,15 @@ interface SharedReads {
   fork: number
   batch: Hyperbee.Batch
   reads: Map<string, Promise<Hyperbee.Node | null>>
+  /** By writer (hex): what every check of its ops asks first, decoded once per version. */
+  standing: Map<string, Promise<Standing>>
   users: number
+}
+
+/** Whether the writer is a member, and the ledger's active protocol. */
+interface Standing {
+  member: boolean
+  active: number
 }
 
 /** A check that a truncation overtook (the view was reordered under it): run it again. */
@@ -62,6 +70,7 @@ function acquire (view: Hyperbee): SharedReads {
     fork: core.fork,
     batch: view.batch({ checkout: Math.max(1, core.length), update: false }),
     reads: new Map(),
+    standing: new Map(),
     users: 1
   }
   shared.set(view, next)
@@ -106,6 +115,21 @@ function overlay (view: Hyperbee, s: SharedReads): Hyperbee.Batch {
   }
 }
 
+/** The writer's standing at this version, read once for all the checks of its ops. */
+function standingOf (view: Hyperbee, s: SharedReads, writer: Buffer, genesis: Buffer): Promise<Standing> {
+  const id = writer.toString('hex')
+  let known = s.standing.get(id)
+  if (known === undefined) {
+    const batch = overlay(view, s)
+    const read = async (): Promise<Standing> => ({ member: (await roleOf(batch, writer, genesis)) !== null, active: await activeProtocol(batch) })
+    const pending = read()
+    s.standing.set(id, pending)
+    pending.catch(() => { if (s.standing.get(id) === pending) s.standing.delete(id) })
+    known = pending
+  }
+  return known
+}
+
 /** What apply would say of `op` written by `writer` at block `seq`, if the view stood still. */
 export async function dryRun (view: Hyperbee, genesis: Buffer, writer: Buffer, seq: number, op: WireOp): Promise<Refusal | null> {
   const handler = handlerOf(op.t, PROTOCOL_VERSION)
@@ -113,9 +137,9 @@ export async function dryRun (view: Hyperbee, genesis: Buffer, writer: Buffer, s
   for (let attempt = 0; ; attempt++) {
     const reads = acquire(view)
     try {
+      const { member, active } = await standingOf(view, reads, writer, genesis)
+      if (!member) return { code: 'NOT_A_MEMBER', reason: 'this device is not a member' }
       const batch = overlay(view, reads)
-      if ((await roleOf(batch, writer, genesis)) === null) return { code: 'NOT_A_MEMBER', reason: 'this device is not a member' }
-      const active = await activeProtocol(batch)
       const ctx: OpContext = {
         batch, host: NO_HOST, genesis, writer, id: formatId(writer, seq, 0), address: { writer, seq, offset: 0 }, ts: op.s, active, live: false, cache: applyCache()
       }
