@@ -8,6 +8,7 @@
  */
 import type Autobase from 'autobase'
 import type Hyperbee from 'hyperbee'
+import safetyCatch from 'safety-catch'
 import { formatId } from '../protocol/entry-id.js'
 import { PROTOCOL_VERSION, type WireOp } from '../protocol/ops.js'
 import type { Refusal } from '../protocol/vocabulary.js'
@@ -24,45 +25,68 @@ const NO_HOST: Autobase.Host = {
 }
 
 /**
- * One version of the view that concurrent dry runs share, and its reads, memoised. Reads go
- * through the view's own Hyperbee, pinned at this version (`checkout`): its node and key caches
- * are warm, where a Hyperbee of its own would read every tree node from storage again for every
- * version, i.e. for every append (and leave its cache entries behind in the store's shared cache).
- * A pinned read never changes while the fork does not, so a memoised read is exactly the read it
- * stands for; a new version (apply flushed, or the view was truncated and rebuilt) gets a new one.
+ * One version of the view that concurrent dry runs share: a read-only batch checked out at that
+ * length, and its reads, memoised. The batch reads through the view's own node cache (a
+ * snapshot Hyperbee would start with an empty one, so the first checks after each block walked
+ * the tree cold from disk) and opens no session, so the version stays until the view moves:
+ * an append awaited alone reuses the last one. Blocks below the checkout never change within a
+ * fork, so a read that ends in the fork it began in is exactly the read it stands for; one that
+ * a truncation overtook is dropped, and the check runs again on the new version.
  */
 interface SharedReads {
-  view: Hyperbee
   length: number
   fork: number
+  batch: Hyperbee.Batch
   reads: Map<string, Promise<Hyperbee.Node | null>>
+  /** By writer (hex): what every check of its ops asks first, decoded once per version. */
+  standing: Map<string, Promise<Standing>>
+  users: number
 }
+
+/** Whether the writer is a member, and the ledger's active protocol. */
+interface Standing {
+  member: boolean
+  active: number
+}
+
+/** A check that a truncation overtook (the view was reordered under it): run it again. */
+const OVERTAKEN = Symbol('overtaken')
+
+/** How many times a check starts again after truncations before it gives up and lets apply decide. */
+const MAX_RETRIES = 3
 
 const shared = new WeakMap<Hyperbee, SharedReads>()
 
-/** A truncation rewrote the version a dry run reads: it has no verdict (apply decides). */
-const MOVED = new Error('the view was truncated during a dry run')
-
 function acquire (view: Hyperbee): SharedReads {
   const core = view.core
-  let s = shared.get(view)
-  if (s === undefined || s.length !== core.length || s.fork !== core.fork) {
-    s = { view, length: core.length, fork: core.fork, reads: new Map() }
-    shared.set(view, s)
+  const s = shared.get(view)
+  if (s !== undefined && s.length === core.length && s.fork === core.fork) {
+    s.users++
+    return s
   }
-  return s
+  if (s !== undefined && s.users === 0) s.batch.close().catch(safetyCatch)
+  const next: SharedReads = {
+    length: core.length,
+    fork: core.fork,
+    batch: view.batch({ checkout: Math.max(1, core.length), update: false }),
+    reads: new Map(),
+    standing: new Map(),
+    users: 1
+  }
+  shared.set(view, next)
+  return next
 }
 
-function moved (s: SharedReads): boolean {
-  return s.view.core.fork !== s.fork
+function release (view: Hyperbee, s: SharedReads): void {
+  if (--s.users > 0 || shared.get(view) === s) return
+  s.batch.close().catch(safetyCatch)
 }
 
 /**
  * Reads through to the shared version of the view; writes stay in memory. Range reads see the
  * view only, which is all a handler needs (no handler range-reads what it wrote itself).
  */
-function overlay (s: SharedReads): Hyperbee.Batch {
-  const at = { checkout: Math.max(1, s.length) }
+function overlay (view: Hyperbee, s: SharedReads): Hyperbee.Batch {
   const written = new Map<string, Buffer | null>()
   return {
     async get (key) {
@@ -73,8 +97,10 @@ function overlay (s: SharedReads): Hyperbee.Batch {
       }
       let read = s.reads.get(id)
       if (read === undefined) {
-        if (moved(s)) throw MOVED
-        read = s.view.get(key, at)
+        read = s.batch.get(key).then((node) => {
+          if (view.core.fork !== s.fork) throw OVERTAKEN
+          return node
+        })
         s.reads.set(id, read)
         // A failed read is not remembered: the next dry run tries again.
         read.catch(() => { if (s.reads.get(id) === read) s.reads.delete(id) })
@@ -83,36 +109,47 @@ function overlay (s: SharedReads): Hyperbee.Batch {
     },
     async put (key, value) { written.set(key.toString('hex'), value ?? Buffer.alloc(0)) },
     async del (key) { written.set(key.toString('hex'), null) },
-    createReadStream: (range) => {
-      if (moved(s)) throw MOVED
-      return s.view.createReadStream(range, at)
-    },
+    createReadStream: (range) => s.batch.createReadStream(range),
     async flush () { throw new Error('a dry run never flushes') },
     async close () {}
   }
+}
+
+/** The writer's standing at this version, read once for all the checks of its ops. */
+function standingOf (view: Hyperbee, s: SharedReads, writer: Buffer, genesis: Buffer): Promise<Standing> {
+  const id = writer.toString('hex')
+  let known = s.standing.get(id)
+  if (known === undefined) {
+    const batch = overlay(view, s)
+    const read = async (): Promise<Standing> => ({ member: (await roleOf(batch, writer, genesis)) !== null, active: await activeProtocol(batch) })
+    const pending = read()
+    s.standing.set(id, pending)
+    pending.catch(() => { if (s.standing.get(id) === pending) s.standing.delete(id) })
+    known = pending
+  }
+  return known
 }
 
 /** What apply would say of `op` written by `writer` at block `seq`, if the view stood still. */
 export async function dryRun (view: Hyperbee, genesis: Buffer, writer: Buffer, seq: number, op: WireOp): Promise<Refusal | null> {
   const handler = handlerOf(op.t, PROTOCOL_VERSION)
   if (handler === null) return null
-  const s = acquire(view)
-  const batch = overlay(s)
-  let verdict: Refusal | null
-  try {
-    if ((await roleOf(batch, writer, genesis)) === null) {
-      verdict = { code: 'NOT_A_MEMBER', reason: 'this device is not a member' }
-    } else {
-      const active = await activeProtocol(batch)
+  for (let attempt = 0; ; attempt++) {
+    const reads = acquire(view)
+    try {
+      const { member, active } = await standingOf(view, reads, writer, genesis)
+      if (!member) return { code: 'NOT_A_MEMBER', reason: 'this device is not a member' }
+      const batch = overlay(view, reads)
       const ctx: OpContext = {
         batch, host: NO_HOST, genesis, writer, id: formatId(writer, seq, 0), address: { writer, seq, offset: 0 }, ts: op.s, active, live: false, cache: applyCache()
       }
-      verdict = await handler.apply(ctx, op.d)
+      return await handler.apply(ctx, op.d)
+    } catch (err) {
+      if (err !== OVERTAKEN) throw err
+      // The view keeps being reordered: append anyway, apply's verdict is the one that stands.
+      if (attempt >= MAX_RETRIES) return null
+    } finally {
+      release(view, reads)
     }
-  } catch (err) {
-    if (moved(s)) return null
-    throw err
   }
-  // Read across a truncation, the verdict may belong to no version of the view.
-  return moved(s) ? null : verdict
 }

@@ -143,13 +143,12 @@ declare module 'hyperbee' {
     readonly version: number
     ready(): Promise<void>
     close(): Promise<void>
-    /** `checkout`: read the version of that length (the tree as it was then). */
-    get(key: Buffer, opts?: { checkout?: number }): Promise<Hyperbee.Node | null>
+    get(key: Buffer): Promise<Hyperbee.Node | null>
     put(key: Buffer, value?: Buffer): Promise<void>
-    batch(opts?: { update?: boolean }): Hyperbee.Batch
+    batch(opts?: { update?: boolean; checkout?: number }): Hyperbee.Batch
     snapshot(): Hyperbee
     checkout(version: number): Hyperbee
-    createReadStream(range?: Hyperbee.Range, opts?: { checkout?: number }): AsyncIterable<Hyperbee.Node>
+    createReadStream(range?: Hyperbee.Range): AsyncIterable<Hyperbee.Node>
     createRangeIterator(range?: Hyperbee.Range): Hyperbee.RangeIterator
     createHistoryStream(opts?: { gte?: number; lt?: number; live?: boolean }): AsyncIterable<Hyperbee.HistoryNode>
   }
