@@ -6,8 +6,8 @@
  *
  * Each part runs in its own process so the gateway's memory is its own: the fleet is written by
  * one process and served by another (plain Corestores over loopback TCP, so the writers only
- * serve their logs and the gateway is the only device applying); the gateway merges in the
- * scenario's child process.
+ * serve their logs and the gateway is the only device applying); the gateway merges in a third,
+ * a fresh one per N, so its RSS holds no earlier sweep's leftovers.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -26,6 +26,9 @@ const SWEEP = (process.env.FLEET_SWEEP ?? '1,4,16,64').split(',').map(Number)
 
 /** Longest one merge or sync may take, ms. */
 const WAIT_MS = 20 * 60_000
+
+/** How long the gateway idles after the merge before its RSS is read again, ms. */
+const IDLE_MS = 15_000
 
 /** What the prepare process leaves on disk and reports. */
 interface Fleet {
@@ -58,10 +61,10 @@ export const fleet: Scenario = {
       for (const n of SWEEP) {
         const dir = path.join(root, `n${n}`)
         const fleet = await helper<Fleet>(['prepare', side, dir, String(n), String(total / n)])
-        const merged = await merge(side, fleet)
+        const merged = await helper<Merged>(['merge', side, JSON.stringify(fleet)], ['--expose-gc'])
         metrics[`merge${n}`] = total / (merged.ms / 1000)
         notes.push(`N = ${n}: ${total / n} entries each, merged in ${merged.ms.toFixed(0)} ms (${(merged.ms / total).toFixed(3)} ms/entry)` +
-          (n === 64 ? `, gateway RSS ${merged.rss.toFixed(0)} MB after (peak ${merged.peak.toFixed(0)} MB of this process so far); admitting 64 took ${fleet.admitMs.toFixed(0)} ms; fresh sync ${merged.freshMs.toFixed(0)} ms` : ''))
+          (n === 64 ? `, gateway RSS ${merged.rss.toFixed(0)} MB after, ${merged.idleRss.toFixed(0)} MB after ${IDLE_MS / 1000} s idle (peak ${merged.peak.toFixed(0)} MB); admitting 64 took ${fleet.admitMs.toFixed(0)} ms; fresh sync ${merged.freshMs.toFixed(0)} ms` : ''))
         if (n === 64) {
           metrics.fresh = total / (merged.freshMs / 1000)
           metrics.gatewayMB = merged.rss
@@ -77,8 +80,18 @@ export const fleet: Scenario = {
   }
 }
 
+/** What a merge process reports: merge time, the gateway's RSS after it (MB) and the fresh sync's time. */
+interface Merged {
+  ms: number
+  rss: number
+  /** RSS after {@link IDLE_MS} more, still connected (MB). */
+  idleRss: number
+  peak: number
+  freshMs: number
+}
+
 /** The gateway merges the fleet served by another process; then a fresh device syncs from it. */
-async function merge (side: Side, fleet: Fleet): Promise<{ ms: number, rss: number, peak: number, freshMs: number }> {
+async function merge (side: Side, fleet: Fleet): Promise<Merged> {
   const server = fork(fileURLToPath(import.meta.url), ['serve', ...fleet.writers], { execArgv: [] })
   try {
     const [ports] = await once(server, 'message') as [number[]]
@@ -99,9 +112,13 @@ async function merge (side: Side, fleet: Fleet): Promise<{ ms: number, rss: numb
       const ms = now() - start
       const rss = await rssAfterGc()
       const peak = peakRss()
+      // Still connected, idle: V8 gives back the young generation the merge grew once it sees no
+      // allocation for a while (its memory reducer), which no forced GC does.
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
+      const idleRss = await rssAfterGc()
       for (const s of sockets) s.destroy()
       const freshMs = await freshSync(side, fleet, gateway)
-      return { ms, rss, peak, freshMs }
+      return { ms, rss, idleRss, peak, freshMs }
     } finally {
       await gateway.close()
     }
@@ -237,8 +254,8 @@ async function openRaw (fleet: Fleet, storage: string, hint: boolean): Promise<D
 // --- helper processes -------------------------------------------------------------------------
 
 /** Run this file as a helper process with `args`; resolves with the one message it sends. */
-async function helper<T> (args: string[]): Promise<T> {
-  const proc: ChildProcess = fork(fileURLToPath(import.meta.url), args, { execArgv: [] })
+async function helper<T> (args: string[], execArgv: string[] = []): Promise<T> {
+  const proc: ChildProcess = fork(fileURLToPath(import.meta.url), args, { execArgv })
   const [message] = await once(proc, 'message') as [{ ok: true, value: T } | { ok: false, error: string }]
   await once(proc, 'exit')
   if (!message.ok) throw new Error(message.error)
@@ -339,13 +356,21 @@ async function serve (dirs: string[]): Promise<void> {
   process.send?.(ports)
 }
 
-const role = process.argv[2]
-if (role === 'prepare') {
-  const [side, dir, n, each] = process.argv.slice(3)
-  prepare(side as Side, dir, Number(n), Number(each)).then(
+/** Hand a helper's outcome to the scenario process, then exit. */
+function report<T> (work: Promise<T>): void {
+  work.then(
     (value) => process.send?.({ ok: true, value }, () => process.exit(0)),
     (err: unknown) => process.send?.({ ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) }, () => process.exit(1))
   )
+}
+
+const role = process.argv[2]
+if (role === 'prepare') {
+  const [side, dir, n, each] = process.argv.slice(3)
+  report(prepare(side as Side, dir, Number(n), Number(each)))
+} else if (role === 'merge') {
+  const [side, fleet] = process.argv.slice(3)
+  report(merge(side as Side, JSON.parse(fleet) as Fleet))
 } else if (role === 'serve') {
   await serve(process.argv.slice(3))
 }
