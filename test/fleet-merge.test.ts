@@ -3,8 +3,11 @@
  * once. Autobase orders concurrent tentative blocks anew as each writer's blocks arrive, applying
  * again everything after the insertion point; unless the gateway acks while it merges, that
  * is every tentative block so far, over and over (2.5x the blocks for 8 writers of 30 blocks, 5x for 16 of 40). With the
- * patch (autobase `_drain`: an indexer acks within a long drain), what the gateway applied is
- * indexed as it goes and later arrivals order after it.
+ * patch (autobase `_drain`: an indexer merging a backlog acks in the same drain pass as the blocks
+ * it acks), each batch is applied once, in its indexed order, and later arrivals order after it.
+ * Acked a pass later, as an earlier version of the patch did, each batch was applied twice: once
+ * tentatively, once when the ack reordered it (1.44x here). Only a tail shorter than a batch can
+ * still be applied tentatively first.
  */
 import test from 'brittle'
 import Corestore from 'corestore'
@@ -14,7 +17,7 @@ import { create, tmp, until } from './helpers/index.js'
 const WRITERS = 12
 const EACH = 25
 
-test('fleet merge: the gateway applies each block about once, not once per arrival', { timeout: 120_000 }, async (t) => {
+test('fleet merge: the gateway applies each block once, not once per arrival', { timeout: 120_000 }, async (t) => {
   const gateway = await create(t)
   const dirs: string[] = []
   const keys: string[] = []
@@ -48,7 +51,7 @@ test('fleet merge: the gateway applies each block about once, not once per arriv
   const applied = gateway.stats.applied - before
   const blocks = WRITERS * EACH
   t.comment(`${applied} blocks applied for ${blocks} merged (${(applied / blocks).toFixed(2)}x)`)
-  t.ok(applied <= blocks * 2, `applied ${applied} blocks for ${blocks}: at most 2x`)
+  t.ok(applied <= blocks * 1.25, `applied ${applied} blocks for ${blocks}: at most 1.25x`)
   let entries = 0
   for await (const _ of gateway.query({ type: 'reading' })) entries++
   t.is(entries, blocks, 'every entry is in the view, once')
