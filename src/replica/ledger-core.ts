@@ -187,6 +187,7 @@ export class LedgerCore extends ReadyResource {
    * group-committed with concurrent appends into one block of this device's log.
    */
   async append (input: EntryInput): Promise<Entry> {
+    await this.replica.settled()
     return this.replica.appends.commit(this.usable$(), input)
   }
 
@@ -196,6 +197,7 @@ export class LedgerCore extends ReadyResource {
    * `NOT_PROVABLE` for rejected or held entries.
    */
   async proof (id: string, opts: ProofOptions = {}): Promise<Receipt> {
+    await this.replica.settled()
     const base = this.usable$()
     const keyPair = base.local.keyPair
     if (keyPair?.secretKey == null) throw MeshledgerError.notProvable('this device has no signing key to issue receipts with')
@@ -223,6 +225,7 @@ export class LedgerCore extends ReadyResource {
 
   /** The ledger's active protocol (as this device's view holds it) and the newest this code knows. */
   async protocol (): Promise<LedgerProtocol> {
+    await this.replica.settled()
     const record = await protocolRecord(this.opened$().view)
     const out: LedgerProtocol = { active: record?.version ?? BASELINE_PROTOCOL, known: PROTOCOL_VERSION }
     if (record !== null) {
@@ -234,11 +237,13 @@ export class LedgerCore extends ReadyResource {
 
   /** The entry with this id as this device's view holds it, or null. */
   async get (id: string): Promise<Entry | null> {
+    await this.replica.settled()
     return this.replica.read(this.opened$(), parseId(id))
   }
 
   /** Where an entry stands; throws `NOT_FOUND` for an entry this device has never seen. */
   async status (id: string): Promise<EntryStatus> {
+    await this.replica.settled()
     const base = this.opened$()
     const addr = parseId(id)
     const entry = await this.replica.read(base, addr)
@@ -254,6 +259,7 @@ export class LedgerCore extends ReadyResource {
    * `LEDGER_CLOSED` if the ledger closes first. The process stays alive while it waits.
    */
   async confirmed (id: string, { timeout = 0 }: { timeout?: number } = {}): Promise<Entry> {
+    await this.replica.settled()
     const base = this.opened$()
     const replica = this.replica
     return waitConfirmed({
@@ -288,11 +294,13 @@ export class LedgerCore extends ReadyResource {
 
   /** Current members (and, with `all`, removed ones). */
   async members ({ all = false }: { all?: boolean } = {}): Promise<Member[]> {
+    await this.replica.settled()
     return readMembers(this.opened$().view, all)
   }
 
   /** The role `key` holds now, or null. */
   async roleOf (key: KeyInput): Promise<Role | null> {
+    await this.replica.settled()
     const base = this.opened$()
     return roleOf(base.view, decodeKey(key), base.key)
   }
@@ -372,6 +380,7 @@ export class LedgerCore extends ReadyResource {
    * Restore such a copy with a restore mark (see the README's "Backup and restore").
    */
   async snapshot (folder: string): Promise<LedgerSnapshot> {
+    await this.replica.settled()
     const base = this.usable$()
     const store = this.replica.store as Corestore
     return snapshotStore(store, this.options.storage, folder, () => ({

@@ -9,6 +9,7 @@ import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import type Hyperbee from 'hyperbee'
 import safetyCatch from 'safety-catch'
+import { roleOf } from '../apply/membership.js'
 import { protocolRecord } from '../apply/protocol-activation.js'
 import { MeshledgerError } from '../errors.js'
 import { decodeKey, encodeKey, type SwarmKey } from '../keys.js'
@@ -146,6 +147,7 @@ export class Replica {
 
   /** Close what was opened (after a restart under way), in reverse order. */
   async close (): Promise<void> {
+    this.audits.abort(MeshledgerError.ledgerClosed()) // a restart waiting to write again stops waiting
     await this.restarting
     await this.teardown()
   }
@@ -304,7 +306,35 @@ export class Replica {
     await this.teardown()
     if (this.host.closing()) return
     await this.start()
+    if (this.host.closing()) return
+    await this.writableAgain()
     this.host.emit('storage-restored')
+  }
+
+  /**
+   * Resolves once no restart is under way: the calls that await it meet the reopened ledger, not
+   * the one being torn down (which would answer `LEDGER_CLOSED`).
+   */
+  settled (): Promise<void> {
+    return this.restarting ?? Promise.resolve()
+  }
+
+  /** A member reopened on its restored log: Autobase reads its membership back before it writes. */
+  private async writableAgain (): Promise<void> {
+    const base = this.base
+    if (base === null || base.writable || base.closing !== null) return
+    if (await roleOf(base.view, base.local.key, base.key) === null) return
+    const signal = this.audits.signal
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        base.off('writable', done)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      base.on('writable', done)
+      signal.addEventListener('abort', done)
+      if (signal.aborted) done()
+    })
   }
 
   /** A fatal storage failure: remember it (a full disk as `STORAGE_FULL`) and say so once. */

@@ -1,0 +1,60 @@
+/**
+ * A restored device reopens itself once peers have given back its log (replica.ts `restart`).
+ * Calls made while it reopens wait for it: they neither fail as if the ledger were closed
+ * (`LEDGER_CLOSED`, `NOT_READY`) nor reach the Autobase being torn down.
+ */
+import path from 'node:path'
+import test from 'brittle'
+import Corestore from 'corestore'
+import { Ledger } from '../src/index.js'
+import { markRestored } from '../src/replica/restore-mark.js'
+import { create, replicate, tmp, until } from './helpers/index.js'
+
+test('calls made while a restored device reopens wait for it, never LEDGER_CLOSED', { timeout: 120_000 }, async (t) => {
+  const a = await create(t)
+  const dirB = await tmp(t)
+  const b = await create(t, { storage: dirB, key: a.key, encryptionKey: a.encryptionKey })
+  await a.addMember(b.deviceKey)
+  const unpipe = replicate(a, b)
+  await until([b], () => b.writable)
+  for (let n = 0; n < 3; n++) await b.append({ type: 'note', data: { n } })
+  const copy = path.join(await tmp(t), 'copy')
+  await b.snapshot(copy)
+  const later: string[] = []
+  for (let n = 3; n < 8; n++) later.push((await b.append({ type: 'note', data: { n } })).id)
+  await until([a], async () => (await Promise.all(later.map(async (id) => await a.get(id)))).every((e) => e !== null))
+  unpipe()
+  await b.close()
+  // As `meshledger restore` does: the copy's first open gives it a device file of its own (and
+  // files hypercore-storage does not know would move into db/ then), then the restore mark.
+  const once = new Corestore(copy)
+  await once.ready()
+  await once.close()
+  await markRestored(copy, { backupCreatedAt: Date.now(), restoredAt: Date.now() })
+
+  const b2 = new Ledger({ storage: copy, swarm: false })
+  t.teardown(() => b2.close())
+  await b2.ready()
+  let restored = false
+  b2.once('storage-restored', () => { restored = true })
+  t.teardown(replicate(a, b2))
+  const codes = new Map<string, number>()
+  let written: string | null = null
+  // Ask as fast as a client would, from the moment it opens until it has reopened and written.
+  while (written === null) {
+    await new Promise((resolve) => setImmediate(resolve)) // let I/O run between rounds
+    const [append, get] = await Promise.allSettled([b2.append({ type: 'note', data: { n: 100 } }), b2.get(later[0])])
+    for (const r of [append, get]) {
+      if (r.status === 'rejected') {
+        const code = (r.reason as { code?: string }).code ?? String(r.reason)
+        codes.set(code, (codes.get(code) ?? 0) + 1)
+      }
+    }
+    if (append.status === 'fulfilled') written = append.value.id
+    else if (restored && (codes.get('RESTORE_PENDING') ?? 0) < [...codes.values()].reduce((x, y) => x + y) - 100) break // failing for good
+  }
+  t.ok(restored, 'the device reopened on its restored log')
+  t.ok(written !== null, 'and wrote once it had')
+  const unexpected = [...codes.keys()].filter((c) => c !== 'RESTORE_PENDING')
+  t.alike(unexpected, [], `only RESTORE_PENDING before the log was back (${JSON.stringify([...codes])})`)
+})
