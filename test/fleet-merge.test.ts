@@ -10,44 +10,17 @@
  * still be applied tentatively first.
  */
 import test from 'brittle'
-import Corestore from 'corestore'
-import { pipeReplicas } from '../src/audit/pipe.js'
-import { create, tmp, until } from './helpers/index.js'
+import { mergeFleet, offlineFleet } from './helpers/fleet.js'
+import { create } from './helpers/index.js'
 
 const WRITERS = 12
 const EACH = 25
 
 test('fleet merge: the gateway applies each block once, not once per arrival', { timeout: 120_000 }, async (t) => {
   const gateway = await create(t)
-  const dirs: string[] = []
-  const keys: string[] = []
-  for (let i = 0; i < WRITERS; i++) {
-    const storage = await tmp(t)
-    const w = await create(t, { storage, key: gateway.key, encryptionKey: gateway.encryptionKey })
-    await gateway.addMember(w.deviceKey, { role: 'writer' })
-    const unpipe = pipeReplicas(gateway, w)
-    await until([w], () => w.writable)
-    unpipe()
-    for (let n = 0; n < EACH; n++) await w.append({ type: 'reading', data: { n } })
-    keys.push(w.deviceKey)
-    dirs.push(storage)
-    await w.close()
-  }
-
-  // The writers only serve their logs: the gateway is the only device applying.
-  const stores = dirs.map((d) => new Corestore(d))
-  t.teardown(async () => { for (const s of stores) await s.close() })
-  // Autobase's timers are unref'd, and in-memory pipes hold no handle: a daemon's process stays
-  // alive anyway, this one must be kept alive while the merge waits on a timer.
-  const alive = setInterval(() => {}, 1000)
-  t.teardown(() => clearInterval(alive))
+  const fleet = await offlineFleet(t, gateway, WRITERS, EACH)
   const before = gateway.stats.applied
-  const unpipes = stores.map((s) => pipeReplicas(gateway, s))
-  t.teardown(() => { for (const u of unpipes) u() })
-  await until([gateway], async () => {
-    for (const key of keys) if ((await gateway.get(`${key}.${EACH - 1}.0`)) === null) return false
-    return true
-  })
+  await mergeFleet(t, gateway, fleet, EACH)
   const applied = gateway.stats.applied - before
   const blocks = WRITERS * EACH
   t.comment(`${applied} blocks applied for ${blocks} merged (${(applied / blocks).toFixed(2)}x)`)

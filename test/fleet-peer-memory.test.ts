@@ -6,9 +6,8 @@
  * cores kept 8,064 pages, 68 MB of a 377 MB gateway. Patched in patches/hypercore+11.37.1.patch.
  */
 import test from 'brittle'
-import Corestore from 'corestore'
-import { pipeReplicas } from '../src/audit/pipe.js'
-import { create, tmp, until } from './helpers/index.js'
+import { mergeFleet, offlineFleet } from './helpers/fleet.js'
+import { create } from './helpers/index.js'
 
 const WRITERS = 6
 const EACH = 10
@@ -33,29 +32,7 @@ function pages (bitfield: PagedBitfield): number {
 
 test('fleet merge: the gateway keeps no bitfield pages for logs its peers do not hold', { timeout: 120_000 }, async (t) => {
   const gateway = await create(t)
-  const dirs: string[] = []
-  const keys: string[] = []
-  for (let i = 0; i < WRITERS; i++) {
-    const storage = await tmp(t)
-    const w = await create(t, { storage, key: gateway.key, encryptionKey: gateway.encryptionKey })
-    await gateway.addMember(w.deviceKey, { role: 'writer' })
-    const unpipe = pipeReplicas(gateway, w)
-    await until([w], () => w.writable)
-    unpipe()
-    for (let n = 0; n < EACH; n++) await w.append({ type: 'reading', data: { n } })
-    keys.push(w.deviceKey)
-    dirs.push(storage)
-    await w.close()
-  }
-
-  const stores = dirs.map((d) => new Corestore(d))
-  t.teardown(async () => { for (const s of stores) await s.close() })
-  const unpipes = stores.map((s) => pipeReplicas(gateway, s))
-  t.teardown(() => { for (const u of unpipes) u() })
-  await until([gateway], async () => {
-    for (const key of keys) if ((await gateway.get(`${key}.${EACH - 1}.0`)) === null) return false
-    return true
-  })
+  await mergeFleet(t, gateway, await offlineFleet(t, gateway, WRITERS, EACH), EACH)
 
   const cores = (gateway as unknown as { replica: { store: { cores: OpenCores } } }).replica.store.cores
   let peers = 0
