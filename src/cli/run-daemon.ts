@@ -7,6 +7,7 @@ import { resolveConfig, type DaemonConfig } from '../daemon/config.js'
 import { Daemon } from '../daemon/daemon.js'
 import { Logger, onJournal, type LogLevel } from '../daemon/logger.js'
 import { sdNotify } from '../daemon/sd-notify.js'
+import { settleHeap } from '../daemon/settle-heap.js'
 import { keepAlive } from '../replica/keep-alive.js'
 import { EXIT } from './constants.js'
 import { exitCodeOf } from './errors.js'
@@ -47,6 +48,8 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
     stop()
   })
   await daemon.ready()
+  // Before `ready`, so whoever waits for it (a scrape, a test, systemd) sees the idle heap.
+  await settleHeap()
   const ledger = daemon.ledger as NonNullable<Daemon['ledger']>
   log.info('ready', {
     mode: ledger.mode,

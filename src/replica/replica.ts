@@ -32,7 +32,6 @@ import { createLedgerBase } from './ledger-base.js'
 import { ViewPrefetch } from './view-prefetch.js'
 import { OwnLog } from './own-log.js'
 import { Upkeep } from './upkeep.js'
-import { createNetwork, createPairing } from './peer-wiring.js'
 import { ownerOnly } from './permissions.js'
 import { DEFAULT_CACHE_SIZE, openStore, storedLedgerKey, type WalSync } from './storage.js'
 import { isDiskFull, storageFailure } from './storage-errors.js'
@@ -242,6 +241,9 @@ export class Replica {
       }
 
       if (this.options.swarm !== false) {
+        // Loaded here: an offline ledger (`swarm: false`, the daemon's --offline) never loads
+        // Hyperswarm, HyperDHT and the LAN discovery (test/offline-modules.test.ts).
+        const { createNetwork, createPairing } = await import('./peer-wiring.js')
         this.network = createNetwork(store, base, this.options, {
           denied: (key) => this.tracker?.denied.has(key.toString('hex')) === true,
           stream: (stream) => checker.attach(stream),
