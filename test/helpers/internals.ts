@@ -8,6 +8,7 @@ import type { Entry, Ledger } from '../../src/index.js'
 import { encodeBlock } from '../../src/protocol/ops.js'
 import { parseId } from '../../src/protocol/entry-id.js'
 import { blockKey } from '../../src/protocol/view-layout.js'
+import type { LocalIndex } from '../../src/view/local-index.js'
 
 interface RawBase {
   local: Hypercore
@@ -100,4 +101,9 @@ export function nextFastForward (ledger: Ledger): Promise<{ from: number, to: nu
 /** The Hyperbee holding `ledger`'s view, for tests that read its raw records. */
 export function viewOf (ledger: Ledger): Hyperbee {
   return rawBase(ledger).view as unknown as Hyperbee
+}
+
+/** The local index of `ledger` (protocol 7: segments derived on the device, view/local-index.ts). */
+export function localIndexOf (ledger: Ledger): LocalIndex {
+  return (ledger as unknown as { replica: { index: LocalIndex } }).replica.index
 }
