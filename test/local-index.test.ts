@@ -141,3 +141,54 @@ test('protocol 6 and 7 answer every query the same, through reorders; the protoc
   t.ok(seven.bee.core.length < six.bee.core.length / 2, `view blocks: protocol 7 ${seven.bee.core.length}, protocol 6 ${six.bee.core.length}`)
   t.ok((seven.index as LocalIndex).stats.dropped > 0, 'truncations dropped what was derived from the blocks cut off')
 })
+
+/** Every segment a local index holds once caught up with its view. */
+async function contents (index: LocalIndex, bee: Hyperbee): Promise<string[]> {
+  const db = await index.reader(bee.core.length)
+  const out: string[] = []
+  try {
+    for await (const { key, value } of db.iterator({ gte: Buffer.from([0x08]), lt: Buffer.from([0x0c]) })) out.push(`${key.toString('hex')}=${value.toString('hex')}`)
+  } finally {
+    await db.close()
+  }
+  return out
+}
+
+test('local index reopened on a view that was cut back and rewritten while it was closed: agrees on the common prefix, derives the rest', async (t) => {
+  const random = rng(11)
+  const seven = await side(t, 7)
+  const folder = await tmp(t)
+  await seven.apply([genesis(7)])
+  const seqs = [1, 0, 0]
+  const cut: number[] = []
+  let index = new LocalIndex(folder, seven.bee, (err) => t.fail(String(err)))
+  await index.ready()
+  index.start()
+  for (let i = 0; i < 5; i++) {
+    await seven.apply(blocks(random, seqs, i % 3, 5))
+    cut.push(seven.bee.core.length)
+    await index.reader(seven.bee.core.length) // a checkpoint at each of these lengths
+  }
+  await seven.apply(blocks(random, seqs, 1, 5))
+  await index.reader(seven.bee.core.length)
+  const before = await contents(index, seven.bee)
+  await index.close()
+  // Closed (or killed): the view is truncated and written again; no truncate event reaches the index.
+  await seven.bee.core.truncate(cut[2]) // undoes writer 0's last 5 blocks and writer 1's last 10
+  seqs[0] -= 5
+  seqs[1] -= 10
+  await seven.apply(blocks(random, seqs, 2, 5))
+  await seven.apply(blocks(random, seqs, 1, 5))
+  index = new LocalIndex(folder, seven.bee, (err) => t.fail(String(err)))
+  await index.ready()
+  index.start()
+  const fresh = new LocalIndex(await tmp(t), seven.bee, (err) => t.fail(String(err)))
+  await fresh.ready()
+  fresh.start()
+  const after = await contents(index, seven.bee)
+  t.not(after.join(), before.join(), 'the view says something else now')
+  t.alike(after, await contents(fresh, seven.bee), 'the reopened index equals one derived afresh')
+  t.ok(index.stats.dropped > 0, `${index.stats.dropped} segments derived from the rewritten blocks dropped`)
+  await fresh.close()
+  await index.close()
+})
