@@ -222,8 +222,7 @@ export class Replica {
       const index = new LocalIndex(path.join(storage, LOCAL_INDEX_FOLDER), base.view, (err) => host.emit('warning', err))
       this.index = index
       await index.ready()
-      if (prefetch.local) index.start()
-      else prefetch.whenLocal().then(() => index.start(), safetyCatch)
+      index.start()
       this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => this.duties.forkDetected(evidence))
       this.tracker.fetchLogs(prefetch.local)
       // Asked again, not `local`: opening can move the view on since (a restored device whose log
@@ -387,8 +386,9 @@ export class Replica {
       ['writer-tracker', () => this.tracker?.close()],
       ['boot', () => this.boot?.close()],
       ['own-log', () => this.ownLog?.close()],
-      ['local-index', () => this.index?.close()],
+      ['local-index', () => this.index?.stop()],
       ['base', () => this.base?.close()],
+      ['local-index-store', () => this.index?.close()],
       ['wal', () => this.wal?.close()],
       ['store', () => this.store?.close()],
       // RocksDB's files created while open follow the umask; the folder kept them private.

@@ -121,11 +121,19 @@ export class LocalIndex {
     }
   }
 
-  /** Stop following and close the store. */
-  async close (): Promise<void> {
+  /**
+   * Stop following. A read of a view block that is not here yet (a fast-forwarded view still
+   * downloading) waits for peers: it ends when the view closes, so close the view, then this.
+   */
+  stop (): void {
     this.closed = true
     this.onstart()
     this.view.core.off('truncate', this.ontruncate)
+  }
+
+  /** Stop following and close the store, once the pass under way (if any) has ended. */
+  async close (): Promise<void> {
+    this.stop()
     await this.running
     await this.store.close()
   }
