@@ -58,7 +58,7 @@ export class IndexStore {
   }
 
   /** Add what was derived from the view up to `mark`, and drop checkpoints below `floor`. */
-  async append (derived: Derived[], mark: Checkpoint, floor: number): Promise<void> {
+  async add (derived: Derived[], mark: Checkpoint, floor: number): Promise<void> {
     const w = this.db.write()
     try {
       for (const { seq, segments } of derived) {

@@ -156,7 +156,7 @@ export class LocalIndex {
       const hash = await core.treeHash(end)
       if (this.generation !== generation || this.closed) continue
       const floor = this.floor(core.signedLength)
-      await this.store.append(derived, { length: end, hash }, floor)
+      await this.store.add(derived, { length: end, hash }, floor)
       this.checkpoints = this.checkpoints.filter((n) => n >= floor)
       this.checkpoints.push(end)
       this.indexed = end
