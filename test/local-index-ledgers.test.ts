@@ -10,10 +10,9 @@ import { formatId } from '../src/protocol/entry-id.js'
 import { decodeBlockRecord } from '../src/protocol/entry.js'
 import { encodeKey } from '../src/keys.js'
 import { addressOfBlockKey } from '../src/protocol/view-layout.js'
-import { LocalIndex } from '../src/view/local-index.js'
 import type { QueryOptions } from '../src/view/query.js'
 import { create, replicate, tmp, until } from './helpers/index.js'
-import { localIndexOf, nextFastForward, viewOf } from './helpers/internals.js'
+import { freshIndexContents, indexContents, localIndexOf, nextFastForward, viewOf } from './helpers/internals.js'
 import { rng, sync } from './helpers/random.js'
 
 interface Scanned { id: string, ts: number, w: string, seq: number, offset: number, type: string, stream?: string }
@@ -47,30 +46,10 @@ async function answers (ledger: Ledger, q: QueryOptions): Promise<string[]> {
   return out
 }
 
-/** Every segment the index holds, as `key=value` hex. */
-async function contents (index: LocalIndex, length: number): Promise<string[]> {
-  const db = await index.reader(length)
-  const out: string[] = []
-  try {
-    for await (const { key, value } of db.iterator({ gte: Buffer.from([0x08]), lt: Buffer.from([0x0c]) })) out.push(`${key.toString('hex')}=${value.toString('hex')}`)
-  } finally {
-    await db.close()
-  }
-  return out
-}
-
 async function sameAsRebuild (t: test.Test, ledger: Ledger, label: string): Promise<void> {
-  const view = viewOf(ledger)
-  const fresh = new LocalIndex(await tmp(t), view, (err) => t.fail(String(err)))
-  await fresh.ready()
-  fresh.start()
-  try {
-    const mine = await contents(localIndexOf(ledger), view.core.length)
-    t.ok(mine.length > 0, `${label}: ${mine.length} segments in the local index`)
-    t.alike(mine, await contents(fresh, view.core.length), `${label}: the local index equals one derived afresh`)
-  } finally {
-    await fresh.close()
-  }
+  const mine = await indexContents(localIndexOf(ledger), viewOf(ledger).core.length)
+  t.ok(mine.length > 0, `${label}: ${mine.length} segments in the local index`)
+  t.alike(mine, await freshIndexContents(ledger, await tmp(t), (err) => t.fail(String(err))), `${label}: the local index equals one derived afresh`)
 }
 
 test('local index: merged concurrent writers, every device equals a fresh derivation and a scan; a fast-forwarded device answers the same', async (t) => {

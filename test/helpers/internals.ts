@@ -107,3 +107,29 @@ export function viewOf (ledger: Ledger): Hyperbee {
 export function localIndexOf (ledger: Ledger): LocalIndex {
   return (ledger as unknown as { replica: { index: LocalIndex } }).replica.index
 }
+
+/** Every segment a local index holds once caught up with `length`, as `key=value` hex. */
+export async function indexContents (index: LocalIndex, length: number): Promise<string[]> {
+  const db = await index.reader(length)
+  const out: string[] = []
+  try {
+    for await (const { key, value } of db.iterator({ gte: Buffer.from([0x08]), lt: Buffer.from([0x0c]) })) out.push(`${key.toString('hex')}=${value.toString('hex')}`)
+  } finally {
+    await db.close()
+  }
+  return out
+}
+
+/** What a local index derived afresh (in `folder`) from `ledger`'s view holds. */
+export async function freshIndexContents (ledger: Ledger, folder: string, warn: (err: unknown) => void): Promise<string[]> {
+  const view = viewOf(ledger)
+  const { LocalIndex: Index } = await import('../../src/view/local-index.js')
+  const fresh = new Index(folder, view, warn)
+  await fresh.ready()
+  fresh.start()
+  try {
+    return await indexContents(fresh, view.core.length)
+  } finally {
+    await fresh.close()
+  }
+}
