@@ -20,7 +20,7 @@ const DERIVED = 0xf1
 const CHECKPOINT = 0xf2
 
 /** Like the store's (replica/storage.ts): a small memtable, no block cache, two background jobs. */
-const ROCKS_OPTIONS = { writeBufferSize: 4 * 1024 * 1024, maxBackgroundJobs: 2, blockCache: false, tableCacheIndexAndFilterBlocks: false }
+const ROCKS_OPTIONS = { writeBufferSize: 2 * 1024 * 1024, maxBackgroundJobs: 2, blockCache: false, tableCacheIndexAndFilterBlocks: false }
 
 /** A view prefix the index holds everything of: its length and the view's tree hash there. */
 export interface Checkpoint { length: number, hash: Buffer }

@@ -26,8 +26,8 @@ import { IndexStore, type Checkpoint, type Derived } from './local-index-store.j
 /** The local index's folder inside the ledger's storage folder. */
 export const LOCAL_INDEX_FOLDER = 'local-index'
 
-/** View blocks read per write batch when catching up. */
-const BATCH_BLOCKS = 2048
+/** View blocks read per write batch when catching up: a block record holds up to 1,024 entries, so this bounds the segments held at once. */
+const BATCH_BLOCKS = 128
 
 /** What the local index did since open. */
 export interface LocalIndexStats {
