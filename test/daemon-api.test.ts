@@ -28,12 +28,12 @@ test('the HTTP API: token, writes, reads, bad input writes nothing', async (t) =
   t.alike(listed.body.entries.map((e: { id: string }) => e.id), [written.body.id])
   const status = await d.api('GET', '/v1/status')
   t.is(status.body.writable, true)
-  t.is(status.body.protocol.active, 6, 'status shows the active protocol')
-  t.is((await d.api('GET', '/v1/protocol')).body.known, 6)
-  const unknown = await d.api('POST', '/v1/protocol', { version: 7 })
+  t.is(status.body.protocol.active, 7, 'status shows the active protocol')
+  t.is((await d.api('GET', '/v1/protocol')).body.known, 7)
+  const unknown = await d.api('POST', '/v1/protocol', { version: 8 })
   t.alike([unknown.status, unknown.body.error?.code], [503, 'UPGRADE_REQUIRED'], 'activating a protocol this code does not know: upgrade first')
   const active = await d.api('POST', '/v1/protocol', { version: 5 })
-  t.alike([active.status, active.body.error?.code], [400, 'INVALID_ENTRY'], 'protocol 6 is active already')
+  t.alike([active.status, active.body.error?.code], [400, 'INVALID_ENTRY'], 'protocol 7 is active already')
 
   const before = (await d.api('GET', '/v1/status')).body.view.length
   const bad = [

@@ -11,7 +11,8 @@ import type { Test as BrittleTest } from 'brittle'
 import Corestore from 'corestore'
 import { decodeKey, Ledger, type DeviceKey, type Entry, type VerifyReport } from '../src/index.js'
 import { create, fails, replicate, tmp, until } from './helpers/index.js'
-import { appendOps, derivedUploads, viewBlockOf, viewKey } from './helpers/internals.js'
+import { appendOps, derivedUploads, viewBlockOf, viewKey, viewOf } from './helpers/internals.js'
+import { blockKey } from '../src/protocol/view-layout.js'
 import { tamper, type Tampering } from './helpers/tamper.js'
 
 type T = BrittleTest
@@ -169,16 +170,19 @@ test('a view block changed on disk differs from the view rebuilt from the logs',
   const storage = await tmp(t)
   const { ledgers: [a], entries, stop } = await fleet(t, storage, 2)
   const view = viewKey(a)
-  // The view block holding a note's record, `{"o":[{...,"d":{"i":0}}]}`: its value comes last,
-  // so the fifth byte from the end is the 0, which the flipped bit makes a 1. Nothing reads that
-  // record at open (a changed member record would stop the ledger opening).
+  // The view block holding a note's record, `{"o":[{...,"d":{"i":0}}]}` (and `,"a":7` from
+  // protocol 7 on): its value comes last, so the 0 is as far from the block's end as from the
+  // record's, and the flipped bit makes it a 1. Nothing reads that record at open (a changed
+  // member record would stop the ledger opening).
   const note = entries[0]
   t.alike(note.data, { i: 0 })
   const block = await viewBlockOf(a, note)
+  const record = (await viewOf(a).get(blockKey(decodeKey(note.writer), note.seq)))?.value.toString() ?? ''
+  const zero = record.lastIndexOf('"i":0') + 4 - record.length
   const hash = await a.hash()
   stop()
   await a.close()
-  await tamper(storage, view, block, 'flip', -5)
+  await tamper(storage, view, block, 'flip', zero)
   const ledger = await reopen(t, storage)
   t.alike((await ledger.get(note.id))?.data, { i: 1 }, 'the view now says something its writer never wrote')
   const report: VerifyReport = await ledger.verify()

@@ -22,9 +22,9 @@ import { decodeBlockRecord } from '../protocol/entry.js'
 import { handlerOf } from './registry.js'
 import { runRules } from './rule-engine.js'
 import { ViewCache } from './view-cache.js'
-import { streamOf } from './telemetry.js'
+import { LOCAL_INDEX_PROTOCOL, accepted as acceptedOp, blockSegments, type Accepted } from './segments.js'
 import { flushMoney } from './transfer-batch.js'
-import { EMPTY, SEGMENT_SPAN, blockKey, indexKey, rejectedKey, type IndexName } from '../protocol/view-layout.js'
+import { EMPTY, blockKey, rejectedKey } from '../protocol/view-layout.js'
 
 /** The shape of an apply function over a Hyperbee view. */
 export type ApplyFn = (nodes: Autobase.Node[], view: Hyperbee, host: Autobase.Host) => Promise<void>
@@ -79,8 +79,6 @@ async function activeOf (batch: Hyperbee.Batch, cache: ApplyCache): Promise<numb
   return cache.protocol
 }
 
-interface Accepted { offset: number, type: string, ts: number, stream?: string }
-
 async function applyBlock (
   batch: Hyperbee.Batch, host: Autobase.Host, cache: ApplyCache, genesis: Buffer, writer: Buffer, seq: number, protocol: number, ops: WireOp[], active: number
 ): Promise<void> {
@@ -114,20 +112,20 @@ async function applyBlock (
       continue
     }
     records.push(`{"t":${JSON.stringify(op.t)},"v":${protocol},"ts":${op.s},"d":${(checked as { json: string }).json}}`)
-    accepted.push({ offset, type: op.t, ts: op.s, stream: streamOf(op.t, op.d) })
+    accepted.push(acceptedOp(offset, op.t, op.s, op.d))
     // Rules exist only on peers that understand protocol 2, so running them on every block
     // (whatever its protocol) is safe: a peer that cannot run them never gets past rule.add.
     await runRules(ctx, op.t, op.d)
   }
   await flushMoney(batch, cache)
-  await batch.put(blockKey(writer, seq), Buffer.from(`{"o":[${records.join(',')}]}`))
+  // From LOCAL_INDEX_PROTOCOL on the record says so (`a`) and its segments stay out of the view:
+  // every device derives them from the record (view/local-index.ts).
+  const local = active >= LOCAL_INDEX_PROTOCOL
+  await batch.put(blockKey(writer, seq), Buffer.from(`{"o":[${records.join(',')}]${local ? `,"a":${active}` : ''}}`))
   // Only a ledger with an auto-quarantine policy (protocol 5) counts: older ledgers apply as before.
   await countBlock(batch, cache, writer, seq, accepted.length === 0)
-  if (accepted.length === 0) return
-  await putSegments(batch, active, 'time', '', writer, seq, accepted)
-  await putSegments(batch, active, 'writer', '', writer, seq, accepted)
-  for (const [type, list] of groupBy(accepted, (a) => a.type)) await putSegments(batch, active, 'type', type, writer, seq, list)
-  for (const [stream, list] of groupBy(accepted, (a) => a.stream)) await putSegments(batch, active, 'stream', stream, writer, seq, list)
+  if (local) return
+  for (const { key, value } of blockSegments(active, writer, seq, accepted)) await batch.put(key, value)
 }
 
 /** Apply a released device's held blocks, in its log order, as if they arrived now. */
@@ -141,36 +139,6 @@ async function releaseHeld (batch: Hyperbee.Batch, host: Autobase.Host, cache: A
     if (node === null) continue
     const record = decodeBlockRecord(node.value)
     await applyBlock(batch, host, cache, genesis, writer, seq, record.p ?? 1, (record.o ?? []) as unknown as WireOp[], active)
-  }
-}
-
-function groupBy (items: Accepted[], by: (a: Accepted) => string | undefined): Map<string, Accepted[]> {
-  const groups = new Map<string, Accepted[]>()
-  for (const a of items) {
-    const k = by(a)
-    if (k === undefined) continue
-    const list = groups.get(k)
-    if (list === undefined) groups.set(k, [a])
-    else list.push(a)
-  }
-  return groups
-}
-
-/**
- * Index a block's entries in segments of at most SEGMENT_SPAN ms, each sorted by (ts, offset),
- * one put each, keyed in the view layout of the active protocol (view-layout.ts indexKey).
- */
-async function putSegments (
-  batch: Hyperbee.Batch, active: number, index: IndexName, name: string, writer: Buffer, seq: number, items: Accepted[]
-): Promise<void> {
-  const sorted = [...items].sort((x, y) => x.ts - y.ts || x.offset - y.offset)
-  let start = 0
-  for (let i = 1; i <= sorted.length; i++) {
-    if (i < sorted.length && sorted[i].ts - sorted[start].ts < SEGMENT_SPAN) continue
-    const segment = sorted.slice(start, i)
-    const key = indexKey(active, index, name, segment[0].ts, segment[segment.length - 1].ts, writer, seq, segment[0].offset)
-    await batch.put(key, Buffer.from(JSON.stringify(segment.map((s) => [s.offset, s.ts]))))
-    start = i
   }
 }
 

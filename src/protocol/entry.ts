@@ -63,6 +63,11 @@ export interface BlockRecord {
    * blocks refused whole with PROTOCOL_NOT_ACTIVE.
    */
   p?: number
+  /**
+   * The protocol the block was applied under, written from protocol 7 on (apply/segments.ts
+   * LOCAL_INDEX_PROTOCOL): its index segments are then not in the view but derived by each device.
+   */
+  a?: number
 }
 
 /** Parse a block record from the view. */

@@ -25,10 +25,12 @@ export { MAX_DATA_DEPTH, MAX_ENTRY_BYTES }
  * (`ledger.protocol`), blocks above the ledger's active protocol rejected; 5 = the ledger's
  * policy (`ledger.policy`): automatic quarantine counted in apply, majority quorums; 6 = the view's
  * second layout (protocol/view-layout.ts): indexes read newest-first in bounded time, fewer view
- * writes per block. No new op: what changes is what apply writes, so it is the ledger's decision
- * like any protocol, and a ledger created by this code activates it at genesis.
+ * writes per block; 7 = index segments derived by each device from the block records
+ * (view/local-index.ts) instead of replicated in the view. 6 and 7 add no op: what changes is what
+ * apply writes, so it is the ledger's decision like any protocol, and a ledger created by this code
+ * activates the newest at genesis.
  */
-export const PROTOCOL_VERSION = 6
+export const PROTOCOL_VERSION = 7
 
 /** Largest number of entries one group commit puts in a block. */
 export const MAX_BATCH_ENTRIES = 1024

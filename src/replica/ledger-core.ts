@@ -201,7 +201,7 @@ export class LedgerCore extends ReadyResource {
     const base = this.usable$()
     const keyPair = base.local.keyPair
     if (keyPair?.secretKey == null) throw MeshledgerError.notProvable('this device has no signing key to issue receipts with')
-    return makeReceipt({ store: this.replica.store as Corestore, base, keyPair: { publicKey: keyPair.publicKey, secretKey: keyPair.secretKey } }, id, opts)
+    return makeReceipt({ store: this.replica.store as Corestore, base, index: this.replica.index, keyPair: { publicKey: keyPair.publicKey, secretKey: keyPair.secretKey } }, id, opts)
   }
 
   /** Make `key` a member: `writer` (default) or `indexer`. Only indexers may. */
@@ -275,7 +275,7 @@ export class LedgerCore extends ReadyResource {
   /** Entries matching a filter, by a range read of the best index. */
   query (options: QueryOptions = {}): AsyncGenerator<Entry> {
     const base = this.opened$()
-    return queryEntries(base.view, options)
+    return queryEntries(base.view, options, this.replica.index)
   }
 
   /** Live: every entry as it is applied, and notice of reorders. */

@@ -8,6 +8,7 @@ import type Autobase from 'autobase'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import type Hyperbee from 'hyperbee'
+import path from 'node:path'
 import safetyCatch from 'safety-catch'
 import { roleOf } from '../apply/membership.js'
 import { protocolRecord } from '../apply/protocol-activation.js'
@@ -22,6 +23,7 @@ import type { Entry } from '../protocol/entry.js'
 import type { EntryAddress } from '../protocol/entry-id.js'
 import { PROTOCOL_VERSION, type EntryInput } from '../protocol/ops.js'
 import { readEntry } from '../view/entry-reads.js'
+import { LOCAL_INDEX_FOLDER, LocalIndex } from '../view/local-index.js'
 import { ViewFeed } from '../view/view-feed.js'
 import { AckWatchdog } from './ack-watchdog.js'
 import { AppendPath } from './append-path.js'
@@ -64,6 +66,8 @@ export class Replica {
   base: Autobase<Hyperbee> | null = null
   network: Network | null = null
   feed: ViewFeed | null = null
+  /** The index segments of protocol-7 blocks, derived from the view on this device. */
+  index: LocalIndex | null = null
   tracker: WriterTracker | null = null
   checker: ViewCheck | null = null
   watchdog: AckWatchdog | null = null
@@ -216,6 +220,10 @@ export class Replica {
       if (!damaged) this.watchdog.start()
 
       this.feed = new ViewFeed(base.view)
+      const index = new LocalIndex(path.join(storage, LOCAL_INDEX_FOLDER), base.view, (err) => host.emit('warning', err))
+      this.index = index
+      await index.ready()
+      index.start()
       this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => this.duties.forkDetected(evidence))
       this.tracker.fetchLogs(prefetch.local)
       // Asked again, not `local`: opening can move the view on since (a restored device whose log
@@ -283,6 +291,7 @@ export class Replica {
     this.checker = null
     this.tracker = null
     this.feed = null
+    this.index = null
     this.watchdog = null
     this.prefetch = null
     this.appends.reset()
@@ -355,6 +364,7 @@ export class Replica {
    */
   private updated (): void {
     this.feed?.poke()
+    this.index?.poke()
     this.checker?.poke()
     this.upkeep.poke()
     this.host.emit('update')
@@ -408,7 +418,9 @@ export class Replica {
       ['writer-tracker', () => this.tracker?.close()],
       ['boot', () => this.boot?.close()],
       ['own-log', () => this.ownLog?.close()],
+      ['local-index', () => this.index?.stop()],
       ['base', () => this.base?.close()],
+      ['local-index-store', () => this.index?.close()],
       ['wal', () => this.wal?.close()],
       ['store', () => this.store?.close()],
       // RocksDB's files created while open follow the umask; the folder kept them private.

@@ -14,12 +14,15 @@
 import { copyFile, link, mkdir, readdir } from 'node:fs/promises'
 import path from 'node:path'
 import type Corestore from 'corestore'
+import { LOCAL_INDEX_FOLDER } from '../view/local-index.js'
 
 /**
  * Files never copied: Hypercore's device file (`CORESTORE`) ties a folder to its inode, so a copy
- * carrying it is refused on open (`STORAGE_COPIED`); a restore gets a fresh one.
+ * carrying it is refused on open (`STORAGE_COPIED`); a restore gets a fresh one. The local index
+ * (`local-index`, view/local-index.ts) is a RocksDB of its own that the freeze does not hold still;
+ * it is derived from the view, so a restored device derives it again.
  */
-const SKIPPED = new Set(['CORESTORE'])
+const SKIPPED = new Set(['CORESTORE', LOCAL_INDEX_FOLDER])
 
 /**
  * Copy the storage folder `from` (the store's) into `to` (a new folder on the same filesystem)

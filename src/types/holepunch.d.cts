@@ -386,3 +386,44 @@ declare module 'protomux' {
   }
   export = Protomux
 }
+
+declare module 'rocksdb-native' {
+  namespace RocksDB {
+    interface Entry {
+      key: Buffer
+      value: Buffer
+    }
+    interface Range {
+      gt?: Buffer
+      gte?: Buffer
+      lt?: Buffer
+      lte?: Buffer
+      reverse?: boolean
+      limit?: number
+      /** Entries read from RocksDB per step. */
+      capacity?: number
+    }
+    interface Iterator extends AsyncIterable<Entry> {
+      destroy(): void
+    }
+    interface WriteBatch {
+      tryPut(key: Buffer, value: Buffer): void
+      tryDelete(key: Buffer): void
+      tryDeleteRange(start: Buffer, end: Buffer): void
+      flush(): Promise<void>
+      destroy(): void
+    }
+  }
+
+  class RocksDB {
+    constructor(path: string, opts?: Record<string, unknown>)
+    ready(): Promise<void>
+    close(): Promise<void>
+    get(key: Buffer): Promise<Buffer | null>
+    iterator(range?: RocksDB.Range): RocksDB.Iterator
+    write(opts?: Record<string, unknown>): RocksDB.WriteBatch
+    /** A session reading one point in time until closed. */
+    snapshot(): RocksDB
+  }
+  export = RocksDB
+}

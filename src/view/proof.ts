@@ -16,6 +16,7 @@ import { MeshledgerError } from '../errors.js'
 import { encodeKey, type LedgerKey } from '../keys.js'
 import { decodeBlock } from '../protocol/ops.js'
 import { queryEntries } from './query.js'
+import type { LocalIndex } from './local-index.js'
 import { RECEIPT_FORMAT, receiptBody, type Receipt } from '../proofs/receipt.js'
 import { entryHash, entryPath } from '../proofs/seal.js'
 import { encodeBuffer, flatParent, flatSibling, fullRoots } from '../proofs/signed-tree.js'
@@ -26,6 +27,8 @@ import { blockKey } from '../protocol/view-layout.js'
 export interface ProofSource {
   store: Corestore
   base: Autobase<Hyperbee>
+  /** The local index of protocol-7 blocks (view/local-index.ts), null for a view without one. */
+  index: LocalIndex | null
   /** This device's signing key pair: it signs the receipts it issues. */
   keyPair: { publicKey: Buffer, secretKey: Buffer }
 }
@@ -39,7 +42,7 @@ export interface ProofOptions {
 const RULE_TYPES = ['rule.add', 'rule.remove']
 
 /** Build the receipt of entry `id`; `NOT_FOUND` if unknown, `NOT_PROVABLE` if rejected, held or not applied. */
-export async function makeReceipt ({ store, base, keyPair }: ProofSource, id: string, opts: ProofOptions = {}): Promise<Receipt> {
+export async function makeReceipt ({ store, base, index, keyPair }: ProofSource, id: string, opts: ProofOptions = {}): Promise<Receipt> {
   const { writer, seq, offset } = parseId(id)
   const view = base.view
   const node = await view.get(blockKey(writer, seq))
@@ -76,7 +79,7 @@ export async function makeReceipt ({ store, base, keyPair }: ProofSource, id: st
         : null,
       log: proof,
       view: await viewProof(store, base, node.seq),
-      rules: await ruleVersion(view, node.seq)
+      rules: await ruleVersion(view, index, node.seq)
     }
     const signature = crypto.sign(receiptBody(body), keyPair.secretKey).toString('base64')
     return { ...body, issuer: { key: keyPair.publicKey.toString('hex'), signature } }
@@ -133,11 +136,11 @@ async function viewProof (store: Corestore, base: Autobase<Hyperbee>, index: num
 }
 
 /** Rule changes applied before view record `index` (records are appended in apply order). */
-async function ruleVersion (view: Hyperbee, index: number): Promise<Receipt['rules']> {
+async function ruleVersion (view: Hyperbee, local: LocalIndex | null, index: number): Promise<Receipt['rules']> {
   let version = 0
   let last: { id: EntryId, at: number } | null = null
   for (const type of RULE_TYPES) {
-    for await (const entry of queryEntries(view, { type })) {
+    for await (const entry of queryEntries(view, { type }, local)) {
       const node = await view.get(blockKey(parseId(entry.id).writer, entry.seq))
       if (node === null || node.seq >= index) continue
       version++

@@ -15,10 +15,12 @@
  * forward iterator without a limit preloads up to 2,048 nodes of the range.
  */
 import type Hyperbee from 'hyperbee'
+import type RocksDB from 'rocksdb-native'
 import { decodeBlockRecord, entryOfBlock, type BlockRecord, type Entry } from '../protocol/entry.js'
 import { MeshledgerError } from '../errors.js'
 import { Heap } from './heap.js'
 import { decodeKey, type KeyInput } from '../keys.js'
+import type { LocalIndex } from './local-index.js'
 import { blockKey, clampTs, decodeSegmentKey, segmentStreams, type IndexName, type SegmentKey, type SegmentStream } from '../protocol/view-layout.js'
 
 /** Filters of `ledger.query()`; times are ms since the epoch, `since <= timestamp < until`. */
@@ -50,8 +52,16 @@ interface Pending extends Place {
   writer: Buffer
 }
 
+/** A range read one segment per `next()`: the view's (Hyperbee) or the local index's (RocksDB). */
+interface SegmentIterator {
+  readonly opened: boolean
+  open (): Promise<void>
+  next (): Promise<{ key: Buffer, value: Buffer } | null>
+  close (): Promise<void>
+}
+
 interface Cursor {
-  iterator: Hyperbee.RangeIterator
+  iterator: SegmentIterator
   stream: SegmentStream
   head: { key: Buffer, value: Buffer, segment: SegmentKey, bound: Place } | null
 }
@@ -67,8 +77,11 @@ const UNBOUNDED = Number.MAX_SAFE_INTEGER
 /** Greater than every z32 key text. */
 const TOP = '\uffff'
 
-/** Run a query against a view; reads one consistent snapshot. */
-export async function * queryEntries (view: Hyperbee, options: QueryOptions): AsyncGenerator<Entry> {
+/**
+ * Run a query against a view and, for blocks applied under protocol 7, this device's local index
+ * (view/local-index.ts), caught up to the view's length first; reads one consistent snapshot of each.
+ */
+export async function * queryEntries (view: Hyperbee, options: QueryOptions, local: LocalIndex | null = null): AsyncGenerator<Entry> {
   const { type, limit, reverse = false } = options
   if (options.since !== undefined && !Number.isFinite(options.since)) throw MeshledgerError.invalidOption('since is a time in ms')
   if (options.until !== undefined && !Number.isFinite(options.until)) throw MeshledgerError.invalidOption('until is a time in ms')
@@ -84,10 +97,16 @@ export async function * queryEntries (view: Hyperbee, options: QueryOptions): As
   const index: IndexName = stream !== undefined ? 'stream' : type !== undefined ? 'type' : writer !== undefined ? 'writer' : 'time'
 
   const signedLength = view.core.signedLength // a fresh snapshot reports 0 until it is ready
+  const length = view.core.length
   const snapshot = view.snapshot()
-  const cursors: Cursor[] = segmentStreams(index, since, until, { type, writer, stream })
-    .filter((s) => Buffer.compare(s.range.gte, s.range.lt) < 0)
-    .map((s) => ({ iterator: snapshot.createRangeIterator({ ...s.range, reverse, limit: UNBOUNDED }), stream: s, head: null }))
+  // Layout 2's ranges, read in the view (blocks applied under protocol 6) and in the local index.
+  const indexed = local === null ? null : await local.reader(length).catch(async (err: unknown) => { await snapshot.close(); throw err })
+  const cursors: Cursor[] = []
+  for (const s of segmentStreams(index, since, until, { type, writer, stream })) {
+    if (Buffer.compare(s.range.gte, s.range.lt) >= 0) continue
+    cursors.push({ iterator: snapshot.createRangeIterator({ ...s.range, reverse, limit: UNBOUNDED }), stream: s, head: null })
+    if (indexed !== null && s.ordered) cursors.push({ iterator: rocksIterator(indexed, s.range, reverse), stream: s, head: null })
+  }
   const blocks: Blocks = new Map()
   const buffer = new Heap<Pending>((a, b) => reverse ? compare(b, a) : compare(a, b))
   let emitted = 0
@@ -122,6 +141,24 @@ export async function * queryEntries (view: Hyperbee, options: QueryOptions): As
   } finally {
     await Promise.all(cursors.map(async (c) => c.iterator.close()))
     await snapshot.close()
+    await indexed?.close()
+  }
+}
+
+/** A RocksDB range as a {@link SegmentIterator}; it reads a few entries ahead (they are small). */
+function rocksIterator (db: RocksDB, range: { gte: Buffer, lt: Buffer }, reverse: boolean): SegmentIterator {
+  const iterator = db.iterator({ ...range, reverse })
+  const entries = iterator[Symbol.asyncIterator]()
+  return {
+    opened: true,
+    async open () {},
+    async next () {
+      const step = await entries.next()
+      return step.done === true ? null : step.value
+    },
+    async close () {
+      iterator.destroy()
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import type { Entry, Ledger } from '../../src/index.js'
 import { encodeBlock } from '../../src/protocol/ops.js'
 import { parseId } from '../../src/protocol/entry-id.js'
 import { blockKey } from '../../src/protocol/view-layout.js'
+import type { LocalIndex } from '../../src/view/local-index.js'
 
 interface RawBase {
   local: Hypercore
@@ -100,4 +101,35 @@ export function nextFastForward (ledger: Ledger): Promise<{ from: number, to: nu
 /** The Hyperbee holding `ledger`'s view, for tests that read its raw records. */
 export function viewOf (ledger: Ledger): Hyperbee {
   return rawBase(ledger).view as unknown as Hyperbee
+}
+
+/** The local index of `ledger` (protocol 7: segments derived on the device, view/local-index.ts). */
+export function localIndexOf (ledger: Ledger): LocalIndex {
+  return (ledger as unknown as { replica: { index: LocalIndex } }).replica.index
+}
+
+/** Every segment a local index holds once caught up with `length`, as `key=value` hex. */
+export async function indexContents (index: LocalIndex, length: number): Promise<string[]> {
+  const db = await index.reader(length)
+  const out: string[] = []
+  try {
+    for await (const { key, value } of db.iterator({ gte: Buffer.from([0x08]), lt: Buffer.from([0x0c]) })) out.push(`${key.toString('hex')}=${value.toString('hex')}`)
+  } finally {
+    await db.close()
+  }
+  return out
+}
+
+/** What a local index derived afresh (in `folder`) from `ledger`'s view holds. */
+export async function freshIndexContents (ledger: Ledger, folder: string, warn: (err: unknown) => void): Promise<string[]> {
+  const view = viewOf(ledger)
+  const { LocalIndex: Index } = await import('../../src/view/local-index.js')
+  const fresh = new Index(folder, view, warn)
+  await fresh.ready()
+  fresh.start()
+  try {
+    return await indexContents(fresh, view.core.length)
+  } finally {
+    await fresh.close()
+  }
 }
