@@ -39,9 +39,10 @@ export type ErrorCode =
  * What `ledger.verify()` can find wrong: a writer log whose stored data fails its signed Merkle
  * tree, or that this device cannot read back; a view that differs from the one rebuilt from the
  * logs, or that cannot be read back; a rebuild that stopped making progress; this device's own log
- * holding fewer blocks (or another history) than it recorded as written (acknowledged entries lost).
+ * holding fewer blocks (or another history) than it recorded as written (acknowledged entries lost);
+ * a local index (protocol 7) that differs from what the view's block records call for.
  */
-export type AuditCode = 'LOG_TRUNCATED' | 'LOG_DAMAGED' | 'LOG_UNREADABLE' | 'VIEW_MISMATCH' | 'VIEW_UNREADABLE' | 'REBUILD_STALLED'
+export type AuditCode = 'LOG_TRUNCATED' | 'LOG_DAMAGED' | 'LOG_UNREADABLE' | 'VIEW_MISMATCH' | 'VIEW_UNREADABLE' | 'REBUILD_STALLED' | 'INDEX_MISMATCH'
 
 /** An error with a stable `code`, raised for bad input, bad state or refused operations. */
 export class MeshledgerError extends Error {
@@ -208,6 +209,10 @@ export class MeshledgerError extends Error {
 
   static rebuildStalled (message: string): MeshledgerError {
     return new MeshledgerError('REBUILD_STALLED', message)
+  }
+
+  static indexMismatch (message: string): MeshledgerError {
+    return new MeshledgerError('INDEX_MISMATCH', message)
   }
 }
 

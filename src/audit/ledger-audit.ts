@@ -13,9 +13,10 @@ import type Autobase from 'autobase'
 import type Corestore from 'corestore'
 import type Hyperbee from 'hyperbee'
 import type Hypercore from 'hypercore'
-import { MeshledgerError } from '../errors.js'
+import { MeshledgerError, isMeshledgerError } from '../errors.js'
 import { encodeKey, type DeviceKey } from '../keys.js'
 import type { Role } from '../protocol/vocabulary.js'
+import type { IndexCheck } from '../view/local-index.js'
 import { damageMark, markDamaged, type DamageMark } from '../replica/withheld-logs.js'
 import type { MemberRecord } from '../apply/membership.js'
 import { openStore } from '../replica/storage.js'
@@ -47,6 +48,8 @@ export interface AuditTarget {
    * fewer stored (or another history, `damaged`) is reported as `LOG_TRUNCATED`.
    */
   ownLog?: { recorded: number, stored: number, damaged: boolean }
+  /** Compare the local index (protocol 7) with a derivation afresh from the view; `INDEX_MISMATCH` when they differ. */
+  checkIndex?: () => Promise<IndexCheck>
 }
 
 /** A log to audit, with what the view says of its writer. */
@@ -90,6 +93,8 @@ export async function auditLedger (target: AuditTarget, options: VerifyOptions, 
         // A view record that did not decode may be the very block the comparison stops at.
         if (failure !== null && !problems.some((p) => p.writer === undefined && p.block === block)) problems.push(problemOf(failure, block === undefined ? {} : { block }))
       }
+      const index = target.checkIndex === undefined ? null : await indexProblem(target.checkIndex)
+      if (index !== null) problems.push(index)
       const viewLength = rebuilt?.length ?? base.view.core.length
       return {
         ok: problems.length === 0,
@@ -108,6 +113,19 @@ export async function auditLedger (target: AuditTarget, options: VerifyOptions, 
   } finally {
     await rm(folder, { recursive: true, force: true })
   }
+}
+
+/** The local index against a derivation afresh from the view: a problem, or null when they agree. */
+async function indexProblem (check: () => Promise<IndexCheck>): Promise<AuditProblem | null> {
+  let found: IndexCheck
+  try {
+    found = await check()
+  } catch (err) {
+    if (isMeshledgerError(err, 'INDEX_MISMATCH')) return problemOf(err)
+    throw err
+  }
+  if (found.missing === 0 && found.extra === 0) return null
+  return problemOf(MeshledgerError.indexMismatch(`this device's local index of the first ${found.length} view blocks lacks ${found.missing} segments the view's block records call for (or holds them otherwise) and holds ${found.extra} they do not: queries may answer wrongly; stop the ledger and remove its local-index folder to derive it again`))
 }
 
 /**

@@ -359,10 +359,12 @@ export class LedgerCore extends ReadyResource {
   async verify (options: VerifyOptions = {}): Promise<VerifyReport> {
     const base = this.opened$()
     const cacheSize = this.options.cacheSize ?? DEFAULT_CACHE_SIZE
+    const index = this.replica.index
     this.verifying ??= auditLedger({
       base,
       cacheSize,
       ownLog: this.stats.ownLog,
+      ...(index === null ? {} : { checkIndex: () => index.check() }),
       openReplica: async (storage) => {
         // No fast-forward: the audit rebuilds the view from the logs, it must not adopt the signed one.
         const replica = new LedgerCore({ storage, swarm: false, fastForward: false, key: base.key, encryptionKey: base.encryptionKey, cacheSize })

@@ -18,6 +18,9 @@ import RocksDB from 'rocksdb-native'
 const MARK = Buffer.from([0xf0])
 const DERIVED = 0xf1
 const CHECKPOINT = 0xf2
+/** Segment keys are layout 2's (view-layout.ts): prefixes 0x08 to 0x0b. */
+const FIRST_SEGMENT = 0x08
+const LAST_SEGMENT = 0x0b
 
 /** Like the store's (replica/storage.ts): a small memtable, no block cache, two background jobs. */
 const ROCKS_OPTIONS = { writeBufferSize: 2 * 1024 * 1024, maxBackgroundJobs: 2, blockCache: false, tableCacheIndexAndFilterBlocks: false }
@@ -46,8 +49,7 @@ export class IndexStore {
 
   /** The mark, or null for an index that never wrote. */
   async mark (): Promise<Checkpoint | null> {
-    const value = await this.db.get(MARK)
-    return value === null ? null : decodeCheckpoint(value)
+    return await markIn(this.db)
   }
 
   /** Every checkpoint kept, oldest first. */
@@ -93,6 +95,19 @@ export class IndexStore {
     }
     return doomed.length
   }
+}
+
+/** The mark as `db` (the store or a snapshot of it) holds it, or null. */
+export async function markIn (db: RocksDB): Promise<Checkpoint | null> {
+  const value = await db.get(MARK)
+  return value === null ? null : decodeCheckpoint(value)
+}
+
+/** Index segments `db` (the store or a snapshot of it) holds. */
+export async function countSegments (db: RocksDB): Promise<number> {
+  let n = 0
+  for await (const _ of db.iterator({ gte: Buffer.from([FIRST_SEGMENT]), lt: Buffer.from([LAST_SEGMENT + 1]) })) n++
+  return n
 }
 
 function seqKey (prefix: number, n: number): Buffer {

@@ -21,7 +21,7 @@ import { recordSegments } from '../apply/segments.js'
 import { MeshledgerError } from '../errors.js'
 import { decodeBlockRecord } from '../protocol/entry.js'
 import { addressOfBlockKey, isBlockKey } from '../protocol/view-layout.js'
-import { IndexStore, type Checkpoint, type Derived } from './local-index-store.js'
+import { IndexStore, countSegments, markIn, type Checkpoint, type Derived } from './local-index-store.js'
 
 /** The local index's folder inside the ledger's storage folder. */
 export const LOCAL_INDEX_FOLDER = 'local-index'
@@ -38,6 +38,19 @@ export interface LocalIndexStats {
   /** Segments deleted by truncations and crash recovery. */
   dropped: number
 }
+
+/** What {@link LocalIndex.check} found, at the view prefix the index held then. */
+export interface IndexCheck {
+  /** View blocks the index held (and was checked over). */
+  length: number
+  /** Segments the view's block records call for that the index lacks or holds otherwise. */
+  missing: number
+  /** Segments the index holds that no block record calls for. */
+  extra: number
+}
+
+/** How often a check starts again when the view is reordered under it. */
+const CHECK_ATTEMPTS = 5
 
 /** Internal: one per open ledger, fed by the replica after each view update. */
 export class LocalIndex {
@@ -118,6 +131,41 @@ export class LocalIndex {
       this.poke()
       await this.running
       if (this.failure !== null) throw this.failure
+    }
+  }
+
+  /**
+   * Derive the index afresh from the view's block records and compare it, segment by segment,
+   * with what this device holds (for `verify`): a damaged or tampered index would answer queries
+   * wrongly while the view is sound. Reads a snapshot of the index at a prefix of the view it had
+   * caught up to; memory stays bounded (one view block's segments at a time).
+   */
+  async check (): Promise<IndexCheck> {
+    for (let attempt = 1; ; attempt++) {
+      const snap = await this.reader(this.view.core.length)
+      try {
+        const generation = this.generation
+        const mark = await markIn(snap)
+        const length = mark?.length ?? 0
+        let moved = !(mark === null || length === 0 || (length <= this.view.core.length && (await this.view.core.treeHash(length)).equals(mark.hash)))
+        let missing = 0
+        let matched = 0
+        for (let from = 0; from < length && !moved; from += BATCH_BLOCKS) {
+          const derived = await this.derive(from, Math.min(length, from + BATCH_BLOCKS), generation)
+          if (derived === null) moved = true
+          for (const { segments } of derived ?? []) {
+            for (const { key, value } of segments) {
+              const held = await snap.get(key)
+              if (held !== null && held.equals(value)) matched++
+              else missing++
+            }
+          }
+        }
+        if (!moved) return { length, missing, extra: (await countSegments(snap)) - matched }
+        if (attempt >= CHECK_ATTEMPTS) throw MeshledgerError.indexMismatch(`the view kept being reordered while its local index was checked (${attempt} attempts)`)
+      } finally {
+        await snap.close()
+      }
     }
   }
 

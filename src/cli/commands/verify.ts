@@ -13,7 +13,7 @@ const verify: Command = {
   name: 'verify',
   usage: '',
   summary: 're-check every writer log and the view; exit 6 on damage',
-  description: 'Re-checks each writer log this device holds against its writer\'s signature and Merkle tree,\nrebuilds the view from the logs in a temp folder and compares it with the live one, and\ncounts each writer\'s entries and rejections. A log found damaged is no longer served to peers.\nExit 6 names what is wrong (LOG_TRUNCATED, LOG_DAMAGED, LOG_UNREADABLE, VIEW_MISMATCH,\nVIEW_UNREADABLE, REBUILD_STALLED).',
+  description: 'Re-checks each writer log this device holds against its writer\'s signature and Merkle tree,\nrebuilds the view from the logs in a temp folder and compares it with the live one, and\ncounts each writer\'s entries and rejections. A log found damaged is no longer served to peers.\nExit 6 names what is wrong (LOG_TRUNCATED, LOG_DAMAGED, LOG_UNREADABLE, VIEW_MISMATCH,\nVIEW_UNREADABLE, REBUILD_STALLED, INDEX_MISMATCH).',
   async run (ctx) {
     const client = await ctx.client()
     const progress = new Progress('verifying', 'blocks')
