@@ -58,7 +58,10 @@ export async function openStore (folder: string, cacheSize: number): Promise<Ope
     await store.ready()
   } catch (err) {
     await store.close().catch(() => {})
-    if (err instanceof Error && /lock/i.test(err.message)) {
+    // rocksdb-native's "File descriptor could not be locked" (RocksDB's own "While lock file:
+    // .../LOCK"); not any message with "lock" in it: "Corruption: block checksum mismatch" is
+    // damage, not another process.
+    if (err instanceof Error && /could not be locked|\block file\b|\/LOCK\b/.test(err.message)) {
       throw MeshledgerError.storageLocked(`${folder} is in use by another process`, err)
     }
     if (isDiskFull(err)) throw MeshledgerError.storageFull(`the disk under ${folder} is full`, err)
