@@ -49,6 +49,24 @@ test('a port held by another program: fails at once, creates nothing, names --po
   t.ok(r.ms < 10_000, 'well before the ledger would have opened')
 })
 
+test('a busy port fails before the library loads (no daemon, storage, hypercore or autobase modules)', async (t) => {
+  const port = await holdPort(t)
+  const data = path.join(await tmp(t), 'data')
+  // A resolve hook lists every module the process loads.
+  const hook = 'data:text/javascript,' + encodeURIComponent("export async function resolve (s, c, next) { const r = await next(s, c); process._rawDebug('LOADED ' + r.url); return r }")
+  const register = 'data:text/javascript,' + encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hook)})`)
+  const child = spawn(process.execPath, ['--import', register, BIN, 'daemon', '--data', data, '--port', String(port), '--offline', '--no-lan'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let err = ''
+  child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+  child.stdout.resume()
+  const [code] = await once(child, 'exit') as [number]
+  t.is(code, 1, 'PORT_IN_USE exits 1')
+  const loaded = err.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7))
+  t.ok(loaded.some((u) => u.endsWith('/daemon/port-check.js')), 'the hook sees the modules')
+  const heavy = loaded.filter((u) => /node_modules\/(hypercore|autobase|corestore|hyperswarm|hyperdht|hyperbee|fastify|rocksdb)/.test(u) || /\/src\/(ledger|daemon\/daemon|replica\/(replica|storage))\.js$/.test(u))
+  t.alike(heavy, [], 'none of the library loaded')
+})
+
 test('a port held by a daemon of another folder: names that daemon', async (t) => {
   const other = await spawnDaemon(t, await tmp(t), ['--no-lan'])
   const port = Number(new URL(other.url).port)

@@ -141,6 +141,9 @@ test('help: computed columns, meaningful placeholders, no promise of a config co
   t.ok(!daemon.includes('VALUE'), 'no VALUE placeholder')
   for (const p of ['--port PORT', '--data DIR', '--key KEY', '--bootstrap HOST:PORT', '--ack-interval DURATION', '--max-body BYTES']) t.ok(daemon.includes(p), p)
   t.ok(!daemon.includes('config file key;'), 'no config-file column promised')
+  const config = await resolveConfig({}, {}, '/nowhere')
+  t.ok(daemon.includes(`(default ${config.cacheSize})`), `--cache-size names the default the daemon uses (${config.cacheSize})`)
+  t.ok(daemon.includes(`(default ${config.minFreeBytes}, 0 off)`), `--min-free names the default the daemon uses (${config.minFreeBytes})`)
 })
 
 test('progress: export and verify draw totals and an ETA on a terminal, nothing on a pipe', async (t) => {

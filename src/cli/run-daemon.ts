@@ -4,8 +4,9 @@
  */
 import { format } from 'node:util'
 import { resolveConfig, type DaemonConfig } from '../daemon/config.js'
-import { Daemon } from '../daemon/daemon.js'
+import type { Daemon } from '../daemon/daemon.js'
 import { Logger, onJournal, type LogLevel } from '../daemon/logger.js'
+import { checkPort } from '../daemon/port-check.js'
 import { sdNotify } from '../daemon/sd-notify.js'
 import { settleHeap } from '../daemon/settle-heap.js'
 import { keepAlive } from '../replica/keep-alive.js'
@@ -33,6 +34,10 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
   // Everything the daemon creates (RocksDB's files among them) holds or guards the ledger's keys.
   process.umask(0o077)
   const config: DaemonConfig = await resolveConfig(flags, process.env, defaultData)
+  // A busy port fails before the library loads (half a second of CPU on a small board); the
+  // daemon checks again when it opens, for library users.
+  await checkPort(config.host, config.port, config.data)
+  const { Daemon } = await import('../daemon/daemon.js')
   const log = daemonLog(config.logLevel, flags.json === true)
   // Dependencies print now and then (Hypercore announces each fork it detects with console.log):
   // keep stdout one event per line.

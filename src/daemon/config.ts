@@ -12,8 +12,7 @@ import { MeshledgerError } from '../errors.js'
 import { didYouMean } from '../suggest.js'
 import { DURATION_HINT, parseDuration } from '../units.js'
 import { DEFAULT_PORT, OPTIONS, type DaemonConfig, type DaemonOption } from './options.js'
-import { DEFAULT_CACHE_SIZE } from '../replica/storage.js'
-import { DEFAULT_MIN_FREE_BYTES } from './recovery.js'
+import { DEFAULT_CACHE_SIZE, DEFAULT_MIN_FREE_BYTES } from '../replica/storage-defaults.js'
 
 export { DEFAULT_PORT, OPTIONS, type DaemonConfig } from './options.js'
 

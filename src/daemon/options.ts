@@ -4,6 +4,8 @@
  * the daemon; `config.ts` validates every source against the schemas here.
  */
 
+import { DEFAULT_CACHE_SIZE, DEFAULT_MIN_FREE_BYTES } from '../replica/storage-defaults.js'
+
 /** Default HTTP port of the local API. */
 export const DEFAULT_PORT = 4737
 
@@ -67,8 +69,8 @@ export const OPTIONS: DaemonOption[] = [
   { name: 'peers', flag: 'peers', env: 'MESHLEDGER_PEERS', kind: 'list', value: 'PEER,...', help: 'known peers to dial: swarm keys and/or host:port' },
   { name: 'ackInterval', flag: 'ack-interval', env: 'MESHLEDGER_ACK_INTERVAL', kind: 'duration', value: 'DURATION', schema: { minimum: 1 }, help: 'between indexer acknowledgements (default 200ms)' },
   { name: 'logLevel', flag: 'log-level', env: 'MESHLEDGER_LOG_LEVEL', kind: 'string', value: 'LEVEL', schema: { enum: ['debug', 'info', 'warn', 'error'] }, help: 'debug, info, warn or error (default info)' },
-  { name: 'cacheSize', flag: 'cache-size', env: 'MESHLEDGER_CACHE_SIZE', kind: 'integer', value: 'ENTRIES', schema: { minimum: 1 }, help: 'cache bound in entries (default 512)' },
+  { name: 'cacheSize', flag: 'cache-size', env: 'MESHLEDGER_CACHE_SIZE', kind: 'integer', value: 'ENTRIES', schema: { minimum: 1 }, help: `cache bound in entries (default ${DEFAULT_CACHE_SIZE})` },
   { name: 'durability', flag: 'durability', env: 'MESHLEDGER_DURABILITY', kind: 'string', value: 'MODE', schema: { enum: ['sync', 'relaxed'] }, help: 'sync (fsync before acknowledging, default) or relaxed' },
   { name: 'maxBodyBytes', flag: 'max-body', env: 'MESHLEDGER_MAX_BODY', kind: 'integer', value: 'BYTES', schema: { minimum: 1 }, help: 'largest HTTP request body (default 1048576)' },
-  { name: 'minFreeBytes', flag: 'min-free', env: 'MESHLEDGER_MIN_FREE', kind: 'integer', value: 'BYTES', schema: { minimum: 0 }, help: 'free disk kept back: appends below it get STORAGE_FULL (default 262144, 0 off)' }
+  { name: 'minFreeBytes', flag: 'min-free', env: 'MESHLEDGER_MIN_FREE', kind: 'integer', value: 'BYTES', schema: { minimum: 0 }, help: `free disk kept back: appends below it get STORAGE_FULL (default ${DEFAULT_MIN_FREE_BYTES}, 0 off)` }
 ]

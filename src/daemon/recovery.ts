@@ -4,7 +4,8 @@
  * storage lock), waits here until the filesystem has room again, and opens it anew.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DEFAULT_MIN_FREE_BYTES, freeBytes } from '../replica/storage.js'
+import { DEFAULT_MIN_FREE_BYTES } from '../replica/storage-defaults.js'
+import { freeBytes } from '../replica/storage.js'
 
 export { DEFAULT_MIN_FREE_BYTES, freeBytes }
 

@@ -4,7 +4,8 @@
  * not) and closes it; declining up front keeps the ledger open and the caller told why.
  */
 import { MeshledgerError } from '../errors.js'
-import { DEFAULT_MIN_FREE_BYTES, WRITE_AMPLIFICATION, freeBytes } from './storage.js'
+import { DEFAULT_MIN_FREE_BYTES } from './storage-defaults.js'
+import { WRITE_AMPLIFICATION, freeBytes } from './storage.js'
 
 /**
  * How long a reading of the free space may stand in for a fresh one, ms. A `statfs` per block

@@ -9,15 +9,6 @@ import Rache from 'rache'
 import { MeshledgerError } from '../errors.js'
 import { isDiskFull } from './storage-errors.js'
 
-/**
- * Default bound (entries) of the Hyperbee node cache shared by the ledger's trees (the view and
- * Autobase's system) and of the Merkle tree node cache. Nodes are small: a node whose value is
- * over 4 KiB (a group commit's block record) is not kept (patches/hyperbee+2.27.3.patch), so the
- * bound is one of bytes too, about 20 MB at most. A fleet merge's working set (the tree paths of
- * 64 writers' blocks and their index segments) needs thousands of nodes; at 512 most reads missed.
- */
-export const DEFAULT_CACHE_SIZE = 4096
-
 /** RocksDB memtable size. Its 64 MiB default alone is a sixth of a small device's budget. */
 const WRITE_BUFFER_BYTES = 8 * 1024 * 1024
 
@@ -80,8 +71,6 @@ export async function openStore (folder: string, cacheSize: number): Promise<Ope
   return { store, wal: new WalSync(storage, folder) }
 }
 
-/** Default of `minFreeBytes`: the free space kept back from appends (bytes). */
-export const DEFAULT_MIN_FREE_BYTES = 256 * 1024
 
 /**
  * How much room a block takes in the write that stores it, as a multiple of its size: the block
