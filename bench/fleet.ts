@@ -256,8 +256,14 @@ async function openRaw (fleet: Fleet, storage: string, hint: boolean): Promise<D
 /** Run this file as a helper process with `args`; resolves with the one message it sends. */
 async function helper<T> (args: string[], execArgv: string[] = []): Promise<T> {
   const proc: ChildProcess = fork(fileURLToPath(import.meta.url), args, { execArgv })
-  const [message] = await once(proc, 'message') as [{ ok: true, value: T } | { ok: false, error: string }]
-  await once(proc, 'exit')
+  // Listened for from the start: a helper exits right after its message, and an 'exit' missed
+  // while awaiting the message left this process waiting on nothing (exit code 13).
+  const exited = once(proc, 'exit')
+  const message = await Promise.race([
+    once(proc, 'message').then(([m]) => m as { ok: true, value: T } | { ok: false, error: string }),
+    exited.then(([code]) => { throw new Error(`helper ${args[0]} exited (${String(code)}) without a result`) })
+  ])
+  await exited
   if (!message.ok) throw new Error(message.error)
   return message.value
 }
