@@ -224,7 +224,10 @@ export class Replica {
       const index = new LocalIndex(path.join(storage, LOCAL_INDEX_FOLDER), base.view, (err) => host.emit('warning', err))
       this.index = index
       await index.ready()
-      index.start()
+      // It reads every view block: a fast-forwarded view's are fetched first (see view-prefetch.ts),
+      // or its reads would wait on peers, and a close on that wait (no peer, no handle) hung.
+      if (prefetch.local) index.start()
+      else prefetch.whenLocal().then(() => index.start(), (err: unknown) => { if (base.closing === null) host.emit('warning', err) })
       this.tracker = new WriterTracker(store, base.view, base.local.key, () => this.network?.enforce(), (evidence) => this.duties.forkDetected(evidence))
       this.tracker.fetchLogs(prefetch.local)
       // Asked again, not `local`: opening can move the view on since (a restored device whose log
