@@ -14,6 +14,7 @@ import { LocalIndex } from '../src/view/local-index.js'
 import { queryEntries, type QueryOptions } from '../src/view/query.js'
 import { bareApply, WRITERS, type TestOp } from './helpers/apply-view.js'
 import { tmp } from './helpers/index.js'
+import { indexContents } from './helpers/internals.js'
 import { rng } from './helpers/random.js'
 
 const BASE = 1_700_000_000_000
@@ -142,18 +143,6 @@ test('protocol 6 and 7 answer every query the same, through reorders; the protoc
   t.ok((seven.index as LocalIndex).stats.dropped > 0, 'truncations dropped what was derived from the blocks cut off')
 })
 
-/** Every segment a local index holds once caught up with its view. */
-async function contents (index: LocalIndex, bee: Hyperbee): Promise<string[]> {
-  const db = await index.reader(bee.core.length)
-  const out: string[] = []
-  try {
-    for await (const { key, value } of db.iterator({ gte: Buffer.from([0x08]), lt: Buffer.from([0x0c]) })) out.push(`${key.toString('hex')}=${value.toString('hex')}`)
-  } finally {
-    await db.close()
-  }
-  return out
-}
-
 test('local index reopened on a view that was cut back and rewritten while it was closed: agrees on the common prefix, derives the rest', async (t) => {
   const random = rng(11)
   const seven = await side(t, 7)
@@ -171,7 +160,7 @@ test('local index reopened on a view that was cut back and rewritten while it wa
   }
   await seven.apply(blocks(random, seqs, 1, 5))
   await index.reader(seven.bee.core.length)
-  const before = await contents(index, seven.bee)
+  const before = await indexContents(index, seven.bee.core.length)
   await index.close()
   // Closed (or killed): the view is truncated and written again; no truncate event reaches the index.
   await seven.bee.core.truncate(cut[2]) // undoes writer 0's last 5 blocks and writer 1's last 10
@@ -185,9 +174,9 @@ test('local index reopened on a view that was cut back and rewritten while it wa
   const fresh = new LocalIndex(await tmp(t), seven.bee, (err) => t.fail(String(err)))
   await fresh.ready()
   fresh.start()
-  const after = await contents(index, seven.bee)
+  const after = await indexContents(index, seven.bee.core.length)
   t.not(after.join(), before.join(), 'the view says something else now')
-  t.alike(after, await contents(fresh, seven.bee), 'the reopened index equals one derived afresh')
+  t.alike(after, await indexContents(fresh, seven.bee.core.length), 'the reopened index equals one derived afresh')
   t.ok(index.stats.dropped > 0, `${index.stats.dropped} segments derived from the rewritten blocks dropped`)
   await fresh.close()
   await index.close()
