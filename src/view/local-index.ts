@@ -120,6 +120,15 @@ export class LocalIndex {
   }
 
   /**
+   * How many times the view was truncated since open. A reader that took a view snapshot when
+   * this was `n` and an index snapshot ({@link reader}) while it still is `n` holds two snapshots
+   * of the same view; otherwise a reorder fell between them, and they can disagree.
+   */
+  get reorders (): number {
+    return this.generation
+  }
+
+  /**
    * A snapshot of the index holding every view block below `length` (or the view's length, if
    * shorter now): resolves once the index caught up. Close it after reading.
    */
@@ -189,26 +198,39 @@ export class LocalIndex {
   private async catchUp (): Promise<void> {
     if (!this.recovered) await this.recover()
     while (!this.closed) {
+      const generation = this.generation
       if (this.truncatedTo !== null) {
         // Cleared once done: until then readers wait (reader()), even while the rollback writes.
         const to = this.truncatedTo
-        if (to < this.indexed) await this.rollback(to)
+        if (to < this.indexed && (await this.unlessReordered(this.rollback(to).then(() => true), generation)) === false) continue
         if (this.truncatedTo === to) this.truncatedTo = null
       }
-      const generation = this.generation
       const core = this.view.core
       const end = Math.min(core.length, this.indexed + BATCH_BLOCKS)
       if (end <= this.indexed) return
       const derived = await this.derive(this.indexed, end, generation)
       if (derived === null) continue
-      const hash = await core.treeHash(end)
-      if (this.generation !== generation || this.closed) continue
+      const hash = await this.unlessReordered(core.treeHash(end), generation)
+      if (hash === false || this.generation !== generation || this.closed) continue
       const floor = this.floor(core.signedLength)
       await this.store.add(derived, { length: end, hash }, floor)
       this.checkpoints = this.checkpoints.filter((n) => n >= floor)
       this.checkpoints.push(end)
       this.indexed = end
       this.stats.segments += derived.reduce((n, d) => n + d.segments.length, 0)
+    }
+  }
+
+  /**
+   * What `step` gives, or false when the view was truncated while it ran and it failed for that
+   * (a tree hash asked at a length the view no longer has): the pass starts again.
+   */
+  private async unlessReordered<T> (step: Promise<T>, generation: number): Promise<T | false> {
+    try {
+      return await step
+    } catch (err) {
+      if (this.generation !== generation) return false
+      throw err
     }
   }
 

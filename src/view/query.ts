@@ -96,11 +96,7 @@ export async function * queryEntries (view: Hyperbee, options: QueryOptions, loc
   if (stream !== undefined && typeof stream !== 'string') throw MeshledgerError.invalidOption('stream is a string')
   const index: IndexName = stream !== undefined ? 'stream' : type !== undefined ? 'type' : writer !== undefined ? 'writer' : 'time'
 
-  const signedLength = view.core.signedLength // a fresh snapshot reports 0 until it is ready
-  const length = view.core.length
-  const snapshot = view.snapshot()
-  // Layout 2's ranges, read in the view (blocks applied under protocol 6) and in the local index.
-  const indexed = local === null ? null : await local.reader(length).catch(async (err: unknown) => { await snapshot.close(); throw err })
+  const { snapshot, indexed, signedLength } = await snapshots(view, local)
   const cursors: Cursor[] = []
   for (const s of segmentStreams(index, since, until, { type, writer, stream })) {
     if (Buffer.compare(s.range.gte, s.range.lt) >= 0) continue
@@ -142,6 +138,24 @@ export async function * queryEntries (view: Hyperbee, options: QueryOptions, loc
     await Promise.all(cursors.map(async (c) => c.iterator.close()))
     await snapshot.close()
     await indexed?.close()
+  }
+}
+
+/**
+ * A snapshot of the view and, with a local index, one of the index caught up to it (layout 2's
+ * ranges are read in both: in the view for blocks applied under protocol 6). A reorder between
+ * the two would pair a view with an index of another view: taken again until none fell between.
+ */
+async function snapshots (view: Hyperbee, local: LocalIndex | null): Promise<{ snapshot: Hyperbee, indexed: RocksDB | null, signedLength: number }> {
+  while (true) {
+    const reorders = local?.reorders
+    const signedLength = view.core.signedLength // a fresh snapshot reports 0 until it is ready
+    const length = view.core.length
+    const snapshot = view.snapshot()
+    if (local === null) return { snapshot, indexed: null, signedLength }
+    const indexed = await local.reader(length).catch(async (err: unknown) => { await snapshot.close(); throw err })
+    if (local.reorders === reorders) return { snapshot, indexed, signedLength }
+    await Promise.all([snapshot.close(), indexed.close()])
   }
 }
 
