@@ -18,8 +18,8 @@ import { memberRange } from '../protocol/view-layout.js'
  * Member logs caught up at once. Started together, every log's download asked the same peers
  * for up to 48 blocks (Hypercore's requests in flight per core and peer): a fresh device of a
  * 64-writer fleet had ~3,000 requests queued on its one peer the moment its view was local, and
- * every read it made waited behind them (its 64 reads of the newest entries took 3-4 s longer
- * than the view's download). A few at a time cost the same work and leave room for reads.
+ * every read it made waited behind them (the bench's 64 reads of the newest entries ended 3-6 s
+ * after the view was local). Two at a time cost the same work and leave room for reads.
  */
 export const LOG_CATCH_UPS = 2
 
@@ -177,12 +177,16 @@ export class WriterTracker {
   /**
    * Fetch a log up to the length its peers report, then follow it with a live download (later
    * appends, and blocks whose request died with a dropped connection). The slot is given back
-   * early when no peer is left to fetch from, so one unreachable log holds up no other.
+   * early when no peer is left to fetch from, so a log whose peers are gone holds up no other.
+   * (A peer still fetching the log itself holds the slot until it has the blocks or leaves: a
+   * peer's contiguous length is not known yet when the catch-up starts, so it cannot tell.)
    */
   private async catchUp (id: string, core: Hypercore): Promise<void> {
     await core.update() // the peers' length (false at once when no peer holds the log)
     if (!this.fetching || this.closed || core.closed) return
-    const range = core.download({ start: 0, end: core.length })
+    // update() can answer while a peer's sync is still being checked: its length is known already.
+    const end = Math.max(core.length, ...core.peers.map((peer) => peer.remoteLength))
+    const range = core.download({ start: 0, end })
     this.downloads.set(id, range)
     await doneOrStranded(core, range.done())
     if (this.downloads.get(id) !== range) return // held back or closed meanwhile
