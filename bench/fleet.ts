@@ -64,7 +64,7 @@ export const fleet: Scenario = {
         const merged = await helper<Merged>(['merge', side, JSON.stringify(fleet)], ['--expose-gc'])
         metrics[`merge${n}`] = total / (merged.ms / 1000)
         notes.push(`N = ${n}: ${total / n} entries each, merged in ${merged.ms.toFixed(0)} ms (${(merged.ms / total).toFixed(3)} ms/entry)` +
-          (n === 64 ? `, gateway RSS ${merged.rss.toFixed(0)} MB after, ${merged.idleRss.toFixed(0)} MB after ${IDLE_MS / 1000} s idle (peak ${merged.peak.toFixed(0)} MB); admitting 64 took ${fleet.admitMs.toFixed(0)} ms; fresh sync ${merged.freshMs.toFixed(0)} ms` : ''))
+          (n === 64 ? `, gateway RSS ${merged.rss.toFixed(0)} MB after, ${merged.idleRss.toFixed(0)} MB after ${IDLE_MS / 1000} s idle (peak ${merged.peak.toFixed(0)} MB); admitting 64 took ${fleet.admitMs.toFixed(0)} ms; fresh sync ${merged.freshMs.toFixed(0)} ms, ${merged.freshCpuMs.toFixed(0)} ms CPU (gateway and fresh device, one process)` : ''))
         if (n === 64) {
           metrics.fresh = total / (merged.freshMs / 1000)
           metrics.gatewayMB = merged.rss
@@ -88,6 +88,8 @@ interface Merged {
   idleRss: number
   peak: number
   freshMs: number
+  /** CPU time of the fresh sync: the gateway serving and the fresh device share this process. */
+  freshCpuMs: number
 }
 
 /** The gateway merges the fleet served by another process; then a fresh device syncs from it. */
@@ -117,8 +119,8 @@ async function merge (side: Side, fleet: Fleet): Promise<Merged> {
       await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
       const idleRss = await rssAfterGc()
       for (const s of sockets) s.destroy()
-      const freshMs = await freshSync(side, fleet, gateway)
-      return { ms, rss, idleRss, peak, freshMs }
+      const { ms: freshMs, cpuMs: freshCpuMs } = await freshSync(side, fleet, gateway)
+      return { ms, rss, idleRss, peak, freshMs, freshCpuMs }
     } finally {
       await gateway.close()
     }
@@ -128,18 +130,20 @@ async function merge (side: Side, fleet: Fleet): Promise<Merged> {
 }
 
 /** A fresh device (in this process, over an in-memory pipe) until it holds what the gateway holds. */
-async function freshSync (side: Side, fleet: Fleet, gateway: Device): Promise<number> {
+async function freshSync (side: Side, fleet: Fleet, gateway: Device): Promise<{ ms: number, cpuMs: number }> {
   const dir = `${fleet.gateway}-fresh`
   // Not hinted: the fresh device meets the gateway alone, an Autobase that announces its own
   // wakeups. Told of every writer's log, a fresh device (either side) fetched and began applying
   // all 64 logs before it learnt the signed length, and fast-forwarded only after that.
   const fresh = await openGateway(side, fleet, dir, false)
   const start = now()
+  const cpu = process.cpuUsage()
   const unpipe = pipeReplicas(gateway, fresh)
   try {
     await alive(fresh.holdsAll(), WAIT_MS, 'a fresh device syncing the fleet')
     await alive(fresh.downloaded(), WAIT_MS, 'a fresh device downloading the view')
-    return now() - start
+    const { user, system } = process.cpuUsage(cpu)
+    return { ms: now() - start, cpuMs: (user + system) / 1000 }
   } finally {
     unpipe()
     await fresh.close()

@@ -14,6 +14,15 @@ import { withholdIfMarked } from './withheld-logs.js'
 import type { MemberRecord } from '../apply/membership.js'
 import { memberRange } from '../protocol/view-layout.js'
 
+/**
+ * Member logs caught up at once. Started together, every log's download asked the same peers
+ * for up to 48 blocks (Hypercore's requests in flight per core and peer): a fresh device of a
+ * 64-writer fleet had ~3,000 requests queued on its one peer the moment its view was local, and
+ * every read it made waited behind them (the bench's 64 reads of the newest entries ended 3-6 s
+ * after the view was local). Two at a time cost the same work and leave room for reads.
+ */
+export const LOG_CATCH_UPS = 2
+
 /** Sync progress of one writer's log. */
 export interface WriterProgress {
   key: DeviceKey
@@ -32,8 +41,15 @@ export class WriterTracker {
   private readonly self: Buffer
   private readonly ondenied: () => void
   private readonly onfork: (evidence: Promise<ForkEvidence | null>) => void
-  /** Live downloads of the member logs, while they are fetched. */
+  /** Downloads of the member logs, while they are fetched: a catch-up range, then a live one. */
   private readonly downloads = new Map<string, { destroy (): void }>()
+  /** Logs waiting for a catch-up slot, or in one (ids). */
+  private readonly queued = new Set<string>()
+  /** Logs waiting for a catch-up slot (ids), in the order they came. */
+  private readonly waiting = new Set<string>()
+  private catchingUp = 0
+  /** Bumped each time the logs are held back: a catch-up under way when it happened starts again. */
+  private generation = 0
   private fetching = false
   private readonly cores = new Map<string, Hypercore>()
   private refreshing: Promise<void> | null = null
@@ -77,6 +93,8 @@ export class WriterTracker {
     }
     for (const range of this.downloads.values()) range.destroy()
     this.downloads.clear()
+    this.dropWaiting()
+    this.generation++
   }
 
   /** The local session on a member's log, if it is a known member. */
@@ -116,13 +134,63 @@ export class WriterTracker {
   /** Close the sessions this tracker opened. */
   async close (): Promise<void> {
     this.closed = true
+    this.dropWaiting()
     while (this.refreshing !== null) await this.refreshing
     await Promise.all([...this.cores.values()].map((c) => c.close()))
     this.cores.clear()
   }
 
   private download (id: string, core: Hypercore): void {
-    if (this.closed || core.closed || this.downloads.has(id)) return
+    if (this.closed || core.closed || this.downloads.has(id) || this.queued.has(id)) return
+    this.queued.add(id)
+    this.waiting.add(id)
+    this.pump()
+  }
+
+  private dropWaiting (): void {
+    for (const id of this.waiting) this.queued.delete(id)
+    this.waiting.clear()
+  }
+
+  /** Start catch-ups while slots are free. */
+  private pump (): void {
+    for (const id of this.waiting) {
+      if (this.catchingUp >= LOG_CATCH_UPS) return
+      this.waiting.delete(id)
+      const core = this.cores.get(id)
+      if (core === undefined || !this.fetching) {
+        this.queued.delete(id)
+        continue
+      }
+      this.catchingUp++
+      const generation = this.generation
+      this.catchUp(id, core).catch(safetyCatch).finally(() => {
+        this.catchingUp--
+        this.queued.delete(id)
+        // Held back (and maybe let go again) meanwhile: its downloads were dropped.
+        if (generation !== this.generation) this.download(id, core)
+        this.pump()
+      })
+    }
+  }
+
+  /**
+   * Fetch a log up to the length its peers report, then follow it with a live download (later
+   * appends, and blocks whose request died with a dropped connection). The slot is given back
+   * early when no peer is left to fetch from, so a log whose peers are gone holds up no other.
+   * (A peer still fetching the log itself holds the slot until it has the blocks or leaves: a
+   * peer's contiguous length is not known yet when the catch-up starts, so it cannot tell.)
+   */
+  private async catchUp (id: string, core: Hypercore): Promise<void> {
+    await core.update() // the peers' length (false at once when no peer holds the log)
+    if (!this.fetching || this.closed || core.closed) return
+    // update() can answer while a peer's sync is still being checked: its length is known already.
+    const end = Math.max(core.length, ...core.peers.map((peer) => peer.remoteLength))
+    const range = core.download({ start: 0, end })
+    this.downloads.set(id, range)
+    await doneOrStranded(core, range.done())
+    if (this.downloads.get(id) !== range) return // held back or closed meanwhile
+    range.destroy()
     this.downloads.set(id, core.download({ start: 0, end: -1 }))
   }
 
@@ -154,5 +222,19 @@ export class WriterTracker {
     const changed = denied.size !== this.denied.size || [...denied].some((k) => !this.denied.has(k))
     this.denied = denied
     if (changed) this.ondenied()
+  }
+}
+
+/** Resolves once `done` settles or `core` has no peer left to fetch from. */
+async function doneOrStranded (core: Hypercore, done: Promise<void>): Promise<void> {
+  let onremove = (): void => {}
+  const stranded = new Promise<void>((resolve) => {
+    onremove = () => { if (core.peers.length === 0) resolve() }
+  })
+  core.on('peer-remove', onremove)
+  try {
+    await Promise.race([done.catch(() => {}), stranded])
+  } finally {
+    core.off('peer-remove', onremove)
   }
 }
