@@ -63,7 +63,7 @@ export const fleet: Scenario = {
         const fleet = await helper<Fleet>(['prepare', side, dir, String(n), String(total / n)])
         const merged = await helper<Merged>(['merge', side, JSON.stringify(fleet)], ['--expose-gc'])
         metrics[`merge${n}`] = total / (merged.ms / 1000)
-        notes.push(`N = ${n}: ${total / n} entries each, merged in ${merged.ms.toFixed(0)} ms (${(merged.ms / total).toFixed(3)} ms/entry)` +
+        notes.push(`N = ${n}: ${total / n} entries each, merged in ${merged.ms.toFixed(0)} ms (${(merged.ms / total).toFixed(3)} ms/entry, gateway CPU ${merged.cpuMs.toFixed(0)} ms)` +
           (n === 64 ? `, gateway RSS ${merged.rss.toFixed(0)} MB after, ${merged.idleRss.toFixed(0)} MB after ${IDLE_MS / 1000} s idle (peak ${merged.peak.toFixed(0)} MB); admitting 64 took ${fleet.admitMs.toFixed(0)} ms; fresh sync ${merged.freshMs.toFixed(0)} ms` : ''))
         if (n === 64) {
           metrics.fresh = total / (merged.freshMs / 1000)
@@ -83,6 +83,8 @@ export const fleet: Scenario = {
 /** What a merge process reports: merge time, the gateway's RSS after it (MB) and the fresh sync's time. */
 interface Merged {
   ms: number
+  /** CPU time (user + system) the gateway's process spent merging, ms: steadier than `ms` on a shared machine. */
+  cpuMs: number
   rss: number
   /** RSS after {@link IDLE_MS} more, still connected (MB). */
   idleRss: number
@@ -98,6 +100,7 @@ async function merge (side: Side, fleet: Fleet): Promise<Merged> {
     const gateway = await openGateway(side, fleet, fleet.gateway)
     try {
       const sockets: net.Socket[] = []
+      const cpu = process.cpuUsage()
       const start = now()
       for (const port of ports) {
         const socket = net.connect(port, '127.0.0.1')
@@ -110,6 +113,8 @@ async function merge (side: Side, fleet: Fleet): Promise<Merged> {
       }
       await alive(gateway.holdsAll(), WAIT_MS, 'the gateway merging the fleet')
       const ms = now() - start
+      const used = process.cpuUsage(cpu)
+      const cpuMs = (used.user + used.system) / 1000
       const rss = await rssAfterGc()
       const peak = peakRss()
       // Still connected, idle: V8 gives back the young generation the merge grew once it sees no
@@ -118,7 +123,7 @@ async function merge (side: Side, fleet: Fleet): Promise<Merged> {
       const idleRss = await rssAfterGc()
       for (const s of sockets) s.destroy()
       const freshMs = await freshSync(side, fleet, gateway)
-      return { ms, rss, idleRss, peak, freshMs }
+      return { ms, cpuMs, rss, idleRss, peak, freshMs }
     } finally {
       await gateway.close()
     }
@@ -257,8 +262,10 @@ async function openRaw (fleet: Fleet, storage: string, hint: boolean): Promise<D
 async function helper<T> (args: string[], execArgv: string[] = []): Promise<T> {
   const proc: ChildProcess = fork(fileURLToPath(import.meta.url), args, { execArgv })
   // Listened for from the start: a helper exits right after its message, and an 'exit' missed
-  // while awaiting the message left this process waiting on nothing (exit code 13).
-  const exited = once(proc, 'exit')
+  // while awaiting the message left this process waiting on nothing (exit code 13). 'close', not
+  // 'exit': on a loaded machine 'exit' came before the message still queued on the IPC channel
+  // ("exited (0) without a result"); 'close' waits for the channel to be drained and shut.
+  const exited = once(proc, 'close')
   const message = await Promise.race([
     once(proc, 'message').then(([m]) => m as { ok: true, value: T } | { ok: false, error: string }),
     exited.then(([code]) => { throw new Error(`helper ${args[0]} exited (${String(code)}) without a result`) })
