@@ -183,7 +183,11 @@ async function openOurs (fleet: Fleet, storage: string, hint: boolean): Promise<
 }
 
 
-/** Re-check on every update until each writer's last block is in the view. */
+/**
+ * Re-check on every update until each writer's last block is in the view. Each pass stops at the
+ * first writer still missing: checking all 64 on every update cost ours (a `get` of an entry not
+ * there yet, ~0.5 ms of CPU) several seconds of the gateway's merge, raw a fraction of that.
+ */
 async function waitFor (emitter: NodeJS.EventEmitter, fleet: Fleet, has: (key: string, seq: number) => Promise<boolean>): Promise<void> {
   const left = new Set(fleet.logs.map((l) => l.key))
   const lengths = new Map(fleet.logs.map((l) => [l.key, l.length]))
@@ -193,7 +197,10 @@ async function waitFor (emitter: NodeJS.EventEmitter, fleet: Fleet, has: (key: s
   try {
     while (left.size > 0) {
       const next = new Promise<void>((resolve) => { wake = resolve })
-      for (const key of [...left]) if (await has(key, (lengths.get(key) as number) - 1)) left.delete(key)
+      for (const key of left) {
+        if (!(await has(key, (lengths.get(key) as number) - 1))) break
+        left.delete(key)
+      }
       if (left.size > 0) await next
     }
   } finally {
