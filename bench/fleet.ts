@@ -63,7 +63,7 @@ export const fleet: Scenario = {
         const fleet = await helper<Fleet>(['prepare', side, dir, String(n), String(total / n)])
         const merged = await helper<Merged>(['merge', side, JSON.stringify(fleet)], ['--expose-gc'])
         metrics[`merge${n}`] = total / (merged.ms / 1000)
-        notes.push(`N = ${n}: ${total / n} entries each, merged in ${merged.ms.toFixed(0)} ms (${(merged.ms / total).toFixed(3)} ms/entry)` +
+        notes.push(`N = ${n}: ${total / n} entries each, merged in ${merged.ms.toFixed(0)} ms (${(merged.ms / total).toFixed(3)} ms/entry, gateway CPU ${merged.cpuMs.toFixed(0)} ms)` +
           (n === 64 ? `, gateway RSS ${merged.rss.toFixed(0)} MB after, ${merged.idleRss.toFixed(0)} MB after ${IDLE_MS / 1000} s idle (peak ${merged.peak.toFixed(0)} MB); admitting 64 took ${fleet.admitMs.toFixed(0)} ms; fresh sync ${merged.freshMs.toFixed(0)} ms, ${merged.freshCpuMs.toFixed(0)} ms CPU (gateway and fresh device, one process)` : ''))
         if (n === 64) {
           metrics.fresh = total / (merged.freshMs / 1000)
@@ -83,6 +83,8 @@ export const fleet: Scenario = {
 /** What a merge process reports: merge time, the gateway's RSS after it (MB) and the fresh sync's time. */
 interface Merged {
   ms: number
+  /** CPU time (user + system) the gateway's process spent merging, ms: steadier than `ms` on a shared machine. */
+  cpuMs: number
   rss: number
   /** RSS after {@link IDLE_MS} more, still connected (MB). */
   idleRss: number
@@ -100,6 +102,7 @@ async function merge (side: Side, fleet: Fleet): Promise<Merged> {
     const gateway = await openGateway(side, fleet, fleet.gateway)
     try {
       const sockets: net.Socket[] = []
+      const cpu = process.cpuUsage()
       const start = now()
       for (const port of ports) {
         const socket = net.connect(port, '127.0.0.1')
@@ -112,6 +115,8 @@ async function merge (side: Side, fleet: Fleet): Promise<Merged> {
       }
       await alive(gateway.holdsAll(), WAIT_MS, 'the gateway merging the fleet')
       const ms = now() - start
+      const used = process.cpuUsage(cpu)
+      const cpuMs = (used.user + used.system) / 1000
       const rss = await rssAfterGc()
       const peak = peakRss()
       // Still connected, idle: V8 gives back the young generation the merge grew once it sees no
@@ -120,7 +125,7 @@ async function merge (side: Side, fleet: Fleet): Promise<Merged> {
       const idleRss = await rssAfterGc()
       for (const s of sockets) s.destroy()
       const { ms: freshMs, cpuMs: freshCpuMs } = await freshSync(side, fleet, gateway)
-      return { ms, rss, idleRss, peak, freshMs, freshCpuMs }
+      return { ms, cpuMs, rss, idleRss, peak, freshMs, freshCpuMs }
     } finally {
       await gateway.close()
     }
@@ -182,7 +187,11 @@ async function openOurs (fleet: Fleet, storage: string, hint: boolean): Promise<
 }
 
 
-/** Re-check on every update until each writer's last block is in the view. */
+/**
+ * Re-check on every update until each writer's last block is in the view. Each pass stops at the
+ * first writer still missing: checking all 64 on every update cost ours (a `get` of an entry not
+ * there yet, ~0.5 ms of CPU) several seconds of the gateway's merge, raw a fraction of that.
+ */
 async function waitFor (emitter: NodeJS.EventEmitter, fleet: Fleet, has: (key: string, seq: number) => Promise<boolean>): Promise<void> {
   const left = new Set(fleet.logs.map((l) => l.key))
   const lengths = new Map(fleet.logs.map((l) => [l.key, l.length]))
@@ -192,7 +201,10 @@ async function waitFor (emitter: NodeJS.EventEmitter, fleet: Fleet, has: (key: s
   try {
     while (left.size > 0) {
       const next = new Promise<void>((resolve) => { wake = resolve })
-      for (const key of [...left]) if (await has(key, (lengths.get(key) as number) - 1)) left.delete(key)
+      for (const key of left) {
+        if (!(await has(key, (lengths.get(key) as number) - 1))) break
+        left.delete(key)
+      }
       if (left.size > 0) await next
     }
   } finally {
@@ -261,8 +273,10 @@ async function openRaw (fleet: Fleet, storage: string, hint: boolean): Promise<D
 async function helper<T> (args: string[], execArgv: string[] = []): Promise<T> {
   const proc: ChildProcess = fork(fileURLToPath(import.meta.url), args, { execArgv })
   // Listened for from the start: a helper exits right after its message, and an 'exit' missed
-  // while awaiting the message left this process waiting on nothing (exit code 13).
-  const exited = once(proc, 'exit')
+  // while awaiting the message left this process waiting on nothing (exit code 13). 'close', not
+  // 'exit': on a loaded machine 'exit' came before the message still queued on the IPC channel
+  // ("exited (0) without a result"); 'close' waits for the channel to be drained and shut.
+  const exited = once(proc, 'close')
   const message = await Promise.race([
     once(proc, 'message').then(([m]) => m as { ok: true, value: T } | { ok: false, error: string }),
     exited.then(([code]) => { throw new Error(`helper ${args[0]} exited (${String(code)}) without a result`) })
