@@ -5,7 +5,7 @@
  * hypercore 11.37.1 wrote the hints in a RocksDB write batch of their own after every block
  * appended, verified or committed, and after every peer's range message (awaited before asking the
  * peer for what it announced): on a loopback swarm a round trip of one entry between two devices
- * made 24 write batches, 8 of them hints (`scratch`-measured, see the README's Performance). With
+ * made 22 write batches, 14 after this (`npm run bench -- propagation`, README Performance). With
  * patches/hypercore+11.37.1.patch a hint that only grew is stored later, together, and at close;
  * one that went down is stored at once, since hypercore finds the contiguous length at open by
  * searching the bitfield up from the stored hint. The first test fails on hypercore as published.
