@@ -36,7 +36,8 @@ export interface Gateway {
 /** RocksDB's counters of a Corestore. */
 export interface StorageStats { gets: number, readBatches: number, writeBatches: number }
 
-function storageStats (store: Corestore): StorageStats {
+/** The counters of `store`'s RocksDB so far. */
+export function storageStats (store: Corestore): StorageStats {
   const { gets, readBatches, writeBatches } = (store as unknown as { storage: { db: { _state: { stats: StorageStats } } } }).storage.db._state.stats
   return { gets, readBatches, writeBatches }
 }

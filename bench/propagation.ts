@@ -8,6 +8,7 @@ import DHT from 'hyperdht'
 import createTestnet from 'hyperdht/testnet.js'
 import Hyperswarm from 'hyperswarm'
 import { Ledger } from '../src/index.js'
+import { storageStats } from './admission-gateway.js'
 import {
   alive, entryBuffer, entryInput, mean, now, percentile, removeDir, rssAfterGc, tempDir, until,
   type Scenario, type SideResult
@@ -44,14 +45,36 @@ export const propagation: Scenario = {
 
 type Bootstrap = Array<{ host: string, port: number }>
 
-function summary (samples: number[], appendMs: number[], connectMs: number, rss: number): SideResult {
+/** What a timed round trip cost, both devices together (they share this process and its thread). */
+interface Cost { cpuMs: number, readBatches: number, writeBatches: number }
+
+function summary (samples: number[], appendMs: number[], connectMs: number, cost: Cost, rss: number): SideResult {
+  const n = samples.length
   return {
     metrics: { p50Ms: percentile(samples, 0.5), p99Ms: percentile(samples, 0.99), meanMs: mean(samples), rssMB: rss },
     notes: [
       `first round trip (discovery + connect + sync) ${connectMs.toFixed(0)} ms; of each round trip, ` +
-      `the append on A took p50 ${percentile(appendMs, 0.5).toFixed(2)} ms, mean ${mean(appendMs).toFixed(2)} ms`
+      `the append on A took p50 ${percentile(appendMs, 0.5).toFixed(2)} ms, mean ${mean(appendMs).toFixed(2)} ms; ` +
+      `each round trip cost A and B together ${(cost.cpuMs / n).toFixed(1)} ms of CPU, ` +
+      `${(cost.readBatches / n).toFixed(1)} RocksDB read batches and ${(cost.writeBatches / n).toFixed(1)} write batches`
     ]
   }
+}
+
+/** RocksDB batches of some stores so far, summed. */
+function batches (stores: Corestore[]): { readBatches: number, writeBatches: number } {
+  let readBatches = 0
+  let writeBatches = 0
+  for (const store of stores) {
+    const s = storageStats(store)
+    readBatches += s.readBatches
+    writeBatches += s.writeBatches
+  }
+  return { readBatches, writeBatches }
+}
+
+function storeOf (ledger: Ledger): Corestore {
+  return (ledger as unknown as { replica: { store: Corestore } }).replica.store
 }
 
 async function runOurs (dirA: string, dirB: string, bootstrap: Bootstrap, n: number): Promise<SideResult> {
@@ -61,7 +84,7 @@ async function runOurs (dirA: string, dirB: string, bootstrap: Bootstrap, n: num
   const b = new Ledger({ storage: dirB, key: a.key, encryptionKey: a.encryptionKey, ...net })
   try {
     await b.ready()
-    return await roundTrips(n, async (i) => {
+    return await roundTrips(n, () => batches([storeOf(a), storeOf(b)]), async (i) => {
       const { id } = await a.append(entryInput)
       return async () => { await alive(until(b, 'update', async () => (await b.get(id)) !== null), WAIT_MS, `entry ${i} on B`) }
     })
@@ -91,7 +114,7 @@ async function runRaw (dirA: string, dirB: string, bootstrap: Bootstrap, n: numb
       // A must be announced before B looks it up, or B only finds it at the next refresh.
       await swarm.join(core.discoveryKey, { server: true, client: true }).flushed()
     }
-    return await roundTrips(n, async (i) => {
+    return await roundTrips(n, () => batches([storeA, storeB]), async (i) => {
       const { length } = await coreA.append(entryBuffer)
       return async () => { await alive(until(coreB, 'download', () => coreB.has(length - 1)), WAIT_MS, `block ${i} on B`) }
     })
@@ -104,13 +127,20 @@ async function runRaw (dirA: string, dirB: string, bootstrap: Bootstrap, n: numb
 
 /**
  * Time `n` round trips after WARMUP untimed ones. `append(i)` appends on A and returns a function
- * that resolves once B has it; the append alone is timed too.
+ * that resolves once B has it; the append alone is timed too, and the timed ones' CPU time and
+ * RocksDB batches (`io`) are counted.
  */
-async function roundTrips (n: number, append: (i: number) => Promise<() => Promise<void>>): Promise<SideResult> {
+async function roundTrips (n: number, io: () => { readBatches: number, writeBatches: number }, append: (i: number) => Promise<() => Promise<void>>): Promise<SideResult> {
   const samples: number[] = []
   const appendMs: number[] = []
   let connectMs = 0
+  let cpu = process.cpuUsage()
+  let before = io()
   for (let i = 0; i < WARMUP + n; i++) {
+    if (i === WARMUP) {
+      cpu = process.cpuUsage()
+      before = io()
+    }
     const start = now()
     const arrived = await append(i)
     const appended = now() - start
@@ -122,5 +152,8 @@ async function roundTrips (n: number, append: (i: number) => Promise<() => Promi
       appendMs.push(appended)
     }
   }
-  return summary(samples, appendMs, connectMs, await rssAfterGc())
+  const used = process.cpuUsage(cpu)
+  const after = io()
+  const cost = { cpuMs: (used.user + used.system) / 1000, readBatches: after.readBatches - before.readBatches, writeBatches: after.writeBatches - before.writeBatches }
+  return summary(samples, appendMs, connectMs, cost, await rssAfterGc())
 }

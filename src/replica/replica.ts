@@ -23,7 +23,7 @@ import type { Entry } from '../protocol/entry.js'
 import type { EntryAddress } from '../protocol/entry-id.js'
 import { PROTOCOL_VERSION, type EntryInput } from '../protocol/ops.js'
 import { readEntry } from '../view/entry-reads.js'
-import { LOCAL_INDEX_FOLDER, LocalIndex } from '../view/local-index.js'
+import { FOLLOW_SPACING_MS, LOCAL_INDEX_FOLDER, LocalIndex } from '../view/local-index.js'
 import { ViewFeed } from '../view/view-feed.js'
 import { AckWatchdog } from './ack-watchdog.js'
 import { AppendPath } from './append-path.js'
@@ -86,8 +86,9 @@ export class Replica {
   sealer: Sealer | undefined = undefined
   /** Aborted when the replica closes (or restarts): audits and the own log's restore stop. */
   audits = new AbortController()
-  /** What runs when the view moves, coalesced (upkeep.ts). */
+  /** What runs when the view moves, coalesced (upkeep.ts); the local index's catch-ups, spaced. */
   private upkeep = new Upkeep(() => this.upkeepPass())
+  private indexing = new Upkeep(async () => this.index?.poke(), FOLLOW_SPACING_MS)
   private readonly host: ReplicaHost
   private wal: WalSync | null = null
   private restarting: Promise<void> | null = null
@@ -300,6 +301,7 @@ export class Replica {
     this.prefetch = null
     this.appends.reset()
     this.upkeep = new Upkeep(() => this.upkeepPass())
+    this.indexing = new Upkeep(async () => this.index?.poke(), FOLLOW_SPACING_MS)
     if (this.audits.signal.aborted) this.audits = new AbortController()
   }
 
@@ -368,7 +370,7 @@ export class Replica {
    */
   private updated (): void {
     this.feed?.poke()
-    this.index?.poke()
+    this.indexing.poke()
     this.checker?.poke()
     this.upkeep.poke()
     this.host.emit('update')
@@ -409,6 +411,7 @@ export class Replica {
     this.audits.abort(MeshledgerError.ledgerClosed())
     await this.host.quiesce()
     await this.upkeep.close()
+    await this.indexing.close()
     await this.duties.idle()
     await this.feed?.idle()
     this.watchdog?.stop()

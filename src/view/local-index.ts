@@ -29,6 +29,15 @@ export const LOCAL_INDEX_FOLDER = 'local-index'
 /** View blocks read per write batch when catching up: a block record holds up to 1,024 entries, so this bounds the segments held at once. */
 const BATCH_BLOCKS = 128
 
+/**
+ * Shortest time between two catch-ups that follow view updates, ms (the replica spaces its
+ * {@link LocalIndex.poke} calls with it). A catch-up costs about the same for one block as for
+ * many (the new view blocks' history, a tree hash, one write), and a device receiving an entry
+ * every few ms did one for each, beside the apply it shares the thread with. Queries never wait
+ * for the spacing: a read catches up at once ({@link LocalIndex.reader}).
+ */
+export const FOLLOW_SPACING_MS = 200
+
 /** What the local index did since open. */
 export interface LocalIndexStats {
   /** View blocks read. */
