@@ -3,14 +3,16 @@
  * older block waits for a peer. On a device that then goes offline, or that reopens before it
  * fetched them (its network starts after the reads a replica makes on open), such a read would
  * wait for good. So the replica fetches the whole view in the background, on open and after
- * every fast-forward, and defers its open-time reads until the view is local.
+ * every fast-forward, and defers its open-time reads until the view is local. Then Autobase's
+ * system core: its own update reads it (heads, writers), so a device admitted by a fast-forward
+ * that drove away before those blocks came held every append for good, waiting in that update.
  */
 import type Autobase from 'autobase'
 import type Hyperbee from 'hyperbee'
 import safetyCatch from 'safety-catch'
 
 /** What the prefetch needs of an Autobase. */
-type PrefetchedBase = Pick<Autobase<Hyperbee>, 'view' | 'on' | 'off'>
+type PrefetchedBase = Pick<Autobase<Hyperbee>, 'view' | 'core' | 'on' | 'off'>
 
 /** A range download of a Hypercore. */
 interface Download {
@@ -23,6 +25,7 @@ export class ViewPrefetch {
   private readonly base: PrefetchedBase
   private readonly onlocal: (local: boolean) => void
   private range: Download | null = null
+  private systemRange: Download | null = null
   private waiting: Array<() => void> = []
   private closed = false
   private readonly onfastforward = (): void => this.fetch()
@@ -43,6 +46,12 @@ export class ViewPrefetch {
     return core.contiguousLength >= core.signedLength
   }
 
+  /** The view and Autobase's system core both hold every signed block here. */
+  get stateLocal (): boolean {
+    const system = this.base.core
+    return this.local && system.contiguousLength >= system.signedLength
+  }
+
   /** Fetch what is missing now and after every fast-forward, until close. */
   start (): void {
     this.base.on('fast-forward', this.onfastforward)
@@ -60,6 +69,8 @@ export class ViewPrefetch {
     this.base.off('fast-forward', this.onfastforward)
     this.range?.destroy()
     this.range = null
+    this.systemRange?.destroy()
+    this.systemRange = null
     this.waiting = []
   }
 
@@ -82,7 +93,24 @@ export class ViewPrefetch {
     })
   }
 
+  /** The system core's signed blocks, once the view is local (reads wait on the view first). */
+  private fetchSystem (): void {
+    const core = this.base.core
+    if (this.closed || core.contiguousLength >= core.signedLength) return
+    this.systemRange?.destroy()
+    const range = core.download({ start: 0, end: core.signedLength })
+    this.systemRange = range
+    range.done().then(() => {
+      if (this.systemRange !== range) return
+      this.systemRange = null
+      this.fetchSystem()
+    }, (err: unknown) => {
+      if (this.systemRange === range && !this.closed) safetyCatch(err)
+    })
+  }
+
   private settle (): void {
+    this.fetchSystem()
     this.onlocal(true)
     const waiting = this.waiting
     this.waiting = []
