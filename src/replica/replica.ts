@@ -207,7 +207,7 @@ export class Replica {
       base.on('error', (err: unknown) => this.failed(err))
       await base.ready()
       // Member logs wait while the view is fetched (see WriterTracker.fetchLogs).
-      const prefetch = new ViewPrefetch(base, (local) => this.tracker?.fetchLogs(local))
+      const prefetch = new ViewPrefetch(base, (local) => this.tracker?.fetchLogs(local), { system: this.options.fastForward !== false })
       this.prefetch = prefetch
       prefetch.start()
       // Reads of a fast-forwarded view that is not local yet would wait for peers, and the network

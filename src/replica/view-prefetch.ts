@@ -3,16 +3,18 @@
  * older block waits for a peer. On a device that then goes offline, or that reopens before it
  * fetched them (its network starts after the reads a replica makes on open), such a read would
  * wait for good. So the replica fetches the whole view in the background, on open and after
- * every fast-forward, and defers its open-time reads until the view is local. Then Autobase's
- * system core: its own update reads it (heads, writers), so a device admitted by a fast-forward
- * that drove away before those blocks came held every append for good, waiting in that update.
+ * every fast-forward, and defers its open-time reads until the view is local. Then, on a writer,
+ * Autobase's system core: its own update reads it (heads, writers), so a device admitted by a
+ * fast-forward that drove away before those blocks came held every append for good, waiting in
+ * that update.
  */
 import type Autobase from 'autobase'
 import type Hyperbee from 'hyperbee'
+import type Hypercore from 'hypercore'
 import safetyCatch from 'safety-catch'
 
 /** What the prefetch needs of an Autobase. */
-type PrefetchedBase = Pick<Autobase<Hyperbee>, 'view' | 'core' | 'on' | 'off'>
+type PrefetchedBase = Pick<Autobase<Hyperbee>, 'view' | 'core' | 'writable' | 'on' | 'off'>
 
 /** A range download of a Hypercore. */
 interface Download {
@@ -26,14 +28,21 @@ export class ViewPrefetch {
   private readonly onlocal: (local: boolean) => void
   private range: Download | null = null
   private systemRange: Download | null = null
+  private readonly system: boolean
   private waiting: Array<() => void> = []
   private closed = false
   private readonly onfastforward = (): void => this.fetch()
+  private readonly onwritable = (): void => { if (this.local) this.fetchSystem() }
 
-  /** `onlocal` hears whether the view is local each time the prefetch finds out. */
-  constructor (base: PrefetchedBase, onlocal: (local: boolean) => void = () => {}) {
+  /**
+   * `onlocal` hears whether the view is local each time the prefetch finds out. `system: false`
+   * for a replica that never fast-forwards (the audit's rebuild applies every log itself and must
+   * take no derived block from a peer): its system core is its own apply's.
+   */
+  constructor (base: PrefetchedBase, onlocal: (local: boolean) => void = () => {}, { system = true }: { system?: boolean } = {}) {
     this.base = base
     this.onlocal = onlocal
+    this.system = system
   }
 
   /**
@@ -46,15 +55,10 @@ export class ViewPrefetch {
     return core.contiguousLength >= core.signedLength
   }
 
-  /** The view and Autobase's system core both hold every signed block here. */
-  get stateLocal (): boolean {
-    const system = this.base.core
-    return this.local && system.contiguousLength >= system.signedLength
-  }
-
   /** Fetch what is missing now and after every fast-forward, until close. */
   start (): void {
     this.base.on('fast-forward', this.onfastforward)
+    this.base.on('writable', this.onwritable)
     this.fetch()
   }
 
@@ -67,6 +71,7 @@ export class ViewPrefetch {
   close (): void {
     this.closed = true
     this.base.off('fast-forward', this.onfastforward)
+    this.base.off('writable', this.onwritable)
     this.range?.destroy()
     this.range = null
     this.systemRange?.destroy()
@@ -78,34 +83,34 @@ export class ViewPrefetch {
     if (this.closed) return
     if (this.local) return this.settle()
     this.onlocal(false)
-    const core = this.base.view.core
-    this.range?.destroy()
-    const range = core.download({ start: 0, end: core.signedLength })
-    this.range = range
-    range.done().then(() => {
-      if (this.range !== range) return
-      this.range = null
-      // A fast-forward during the download moved the end: look again.
-      this.fetch()
-    }, (err: unknown) => {
-      // Destroyed on close or by a newer fetch; a real failure is for safetyCatch.
-      if (this.range === range && !this.closed) safetyCatch(err)
-    })
+    // A fast-forward during the download moved the end: look again once it is done.
+    this.download(this.base.view.core, 'range', () => this.fetch())
   }
 
-  /** The system core's signed blocks, once the view is local (reads wait on the view first). */
+  /**
+   * The system core's signed blocks, once the view is local (reads wait on the view first), on a
+   * writer: its appends wait on Autobase's update. A reader's update has nothing of its own to apply
+   * offline, and a fresh reader's sync would fetch twice the blocks (a fleet's system core holds
+   * two per writer block).
+   */
   private fetchSystem (): void {
     const core = this.base.core
-    if (this.closed || core.contiguousLength >= core.signedLength) return
-    this.systemRange?.destroy()
+    if (!this.system || !this.base.writable || this.closed || core.contiguousLength >= core.signedLength) return
+    this.download(core, 'systemRange', () => this.fetchSystem())
+  }
+
+  /** Download `core`'s signed blocks, held in `slot`; `then` once done, unless replaced or closed. */
+  private download (core: Pick<Hypercore, 'download' | 'signedLength'>, slot: 'range' | 'systemRange', then: () => void): void {
+    this[slot]?.destroy()
     const range = core.download({ start: 0, end: core.signedLength })
-    this.systemRange = range
+    this[slot] = range
     range.done().then(() => {
-      if (this.systemRange !== range) return
-      this.systemRange = null
-      this.fetchSystem()
+      if (this[slot] !== range) return
+      this[slot] = null
+      then()
     }, (err: unknown) => {
-      if (this.systemRange === range && !this.closed) safetyCatch(err)
+      // Destroyed on close or by a newer fetch; a real failure is for safetyCatch.
+      if (this[slot] === range && !this.closed) safetyCatch(err)
     })
   }
 
