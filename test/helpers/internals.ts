@@ -13,7 +13,7 @@ import type { LocalIndex } from '../../src/view/local-index.js'
 interface RawBase {
   local: Hypercore
   view: { core: { key: Buffer }, get (key: Buffer): Promise<{ seq: number } | null> }
-  core: { key: Buffer }
+  core: { key: Buffer, contiguousLength: number, signedLength: number }
   store: { get (opts: { key: Buffer, active: boolean }): { ready (): Promise<void>, on (event: 'upload', fn: () => void): void, close (): Promise<void> } }
   append (value: Buffer): Promise<number>
   heads (): Array<{ key: Buffer, length: number }>
@@ -25,6 +25,12 @@ interface RawBase {
 
 function rawBase (ledger: Ledger): RawBase {
   return (ledger as unknown as { replica: { base: RawBase } }).replica.base
+}
+
+/** Resolves once `ledger` holds every signed block of Autobase's system core (a writer fetches it: view-prefetch.ts). */
+export async function systemLocal (ledger: Ledger): Promise<void> {
+  const core = rawBase(ledger).core
+  while (core.contiguousLength < core.signedLength) await new Promise((resolve) => setTimeout(resolve, 20))
 }
 
 /** Append raw bytes as one block of `ledger`'s log; resolves with the block index. */
