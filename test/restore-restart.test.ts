@@ -9,8 +9,10 @@ import Corestore from 'corestore'
 import { Ledger } from '../src/index.js'
 import { markRestored } from '../src/replica/restore-mark.js'
 import { create, replicate, tmp, until } from './helpers/index.js'
+import { holdReadsUntilClosed } from './helpers/internals.js'
 
-test('calls made while a restored device reopens wait for it, never LEDGER_CLOSED', { timeout: 120_000 }, async (t) => {
+/** A device restored from a snapshot older than its log (5 entries behind), opened offline. */
+async function restoredDevice (t: test.Test): Promise<{ a: Ledger, b2: Ledger, later: string[] }> {
   const a = await create(t)
   const dirB = await tmp(t)
   const b = await create(t, { storage: dirB, key: a.key, encryptionKey: a.encryptionKey })
@@ -35,6 +37,11 @@ test('calls made while a restored device reopens wait for it, never LEDGER_CLOSE
   const b2 = new Ledger({ storage: copy, swarm: false })
   t.teardown(() => b2.close())
   await b2.ready()
+  return { a, b2, later }
+}
+
+test('calls made while a restored device reopens wait for it, never LEDGER_CLOSED', { timeout: 120_000 }, async (t) => {
+  const { a, b2, later } = await restoredDevice(t)
   let restored = false
   b2.once('storage-restored', () => { restored = true })
   t.teardown(replicate(a, b2))
@@ -57,4 +64,18 @@ test('calls made while a restored device reopens wait for it, never LEDGER_CLOSE
   t.ok(written !== null, 'and wrote once it had')
   const unexpected = [...codes.keys()].filter((c) => c !== 'RESTORE_PENDING')
   t.alike(unexpected, [], `only RESTORE_PENDING before the log was back (${JSON.stringify([...codes])})`)
+})
+
+test('a read a restart overtakes runs again on the reopened ledger', { timeout: 120_000 }, async (t) => {
+  const { a, b2, later } = await restoredDevice(t)
+  holdReadsUntilClosed(b2) // the view reads below reach the old Autobase only once it has closed
+  const reads = Promise.allSettled([b2.get(later[0]), b2.status(later[1]), b2.members(), b2.roleOf(b2.deviceKey)])
+  const restored = new Promise<void>((resolve) => b2.once('storage-restored', () => { resolve() }))
+  t.teardown(replicate(a, b2))
+  await restored
+  const [entry, status, members, role] = await reads
+  t.is(entry.status === 'fulfilled' ? entry.value?.id : entry.reason, later[0], 'get answered from the reopened ledger')
+  t.is(status.status === 'fulfilled' ? status.value : status.reason, 'confirmed', 'and status')
+  t.is(members.status === 'fulfilled' ? members.value.length : members.reason, 2, 'and members')
+  t.is(role.status === 'fulfilled' ? role.value : role.reason, 'writer', 'and roleOf')
 })

@@ -197,11 +197,12 @@ export class LedgerCore extends ReadyResource {
    * `NOT_PROVABLE` for rejected or held entries.
    */
   async proof (id: string, opts: ProofOptions = {}): Promise<Receipt> {
-    await this.replica.settled()
-    const base = this.usable$()
-    const keyPair = base.local.keyPair
-    if (keyPair?.secretKey == null) throw MeshledgerError.notProvable('this device has no signing key to issue receipts with')
-    return makeReceipt({ store: this.replica.store as Corestore, base, index: this.replica.index, keyPair: { publicKey: keyPair.publicKey, secretKey: keyPair.secretKey } }, id, opts)
+    return this.reading(async () => {
+      const base = this.usable$()
+      const keyPair = base.local.keyPair
+      if (keyPair?.secretKey == null) throw MeshledgerError.notProvable('this device has no signing key to issue receipts with')
+      return makeReceipt({ store: this.replica.store as Corestore, base, index: this.replica.index, keyPair: { publicKey: keyPair.publicKey, secretKey: keyPair.secretKey } }, id, opts)
+    })
   }
 
   /** Make `key` a member: `writer` (default) or `indexer`. Only indexers may. */
@@ -225,8 +226,7 @@ export class LedgerCore extends ReadyResource {
 
   /** The ledger's active protocol (as this device's view holds it) and the newest this code knows. */
   async protocol (): Promise<LedgerProtocol> {
-    await this.replica.settled()
-    const record = await protocolRecord(this.opened$().view)
+    const record = await this.reading(async (base) => protocolRecord(base.view))
     const out: LedgerProtocol = { active: record?.version ?? BASELINE_PROTOCOL, known: PROTOCOL_VERSION }
     if (record !== null) {
       out.activatedBy = record.by as DeviceKey
@@ -237,20 +237,20 @@ export class LedgerCore extends ReadyResource {
 
   /** The entry with this id as this device's view holds it, or null. */
   async get (id: string): Promise<Entry | null> {
-    await this.replica.settled()
-    return this.replica.read(this.opened$(), parseId(id))
+    const addr = parseId(id)
+    return this.reading(async (base) => this.replica.read(base, addr))
   }
 
   /** Where an entry stands; throws `NOT_FOUND` for an entry this device has never seen. */
   async status (id: string): Promise<EntryStatus> {
-    await this.replica.settled()
-    const base = this.opened$()
     const addr = parseId(id)
-    const entry = await this.replica.read(base, addr)
-    if (entry !== null) return entry.status
-    const writer = addr.writer.equals(base.local.key) ? base.local : this.replica.tracker?.core(addr.writer)
-    if (writer != null && addr.seq < writer.length) return 'pending'
-    throw MeshledgerError.notFound(`no entry ${id} on this device`)
+    return this.reading(async (base) => {
+      const entry = await this.replica.read(base, addr)
+      if (entry !== null) return entry.status
+      const writer = addr.writer.equals(base.local.key) ? base.local : this.replica.tracker?.core(addr.writer)
+      if (writer != null && addr.seq < writer.length) return 'pending'
+      throw MeshledgerError.notFound(`no entry ${id} on this device`)
+    })
   }
 
   /**
@@ -259,17 +259,16 @@ export class LedgerCore extends ReadyResource {
    * `LEDGER_CLOSED` if the ledger closes first. The process stays alive while it waits.
    */
   async confirmed (id: string, { timeout = 0 }: { timeout?: number } = {}): Promise<Entry> {
-    await this.replica.settled()
-    const base = this.opened$()
     const replica = this.replica
-    return waitConfirmed({
+    const deadline = Date.now() + timeout // a restart under way does not lengthen the wait
+    return this.reading(async (base) => waitConfirmed({
       read: (b, addr) => replica.read(b, addr),
       fault: () => replica.fault,
       closing: () => this.closing !== null,
       log: (writer) => replica.tracker?.core(writer) ?? null,
       on: (event, listener) => { this.on(event, listener) },
       off: (event, listener) => { this.off(event, listener) }
-    }, base, id, timeout)
+    }, base, id, timeout > 0 ? Math.max(1, deadline - Date.now()) : timeout))
   }
 
   /** Entries matching a filter, by a range read of the best index. */
@@ -294,15 +293,13 @@ export class LedgerCore extends ReadyResource {
 
   /** Current members (and, with `all`, removed ones). */
   async members ({ all = false }: { all?: boolean } = {}): Promise<Member[]> {
-    await this.replica.settled()
-    return readMembers(this.opened$().view, all)
+    return this.reading(async (base) => readMembers(base.view, all))
   }
 
   /** The role `key` holds now, or null. */
   async roleOf (key: KeyInput): Promise<Role | null> {
-    await this.replica.settled()
-    const base = this.opened$()
-    return roleOf(base.view, decodeKey(key), base.key)
+    const device = decodeKey(key)
+    return this.reading(async (base) => roleOf(base.view, device, base.key))
   }
 
   /** Peers connected now, each with how its confirmed view compares with this device's (`view`). */
@@ -422,6 +419,23 @@ export class LedgerCore extends ReadyResource {
     // Autobase closes itself after a fatal error, this device's log found forked among them.
     if (base.closing !== null) throw interruption ?? MeshledgerError.ledgerClosed()
     return base
+  }
+
+  /**
+   * Run `read` on the ledger as it is opened now. A restart (a restored device reopening on its
+   * log) that begins while it runs closes what it reads under it: it runs again on the reopened
+   * ledger, so a call made meanwhile waits for it instead of failing with the old one's closing.
+   */
+  private async reading<T> (read: (base: Autobase<Hyperbee>) => Promise<T>): Promise<T> {
+    for (;;) {
+      await this.replica.settled()
+      const restarts = this.replica.restarts
+      try {
+        return await read(this.opened$())
+      } catch (err) {
+        if (this.replica.restarts === restarts || this.closing !== null) throw err
+      }
+    }
   }
 
   private usable$ (): Autobase<Hyperbee> {

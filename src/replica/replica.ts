@@ -92,6 +92,8 @@ export class Replica {
   private readonly host: ReplicaHost
   private wal: WalSync | null = null
   private restarting: Promise<void> | null = null
+  /** How many restarts have begun: a call that sees it change was overtaken by one. */
+  restarts = 0
   private pairing: PairingMember | null = null
   private boot: Hypercore | null = null
 
@@ -313,6 +315,7 @@ export class Replica {
     const signal = this.audits.signal
     ownLog.restore(store, base.local.key, signal).then(() => {
       if (this.host.closing()) return
+      this.restarts++
       this.restarting = this.restart().catch((err: unknown) => { this.host.emit('warning', err) }).finally(() => { this.restarting = null })
     }, (err: unknown) => {
       if (!signal.aborted) this.host.emit('warning', err)

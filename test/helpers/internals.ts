@@ -139,3 +139,18 @@ export async function freshIndexContents (ledger: Ledger, folder: string, warn: 
     await fresh.close()
   }
 }
+
+/**
+ * Hold `ledger`'s next view reads on the Autobase open now until that Autobase has closed, then
+ * let them through: reads a restart overtakes, as a client's call can be.
+ */
+export function holdReadsUntilClosed (ledger: Ledger): void {
+  const base = rawBase(ledger) as RawBase & { closing: Promise<void> | null }
+  const view = base.view
+  const get = view.get.bind(view)
+  view.get = async (key) => {
+    while (base.closing === null) await new Promise((resolve) => setTimeout(resolve, 5))
+    await base.closing
+    return get(key)
+  }
+}
