@@ -1,17 +1,24 @@
 /**
  * Propagation over a real Hyperswarm on a loopback hyperdht testnet: append on device A until the
  * entry is readable in device B's view, against a raw Hypercore append until the replica holds
- * the block. Waits are event-driven (B's `update`, the replica's `download`), never polled.
+ * the block. A and B run in processes of their own, as two devices would (propagation-peer.ts);
+ * B stamps each arrival on the machine's monotonic clock. Waits are event-driven (B's `update`,
+ * the replica's `download`), never polled.
  */
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import Corestore from 'corestore'
 import DHT from 'hyperdht'
 import createTestnet from 'hyperdht/testnet.js'
 import Hyperswarm from 'hyperswarm'
 import { Ledger } from '../src/index.js'
-import { storageStats } from './admission-gateway.js'
+import { decodeKey } from '../src/keys.js'
+import { formatId } from '../src/protocol/entry-id.js'
+import { storageStats, type Bootstrap } from './admission-gateway.js'
+import type { PeerOrder, PeerReport, PeerSetup } from './propagation-peer.js'
 import {
-  alive, entryBuffer, entryInput, mean, now, percentile, removeDir, rssAfterGc, tempDir, until,
-  type Scenario, type SideResult
+  alive, entryBuffer, entryInput, mean, percentile, removeDir, rssAfterGc, tempDir,
+  type Scenario, type Side, type SideResult
 } from './util.js'
 
 /** Untimed round trips first: the first one includes discovery and connecting. */
@@ -33,8 +40,7 @@ export const propagation: Scenario = {
     const dirA = await tempDir(`prop-${side}-a`)
     const dirB = await tempDir(`prop-${side}-b`)
     try {
-      const bootstrap = testnet.bootstrap
-      return side === 'ours' ? await runOurs(dirA, dirB, bootstrap, n) : await runRaw(dirA, dirB, bootstrap, n)
+      return await run(side, dirA, dirB, testnet.bootstrap as Bootstrap, n)
     } finally {
       await testnet.destroy()
       await removeDir(dirA)
@@ -43,117 +49,139 @@ export const propagation: Scenario = {
   }
 }
 
-type Bootstrap = Array<{ host: string, port: number }>
-
-/** What a timed round trip cost, both devices together (they share this process and its thread). */
+/** What a timed round trip cost one device (each runs in its own process). */
 interface Cost { cpuMs: number, readBatches: number, writeBatches: number }
 
-function summary (samples: number[], appendMs: number[], connectMs: number, cost: Cost, rss: number): SideResult {
+/** Device A: what to append, and what B waits for to hold it. */
+interface Appender { store: Corestore, expect: () => string | number, append: () => Promise<string | number>, close: () => Promise<void> }
+
+function summary (samples: number[], appendMs: number[], connectMs: number, a: Cost, b: Cost, rss: number, rssB: number): SideResult {
   const n = samples.length
+  const per = (c: Cost): string => `${(c.cpuMs / n).toFixed(1)} ms of CPU, ${(c.readBatches / n).toFixed(1)} RocksDB read and ${(c.writeBatches / n).toFixed(1)} write batches`
   return {
-    metrics: { p50Ms: percentile(samples, 0.5), p99Ms: percentile(samples, 0.99), meanMs: mean(samples), rssMB: rss },
+    metrics: { p50Ms: percentile(samples, 0.5), p99Ms: percentile(samples, 0.99), meanMs: mean(samples), rssMB: rss, rssBMB: rssB },
     notes: [
       `first round trip (discovery + connect + sync) ${connectMs.toFixed(0)} ms; of each round trip, ` +
       `the append on A took p50 ${percentile(appendMs, 0.5).toFixed(2)} ms, mean ${mean(appendMs).toFixed(2)} ms; ` +
-      `each round trip cost A and B together ${(cost.cpuMs / n).toFixed(1)} ms of CPU, ` +
-      `${(cost.readBatches / n).toFixed(1)} RocksDB read batches and ${(cost.writeBatches / n).toFixed(1)} write batches`
+      `each round trip cost A ${per(a)}, B (its own process) ${per(b)}; RSS A ${rss.toFixed(0)} MB, B ${rssB.toFixed(0)} MB`
     ]
   }
-}
-
-/** RocksDB batches of some stores so far, summed. */
-function batches (stores: Corestore[]): { readBatches: number, writeBatches: number } {
-  let readBatches = 0
-  let writeBatches = 0
-  for (const store of stores) {
-    const s = storageStats(store)
-    readBatches += s.readBatches
-    writeBatches += s.writeBatches
-  }
-  return { readBatches, writeBatches }
 }
 
 function storeOf (ledger: Ledger): Corestore {
   return (ledger as unknown as { replica: { store: Corestore } }).replica.store
 }
 
-async function runOurs (dirA: string, dirB: string, bootstrap: Bootstrap, n: number): Promise<SideResult> {
-  const net = { bootstrap, dhtHost: '127.0.0.1' }
-  const a = new Ledger({ storage: dirA, ...net })
+async function openOurs (dir: string, bootstrap: Bootstrap): Promise<{ appender: Appender, key: string, encryptionKey?: string }> {
+  const a = new Ledger({ storage: dir, bootstrap, dhtHost: '127.0.0.1' })
   await a.ready()
-  const b = new Ledger({ storage: dirB, key: a.key, encryptionKey: a.encryptionKey, ...net })
-  try {
-    await b.ready()
-    return await roundTrips(n, () => batches([storeOf(a), storeOf(b)]), async (i) => {
-      const { id } = await a.append(entryInput)
-      return async () => { await alive(until(b, 'update', async () => (await b.get(id)) !== null), WAIT_MS, `entry ${i} on B`) }
-    })
-  } finally {
-    await b.close()
-    await a.close()
+  const writer = decodeKey(a.deviceKey)
+  return {
+    key: a.key,
+    encryptionKey: a.encryptionKey ?? undefined,
+    appender: {
+      store: storeOf(a),
+      // One single-entry block per append: the next entry is block `stored` of A's log, offset 0.
+      expect: () => formatId(writer, a.stats.ownLog.stored, 0),
+      append: async () => (await a.append(entryInput)).id,
+      close: () => a.close()
+    }
   }
 }
 
-async function runRaw (dirA: string, dirB: string, bootstrap: Bootstrap, n: number): Promise<SideResult> {
-  const storeA = new Corestore(dirA)
-  const storeB = new Corestore(dirB)
-  const swarms: Hyperswarm[] = []
-  try {
-    const coreA = storeA.get({ name: 'bench' })
-    await coreA.ready()
-    const coreB = storeB.get({ key: coreA.key })
-    await coreB.ready()
-    coreB.download({ start: 0, end: -1 }) // live: fetch every block as soon as it is announced
-    for (const [store, core] of [[storeA, coreA], [storeB, coreB]] as const) {
-      const swarm = new Hyperswarm({ dht: new DHT({ bootstrap, host: '127.0.0.1' }) })
-      swarm.on('connection', (conn) => {
-        conn.on('error', () => {})
-        store.replicate(conn)
-      })
-      swarms.push(swarm)
-      // A must be announced before B looks it up, or B only finds it at the next refresh.
-      await swarm.join(core.discoveryKey, { server: true, client: true }).flushed()
+async function openRaw (dir: string, bootstrap: Bootstrap): Promise<{ appender: Appender, key: string }> {
+  const store = new Corestore(dir)
+  const core = store.get({ name: 'bench' })
+  await core.ready()
+  const swarm = new Hyperswarm({ dht: new DHT({ bootstrap, host: '127.0.0.1' }) })
+  swarm.on('connection', (conn) => {
+    conn.on('error', () => {})
+    store.replicate(conn)
+  })
+  // A must be announced before B looks it up, or B only finds it at the next refresh.
+  await swarm.join(core.discoveryKey, { server: true, client: true }).flushed()
+  return {
+    key: core.key.toString('hex'),
+    appender: {
+      store,
+      expect: () => core.length,
+      append: async () => (await core.append(entryBuffer)).length - 1,
+      close: async () => {
+        await swarm.destroy()
+        await store.close()
+      }
     }
-    return await roundTrips(n, () => batches([storeA, storeB]), async (i) => {
-      const { length } = await coreA.append(entryBuffer)
-      return async () => { await alive(until(coreB, 'download', () => coreB.has(length - 1)), WAIT_MS, `block ${i} on B`) }
-    })
-  } finally {
-    for (const swarm of swarms) await swarm.destroy()
-    await storeB.close()
-    await storeA.close()
   }
 }
 
-/**
- * Time `n` round trips after WARMUP untimed ones. `append(i)` appends on A and returns a function
- * that resolves once B has it; the append alone is timed too, and the timed ones' CPU time and
- * RocksDB batches (`io`) are counted.
- */
-async function roundTrips (n: number, io: () => { readBatches: number, writeBatches: number }, append: (i: number) => Promise<() => Promise<void>>): Promise<SideResult> {
-  const samples: number[] = []
-  const appendMs: number[] = []
-  let connectMs = 0
-  let cpu = process.cpuUsage()
-  let before = io()
-  for (let i = 0; i < WARMUP + n; i++) {
-    if (i === WARMUP) {
-      cpu = process.cpuUsage()
-      before = io()
-    }
-    const start = now()
-    const arrived = await append(i)
-    const appended = now() - start
-    await arrived()
-    const ms = now() - start
-    if (i === 0) connectMs = ms
-    if (i >= WARMUP) {
-      samples.push(ms)
-      appendMs.push(appended)
-    }
+/** B's reports, one at a time, in order; B exiting fails the wait for the next. */
+function reportsOf (proc: ChildProcess): () => Promise<PeerReport> {
+  const queue: PeerReport[] = []
+  let wake = (): void => {}
+  proc.on('message', (m) => {
+    queue.push(m as PeerReport)
+    wake()
+  })
+  proc.on('exit', (code) => {
+    queue.push({ error: `B exited with ${String(code)}` })
+    wake()
+  })
+  return async () => {
+    while (queue.length === 0) await new Promise<void>((resolve) => { wake = resolve })
+    const report = queue.shift() as PeerReport
+    if ('error' in report) throw new Error(`propagation B: ${report.error}`)
+    return report
   }
-  const used = process.cpuUsage(cpu)
-  const after = io()
-  const cost = { cpuMs: (used.user + used.system) / 1000, readBatches: after.readBatches - before.readBatches, writeBatches: after.writeBatches - before.writeBatches }
-  return summary(samples, appendMs, connectMs, cost, await rssAfterGc())
+}
+
+async function run (side: Side, dirA: string, dirB: string, bootstrap: Bootstrap, n: number): Promise<SideResult> {
+  const { appender, ...keys } = side === 'ours' ? await openOurs(dirA, bootstrap) : await openRaw(dirA, bootstrap)
+  const setup: PeerSetup = { side, dir: dirB, bootstrap, ...keys }
+  const peer = fork(fileURLToPath(import.meta.url), ['peer', JSON.stringify(setup)], { execArgv: ['--expose-gc'] })
+  const next = reportsOf(peer)
+  const order = (o: PeerOrder & { timed?: boolean }): void => { peer.send(o) }
+  try {
+    await alive(next(), WAIT_MS, 'B ready')
+    const samples: number[] = []
+    const appendMs: number[] = []
+    let connectMs = 0
+    let cpu = process.cpuUsage()
+    let before = storageStats(appender.store)
+    for (let i = 0; i < WARMUP + n; i++) {
+      if (i === WARMUP) {
+        cpu = process.cpuUsage()
+        before = storageStats(appender.store)
+      }
+      const expect = appender.expect()
+      order({ expect, timed: i >= WARMUP })
+      await alive(next(), WAIT_MS, 'B armed')
+      const start = process.hrtime.bigint()
+      const got = await appender.append()
+      const appended = Number(process.hrtime.bigint() - start) / 1e6
+      if (got !== expect) throw new Error(`propagation: appended ${got}, B waits for ${expect} (a block of A's own came between)`)
+      const report = await alive(next(), WAIT_MS, `entry ${i} on B`)
+      if (!('at' in report)) throw new Error(`propagation B: expected an arrival, got ${JSON.stringify(report)}`)
+      const ms = Number(BigInt(report.at) - start) / 1e6
+      if (i === 0) connectMs = ms
+      if (i >= WARMUP) {
+        samples.push(ms)
+        appendMs.push(appended)
+      }
+    }
+    const used = process.cpuUsage(cpu)
+    const after = storageStats(appender.store)
+    const a = { cpuMs: (used.user + used.system) / 1000, readBatches: after.readBatches - before.readBatches, writeBatches: after.writeBatches - before.writeBatches }
+    order({ done: true })
+    const b = await alive(next(), WAIT_MS, 'B\'s cost')
+    if (!('cpuMs' in b)) throw new Error(`propagation B: expected its cost, got ${JSON.stringify(b)}`)
+    return summary(samples, appendMs, connectMs, a, b, await rssAfterGc(), b.rssMB)
+  } finally {
+    peer.kill()
+    await appender.close()
+  }
+}
+
+if (process.argv[2] === 'peer') {
+  const { runPeer } = await import('./propagation-peer.js')
+  await runPeer(JSON.parse(process.argv[3]) as PeerSetup)
 }

@@ -237,14 +237,13 @@ export class LedgerCore extends ReadyResource {
 
   /** The entry with this id as this device's view holds it, or null. */
   async get (id: string): Promise<Entry | null> {
-    const addr = parseId(id)
-    return this.reading(async (base) => this.replica.read(base, addr))
+    return this.reading(async (base) => this.replica.read(base, parseId(id)))
   }
 
   /** Where an entry stands; throws `NOT_FOUND` for an entry this device has never seen. */
   async status (id: string): Promise<EntryStatus> {
-    const addr = parseId(id)
     return this.reading(async (base) => {
+      const addr = parseId(id)
       const entry = await this.replica.read(base, addr)
       if (entry !== null) return entry.status
       const writer = addr.writer.equals(base.local.key) ? base.local : this.replica.tracker?.core(addr.writer)
@@ -298,8 +297,7 @@ export class LedgerCore extends ReadyResource {
 
   /** The role `key` holds now, or null. */
   async roleOf (key: KeyInput): Promise<Role | null> {
-    const device = decodeKey(key)
-    return this.reading(async (base) => roleOf(base.view, device, base.key))
+    return this.reading(async (base) => roleOf(base.view, decodeKey(key), base.key))
   }
 
   /** Peers connected now, each with how its confirmed view compares with this device's (`view`). */

@@ -1,0 +1,93 @@
+/**
+ * Device B of the propagation bench, in a process of its own as it would be on its own device:
+ * it follows A's ledger (ours) or A's core (raw) on the testnet, and for each round trip A arms it
+ * with what to wait for, then stamps the moment it holds it on the machine's monotonic clock
+ * (`process.hrtime`, shared by every process on Linux), so A's clock and B's compare.
+ */
+import { once } from 'node:events'
+import Corestore from 'corestore'
+import DHT from 'hyperdht'
+import Hyperswarm from 'hyperswarm'
+import type Hypercore from 'hypercore'
+import { Ledger } from '../src/index.js'
+import { storageStats, type Bootstrap } from './admission-gateway.js'
+import { rssAfterGc, until, type Side } from './util.js'
+
+/** How B learns what it follows: the ledger's keys (ours) or the core's key (raw), all z32 or hex. */
+export interface PeerSetup { side: Side, dir: string, bootstrap: Bootstrap, key: string, encryptionKey?: string }
+
+/** What A sends B: what to wait for next (an entry id, or a block index), or that it is over. */
+export type PeerOrder = { expect: string | number } | { done: true }
+
+/** What B sends A: ready, armed, held (at, in hrtime ns as a string), or its own cost at the end. */
+export type PeerReport =
+  | { ready: true }
+  | { armed: true }
+  | { at: string }
+  | { cpuMs: number, readBatches: number, writeBatches: number, rssMB: number }
+  | { error: string }
+
+interface Follower { store: Corestore, holds: (expect: string | number) => Promise<void>, close: () => Promise<void> }
+
+async function followLedger (setup: PeerSetup): Promise<Follower> {
+  const b = new Ledger({ storage: setup.dir, key: setup.key, encryptionKey: setup.encryptionKey, bootstrap: setup.bootstrap, dhtHost: '127.0.0.1' })
+  await b.ready()
+  return {
+    store: (b as unknown as { replica: { store: Corestore } }).replica.store,
+    holds: async (id) => { await until(b, 'update', async () => (await b.get(String(id))) !== null) },
+    close: () => b.close()
+  }
+}
+
+async function followCore (setup: PeerSetup): Promise<Follower> {
+  const store = new Corestore(setup.dir)
+  const core: Hypercore = store.get({ key: Buffer.from(setup.key, 'hex') })
+  await core.ready()
+  core.download({ start: 0, end: -1 }) // live: fetch every block as soon as it is announced
+  const swarm = new Hyperswarm({ dht: new DHT({ bootstrap: setup.bootstrap, host: '127.0.0.1' }) })
+  swarm.on('connection', (conn) => {
+    conn.on('error', () => {})
+    store.replicate(conn)
+  })
+  await swarm.join(core.discoveryKey, { server: true, client: true }).flushed()
+  return {
+    store,
+    holds: async (index) => { await until(core, 'download', () => core.has(Number(index))) },
+    close: async () => {
+      await swarm.destroy()
+      await store.close()
+    }
+  }
+}
+
+/** Run B until A says it is done; report each arrival, then B's own CPU, batches and RSS. */
+export async function runPeer (setup: PeerSetup): Promise<void> {
+  const send = (report: PeerReport): void => { process.send?.(report) }
+  try {
+    const follower = setup.side === 'ours' ? await followLedger(setup) : await followCore(setup)
+    send({ ready: true })
+    let cpu = process.cpuUsage()
+    let before = storageStats(follower.store)
+    let timed = false
+    while (true) {
+      const [order] = await once(process, 'message') as [PeerOrder & { timed?: boolean }]
+      if ('done' in order) break
+      if (order.timed === true && !timed) { // A's timed round trips start: count from here
+        timed = true
+        cpu = process.cpuUsage()
+        before = storageStats(follower.store)
+      }
+      const held = follower.holds(order.expect)
+      send({ armed: true })
+      await held
+      send({ at: process.hrtime.bigint().toString() })
+    }
+    const used = process.cpuUsage(cpu)
+    const after = storageStats(follower.store)
+    const cost = { cpuMs: (used.user + used.system) / 1000, readBatches: after.readBatches - before.readBatches, writeBatches: after.writeBatches - before.writeBatches }
+    await follower.close()
+    process.send?.({ ...cost, rssMB: await rssAfterGc() }, () => process.exit(0))
+  } catch (err) {
+    process.send?.({ error: err instanceof Error ? err.stack ?? err.message : String(err) }, () => process.exit(1))
+  }
+}
