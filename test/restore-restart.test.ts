@@ -75,7 +75,7 @@ test('a read a restart overtakes runs again on the reopened ledger', { timeout: 
   await restored
   const [entry, status, members, role] = await reads
   t.is(entry.status === 'fulfilled' ? entry.value?.id : entry.reason, later[0], 'get answered from the reopened ledger')
-  t.is(status.status === 'fulfilled' ? status.value : status.reason, 'confirmed', 'and status')
+  t.ok(status.status === 'fulfilled' && ['applied', 'confirmed'].includes(status.value), `and status (${status.status === 'fulfilled' ? status.value : String(status.reason)})`)
   t.is(members.status === 'fulfilled' ? members.value.length : members.reason, 2, 'and members')
   t.is(role.status === 'fulfilled' ? role.value : role.reason, 'writer', 'and roleOf')
 })

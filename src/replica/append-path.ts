@@ -34,6 +34,8 @@ export interface AppendHost {
   /** Why this device stopped writing (an upgrade, its own log forked), or null. */
   interruption (): MeshledgerError | null
   storageDamage (): MeshledgerError | null
+  /** What Autobase's update reads when this device appends is stored here (view-prefetch.ts). */
+  writeReady (): boolean
   /** True once this device's log is proven forked. */
   forked (): boolean
   wal (): WalSync | null
@@ -72,6 +74,7 @@ export class AppendPath {
     const damage = this.host.storageDamage()
     if (damage !== null) throw damage
     if (!base.writable) throw MeshledgerError.notWritable('this device is not a writer of the ledger')
+    if (!this.host.writeReady()) throw MeshledgerError.notWritable('this device was admitted by a fast-forward and is still fetching the ledger state its appends read; it writes once that is here (the writable event): stay connected to a peer')
     // Held for good anyway, and a peer that caught the fork no longer follows this log: another
     // writer's block that builds on a new block of it would never apply there.
     if (this.host.forked()) throw MeshledgerError.forked('this device\'s log is proven forked (see ledger.forks()); remove it and join again from a fresh folder')

@@ -113,7 +113,10 @@ export class LedgerCore extends ReadyResource {
     return encodeKey<DeviceKey>(this.opened$().local.key)
   }
 
-  /** Whether this device may append now. */
+  /**
+   * Whether this device may append now: a member whose appends resolve with no peer (one admitted
+   * by a fast-forward is writable once it has fetched what they read: the `writable` event).
+   */
   get writable (): boolean {
     return this.replica.writable
   }

@@ -92,6 +92,9 @@ export class Replica {
   private readonly host: ReplicaHost
   private wal: WalSync | null = null
   private restarting: Promise<void> | null = null
+  /** What `writable` / `unwritable` last said, and who waits for the next `writable`. */
+  private announcedWritable = false
+  private writableWaiters: Array<() => void> = []
   /** How many restarts have begun: a call that sees it change was overtaken by one. */
   restarts = 0
   private pairing: PairingMember | null = null
@@ -108,6 +111,7 @@ export class Replica {
       fault: () => this.fault,
       interruption: () => this.interruption,
       storageDamage: () => this.storageDamage,
+      writeReady: () => this.prefetch?.writeReady === true,
       forked: () => this.tracker?.forked === true,
       wal: () => this.wal,
       ownLog: () => this.ownLog,
@@ -129,7 +133,23 @@ export class Replica {
 
   /** Whether this device may append now. */
   get writable (): boolean {
-    return this.base !== null && this.base.writable && this.interruption === null && this.storageDamage === null
+    return this.base !== null && this.base.writable && this.prefetch?.writeReady === true && this.interruption === null && this.storageDamage === null
+  }
+
+  /**
+   * Say `writable` / `unwritable` when Autobase's writability or the prefetch's readiness moved
+   * it (an admitted device is writable once what its appends read is here: view-prefetch.ts).
+   */
+  private writableChanged (): void {
+    const writable = this.base?.writable === true && this.prefetch?.writeReady === true
+    if (writable === this.announcedWritable) return
+    this.announcedWritable = writable
+    if (!writable) return this.host.emit('unwritable')
+    this.host.emit('writable')
+    this.duties.announceSwarmKey()
+    const waiting = this.writableWaiters
+    this.writableWaiters = []
+    for (const resolve of waiting) resolve()
   }
 
   /** Set while this device's store holds less of its own log than it recorded as written. */
@@ -199,19 +219,21 @@ export class Replica {
       this.base = base
       base.on('interrupt', (reason: unknown) => this.interrupted(reason))
       base.on('update', () => this.updated())
-      base.on('writable', () => {
-        host.emit('writable')
-        this.duties.announceSwarmKey()
-      })
-      base.on('unwritable', () => host.emit('unwritable'))
+      base.on('writable', () => this.writableChanged())
+      base.on('unwritable', () => this.writableChanged())
       base.on('warning', (w: unknown) => host.emit('warning', w))
       // Autobase emits 'error' only for a fatal failure, after which it closes itself.
       base.on('error', (err: unknown) => this.failed(err))
       await base.ready()
       // Member logs wait while the view is fetched (see WriterTracker.fetchLogs).
-      const prefetch = new ViewPrefetch(base, (local) => this.tracker?.fetchLogs(local), { system: this.options.fastForward !== false })
+      const prefetch = new ViewPrefetch(base, {
+        onlocal: (local) => this.tracker?.fetchLogs(local),
+        onready: () => this.writableChanged(),
+        system: this.options.fastForward !== false
+      })
       this.prefetch = prefetch
       prefetch.start()
+      this.writableChanged()
       // Reads of a fast-forwarded view that is not local yet would wait for peers, and the network
       // starts below: those reads run once the view is (see view-prefetch.ts).
       const local = prefetch.local
@@ -301,6 +323,8 @@ export class Replica {
     this.index = null
     this.watchdog = null
     this.prefetch = null
+    this.announcedWritable = false
+    this.writableWaiters = []
     this.appends.reset()
     this.upkeep = new Upkeep(() => this.upkeepPass())
     this.indexing = new Upkeep(async () => this.index?.poke(), FOLLOW_SPACING_MS)
@@ -342,18 +366,17 @@ export class Replica {
   /** A member reopened on its restored log: Autobase reads its membership back before it writes. */
   private async writableAgain (): Promise<void> {
     const base = this.base
-    if (base === null || base.writable || base.closing !== null) return
+    if (base === null || this.announcedWritable || base.closing !== null) return
     if (await roleOf(base.view, base.local.key, base.key) === null) return
     const signal = this.audits.signal
     await new Promise<void>((resolve) => {
       const done = (): void => {
-        base.off('writable', done)
         signal.removeEventListener('abort', done)
         resolve()
       }
-      base.on('writable', done)
+      this.writableWaiters.push(done)
       signal.addEventListener('abort', done)
-      if (signal.aborted) done()
+      if (signal.aborted || this.announcedWritable) done()
     })
   }
 

@@ -6,7 +6,8 @@
  * every fast-forward, and defers its open-time reads until the view is local. Then, on a writer,
  * Autobase's system core: its own update reads it (heads, writers), so a device admitted by a
  * fast-forward that drove away before those blocks came held every append for good, waiting in
- * that update.
+ * that update. Until both are here such a device is not writable (`writeReady`): it could only
+ * write while a peer stays.
  */
 import type Autobase from 'autobase'
 import type Hyperbee from 'hyperbee'
@@ -15,6 +16,13 @@ import safetyCatch from 'safety-catch'
 
 /** What the prefetch needs of an Autobase. */
 type PrefetchedBase = Pick<Autobase<Hyperbee>, 'view' | 'core' | 'writable' | 'on' | 'off'>
+
+/** What a prefetch tells its replica, and whether it fetches the system core (see the constructor). */
+export interface PrefetchOptions {
+  onlocal?: (local: boolean) => void
+  onready?: () => void
+  system?: boolean
+}
 
 /** A range download of a Hypercore. */
 interface Download {
@@ -26,6 +34,7 @@ interface Download {
 export class ViewPrefetch {
   private readonly base: PrefetchedBase
   private readonly onlocal: (local: boolean) => void
+  private readonly onready: () => void
   private range: Download | null = null
   private systemRange: Download | null = null
   private readonly system: boolean
@@ -35,13 +44,15 @@ export class ViewPrefetch {
   private readonly onwritable = (): void => { if (this.local) this.fetchSystem() }
 
   /**
-   * `onlocal` hears whether the view is local each time the prefetch finds out. `system: false`
-   * for a replica that never fast-forwards (the audit's rebuild applies every log itself and must
-   * take no derived block from a peer): its system core is its own apply's.
+   * `onlocal` hears whether the view is local each time the prefetch finds out; `onready`, that a
+   * writer's view and system core are (`writeReady` may have turned true). `system: false` for a
+   * replica that never fast-forwards (the audit's rebuild applies every log itself and must take
+   * no derived block from a peer): its system core is its own apply's.
    */
-  constructor (base: PrefetchedBase, onlocal: (local: boolean) => void = () => {}, { system = true }: { system?: boolean } = {}) {
+  constructor (base: PrefetchedBase, { onlocal = () => {}, onready = () => {}, system = true }: PrefetchOptions = {}) {
     this.base = base
     this.onlocal = onlocal
+    this.onready = onready
     this.system = system
   }
 
@@ -53,6 +64,16 @@ export class ViewPrefetch {
   get local (): boolean {
     const core = this.base.view.core
     return core.contiguousLength >= core.signedLength
+  }
+
+  /**
+   * Everything Autobase's update reads when this device appends is stored here: the view's signed
+   * blocks, and the system core's (unless it is this replica's own apply): an append resolves
+   * with no peer. Only a fast-forward makes it false; then the prefetch fetches them.
+   */
+  get writeReady (): boolean {
+    const core = this.base.core
+    return this.local && (!this.system || core.contiguousLength >= core.signedLength)
   }
 
   /** Fetch what is missing now and after every fast-forward, until close. */
@@ -95,7 +116,8 @@ export class ViewPrefetch {
    */
   private fetchSystem (): void {
     const core = this.base.core
-    if (!this.system || !this.base.writable || this.closed || core.contiguousLength >= core.signedLength) return
+    if (!this.system || !this.base.writable || this.closed) return
+    if (core.contiguousLength >= core.signedLength) return this.onready()
     this.download(core, 'systemRange', () => this.fetchSystem())
   }
 

@@ -39,7 +39,7 @@ export async function create (t: T, opts: Partial<LedgerOptions> = {}): Promise<
   return ledger
 }
 
-/** Resolves once `fn()` is true, re-checked after each ledger update or peer view check (no sleeps). */
+/** Resolves once `fn()` is true, re-checked after each ledger update, peer view check or `writable` (no sleeps). */
 export async function until (ledgers: Ledger[], fn: () => boolean | Promise<boolean>): Promise<void> {
   const alive = keepAlive()
   try {
@@ -56,6 +56,7 @@ async function untilUpdated (ledgers: Ledger[], fn: () => boolean | Promise<bool
     for (const l of ledgers) {
       l.on('update', wake)
       l.on('view-check', wake)
+      l.on('writable', wake)
     }
     try {
       if (await fn()) return
@@ -64,6 +65,7 @@ async function untilUpdated (ledgers: Ledger[], fn: () => boolean | Promise<bool
       for (const l of ledgers) {
         l.off('update', wake)
         l.off('view-check', wake)
+        l.off('writable', wake)
       }
     }
   }
