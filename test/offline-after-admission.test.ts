@@ -2,9 +2,10 @@
  * A device admitted by a fast-forward, then gone offline at once (a vehicle that drove away from
  * the gateway), must still write. Autobase's own update reads its system core (heads, writers) and
  * apply reads the view, and after a fast-forward their older blocks are not here: the replica
- * fetches them (view-prefetch.ts), and the device is writable only once they are. Before, appends
- * made offline in that window waited in Autobase's update for a peer that had left, and a process
- * with nothing else to do exited with them pending (the fleet tests hung 1 run in 3).
+ * fetches them (view-prefetch.ts), and the device is writable only once they are; an append made
+ * meanwhile waits while a peer is there to give them, and is NOT_WRITABLE once none is. Before,
+ * such appends waited in Autobase's update for a peer that had left, and a process with nothing
+ * else to do exited with them pending (the fleet tests hung 1 run in 3).
  */
 import test from 'brittle'
 import type Autobase from 'autobase'
@@ -70,4 +71,17 @@ test('a device that leaves as soon as Autobase admits it is NOT_WRITABLE, not le
   await until([device], () => device.writable)
   await within(device.append({ type: 'reading', data: { online: 0 } }), 'append once back')
   t.pass('writable and writing once a peer gave it the rest')
+})
+
+test('an append made as soon as Autobase admits the device waits for the fetch while a peer serves it', { timeout: WAIT_MS * 3 }, async (t) => {
+  const { gateway, device } = await joining(t)
+  const base = baseOf(device)
+  const appended = new Promise<{ ready: boolean, append: Promise<unknown> }>((resolve) => base.once('writable', () => {
+    resolve({ ready: device.writable, append: device.append({ type: 'reading', data: { first: true } }) })
+  }))
+  await gateway.addMember(device.deviceKey, { role: 'writer' })
+  const { ready, append } = await within(appended, 'admission')
+  t.is(ready, false, 'not writable yet when Autobase admitted it')
+  await within(append, 'the first append')
+  t.ok(device.writable, 'it resolved, and the device is writable')
 })

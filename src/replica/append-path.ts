@@ -34,8 +34,10 @@ export interface AppendHost {
   /** Why this device stopped writing (an upgrade, its own log forked), or null. */
   interruption (): MeshledgerError | null
   storageDamage (): MeshledgerError | null
-  /** What Autobase's update reads when this device appends is stored here (view-prefetch.ts). */
+  /** What Autobase's update reads when this device appends is here (view-prefetch.ts). */
   writeReady (): boolean
+  /** True once it is, false once no peer is left to give it (view-prefetch.ts). */
+  untilWriteReady (): Promise<boolean>
   /** True once this device's log is proven forked. */
   forked (): boolean
   wal (): WalSync | null
@@ -74,7 +76,9 @@ export class AppendPath {
     const damage = this.host.storageDamage()
     if (damage !== null) throw damage
     if (!base.writable) throw MeshledgerError.notWritable('this device is not a writer of the ledger')
-    if (!this.host.writeReady()) throw MeshledgerError.notWritable('this device was admitted by a fast-forward and is still fetching the ledger state its appends read; it writes once that is here (the writable event): stay connected to a peer')
+    // Admitted by a fast-forward: the state Autobase's update reads is fetched first, or the
+    // append would wait in that update for a peer that may leave (view-prefetch.ts).
+    if (!this.host.writeReady() && !await this.host.untilWriteReady()) throw MeshledgerError.notWritable('this device was admitted by a fast-forward and has not fetched the ledger state its appends read; it writes once a peer gave it that (the writable event)')
     // Held for good anyway, and a peer that caught the fork no longer follows this log: another
     // writer's block that builds on a new block of it would never apply there.
     if (this.host.forked()) throw MeshledgerError.forked('this device\'s log is proven forked (see ledger.forks()); remove it and join again from a fresh folder')

@@ -112,6 +112,7 @@ export class Replica {
       interruption: () => this.interruption,
       storageDamage: () => this.storageDamage,
       writeReady: () => this.prefetch?.writeReady === true,
+      untilWriteReady: async () => await this.prefetch?.untilWriteReady() ?? false,
       forked: () => this.tracker?.forked === true,
       wal: () => this.wal,
       ownLog: () => this.ownLog,

@@ -39,6 +39,7 @@ export class ViewPrefetch {
   private systemRange: Download | null = null
   private readonly system: boolean
   private waiting: Array<() => void> = []
+  private readonly readyWaiters = new Set<() => void>()
   private closed = false
   private readonly onfastforward = (): void => this.fetch()
   private readonly onwritable = (): void => { if (this.local) this.fetchSystem() }
@@ -76,6 +77,26 @@ export class ViewPrefetch {
     return this.local && (!this.system || core.contiguousLength >= core.signedLength)
   }
 
+  /**
+   * Resolves true once `writeReady`, false once no peer is left to fetch it from (or on close): an
+   * append made meanwhile waits while it can be served, and fails rather than wait for a peer.
+   */
+  async untilWriteReady (): Promise<boolean> {
+    const cores = [this.base.view.core, this.base.core]
+    const served = (): boolean => cores.some((core) => core.peers.length > 0)
+    if (this.writeReady || this.closed || !served()) return this.writeReady
+    return await new Promise<boolean>((resolve) => {
+      const check = (): void => {
+        if (!this.writeReady && !this.closed && served()) return
+        for (const core of cores) core.off('peer-remove', check)
+        this.readyWaiters.delete(check)
+        resolve(this.writeReady)
+      }
+      for (const core of cores) core.on('peer-remove', check)
+      this.readyWaiters.add(check)
+    })
+  }
+
   /** Fetch what is missing now and after every fast-forward, until close. */
   start (): void {
     this.base.on('fast-forward', this.onfastforward)
@@ -98,6 +119,7 @@ export class ViewPrefetch {
     this.systemRange?.destroy()
     this.systemRange = null
     this.waiting = []
+    for (const check of [...this.readyWaiters]) check()
   }
 
   private fetch (): void {
@@ -117,7 +139,7 @@ export class ViewPrefetch {
   private fetchSystem (): void {
     const core = this.base.core
     if (!this.system || !this.base.writable || this.closed) return
-    if (core.contiguousLength >= core.signedLength) return this.onready()
+    if (core.contiguousLength >= core.signedLength) return this.ready()
     this.download(core, 'systemRange', () => this.fetchSystem())
   }
 
@@ -134,6 +156,11 @@ export class ViewPrefetch {
       // Destroyed on close or by a newer fetch; a real failure is for safetyCatch.
       if (this[slot] === range && !this.closed) safetyCatch(err)
     })
+  }
+
+  private ready (): void {
+    this.onready()
+    for (const check of [...this.readyWaiters]) check()
   }
 
   private settle (): void {
