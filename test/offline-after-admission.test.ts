@@ -3,7 +3,7 @@
  * the gateway), must still write. Autobase's own update reads its system core (heads, writers) and
  * apply reads the view, and after a fast-forward their older blocks are not here: the replica
  * fetches them (view-prefetch.ts), and the device is writable only once they are; an append made
- * meanwhile waits while a peer is there to give them, and is NOT_WRITABLE once none is. Before,
+ * meanwhile waits while they arrive, and is NOT_WRITABLE once nothing has come for 5 s. Before,
  * such appends waited in Autobase's update for a peer that had left, and a process with nothing
  * else to do exited with them pending (the fleet tests hung 1 run in 3).
  */

@@ -396,6 +396,8 @@ export class Replica {
    * own throttle; the rest (each a read of the view from its root) runs as one coalesced pass.
    */
   private updated (): void {
+    this.prefetch?.refresh()
+    this.writableChanged()
     this.feed?.poke()
     this.indexing.poke()
     this.checker?.poke()

@@ -17,6 +17,9 @@ import safetyCatch from 'safety-catch'
 /** What the prefetch needs of an Autobase. */
 type PrefetchedBase = Pick<Autobase<Hyperbee>, 'view' | 'core' | 'writable' | 'on' | 'off'>
 
+/** How long an append waits for the state it reads with nothing arriving, ms. */
+const STALL_MS = 5_000
+
 /** What a prefetch tells its replica, and whether it fetches the system core (see the constructor). */
 export interface PrefetchOptions {
   onlocal?: (local: boolean) => void
@@ -78,23 +81,45 @@ export class ViewPrefetch {
   }
 
   /**
-   * Resolves true once `writeReady`, false once no peer is left to fetch it from (or on close): an
-   * append made meanwhile waits while it can be served, and fails rather than wait for a peer.
+   * Resolves true once `writeReady`, false once nothing came for STALL_MS (no peer gives it) or
+   * on close: an append made meanwhile waits while the state it reads is arriving, and fails
+   * rather than wait for a peer that may never come.
    */
   async untilWriteReady (): Promise<boolean> {
+    this.refresh()
+    if (this.writeReady || this.closed) return this.writeReady
     const cores = [this.base.view.core, this.base.core]
-    const served = (): boolean => cores.some((core) => core.peers.length > 0)
-    if (this.writeReady || this.closed || !served()) return this.writeReady
     return await new Promise<boolean>((resolve) => {
-      const check = (): void => {
-        if (!this.writeReady && !this.closed && served()) return
-        for (const core of cores) core.off('peer-remove', check)
+      let timer: NodeJS.Timeout | undefined
+      const done = (): void => {
+        clearTimeout(timer)
+        for (const core of cores) core.off('download', progress)
         this.readyWaiters.delete(check)
         resolve(this.writeReady)
       }
-      for (const core of cores) core.on('peer-remove', check)
+      const progress = (): void => {
+        clearTimeout(timer)
+        timer = setTimeout(done, STALL_MS)
+      }
+      const check = (): void => { if (this.writeReady || this.closed) done() }
+      for (const core of cores) core.on('download', progress)
       this.readyWaiters.add(check)
+      progress()
     })
+  }
+
+  /**
+   * The view moved (an update): a signed length can outgrow what is stored without a fast-forward
+   * (a restored device adopting its peers' view), so fetch what is missing if nothing does yet.
+   */
+  refresh (): void {
+    if (this.closed) return
+    if (!this.local) {
+      if (this.range === null) this.fetch()
+    } else if (this.systemRange === null) {
+      this.fetchSystem()
+    }
+    for (const check of [...this.readyWaiters]) check()
   }
 
   /** Fetch what is missing now and after every fast-forward, until close. */

@@ -43,11 +43,10 @@ export class WriterTracker {
   private readonly onfork: (evidence: Promise<ForkEvidence | null>) => void
   /** Downloads of the member logs, while they are fetched: a catch-up range, then a live one. */
   private readonly downloads = new Map<string, { destroy (): void }>()
-  /** Logs waiting for a catch-up slot, or in one (ids). */
-  private readonly queued = new Set<string>()
   /** Logs waiting for a catch-up slot (ids), in the order they came. */
   private readonly waiting = new Set<string>()
-  private catchingUp = 0
+  /** Logs in a catch-up slot (ids). */
+  private readonly catching = new Set<string>()
   /** Bumped each time the logs are held back: a catch-up under way when it happened starts again. */
   private generation = 0
   private fetching = false
@@ -141,32 +140,26 @@ export class WriterTracker {
   }
 
   private download (id: string, core: Hypercore): void {
-    if (this.closed || core.closed || this.downloads.has(id) || this.queued.has(id)) return
-    this.queued.add(id)
+    if (this.closed || core.closed || this.downloads.has(id) || this.waiting.has(id) || this.catching.has(id)) return
     this.waiting.add(id)
     this.pump()
   }
 
   private dropWaiting (): void {
-    for (const id of this.waiting) this.queued.delete(id)
     this.waiting.clear()
   }
 
   /** Start catch-ups while slots are free. */
   private pump (): void {
     for (const id of this.waiting) {
-      if (this.catchingUp >= LOG_CATCH_UPS) return
+      if (this.catching.size >= LOG_CATCH_UPS) return
       this.waiting.delete(id)
       const core = this.cores.get(id)
-      if (core === undefined || !this.fetching) {
-        this.queued.delete(id)
-        continue
-      }
-      this.catchingUp++
+      if (core === undefined || !this.fetching) continue
+      this.catching.add(id)
       const generation = this.generation
       this.catchUp(id, core).catch(safetyCatch).finally(() => {
-        this.catchingUp--
-        this.queued.delete(id)
+        this.catching.delete(id)
         // Held back (and maybe let go again) meanwhile: its downloads were dropped.
         if (generation !== this.generation) this.download(id, core)
         this.pump()
