@@ -94,6 +94,8 @@ export class Replica {
   private restarting: Promise<void> | null = null
   /** What `writable` / `unwritable` last said, and who waits for the next `writable`. */
   private announcedWritable = false
+  /** Set while `start()` runs. */
+  private opening = false
   private writableWaiters: Array<() => void> = []
   /** How many restarts have begun: a call that sees it change was overtaken by one. */
   restarts = 0
@@ -145,6 +147,7 @@ export class Replica {
     const writable = this.base?.writable === true && this.prefetch?.writeReady === true
     if (writable === this.announcedWritable) return
     this.announcedWritable = writable
+    if (this.opening) return // as opened, not a change: `ready` says it
     if (!writable) return this.host.emit('unwritable')
     this.host.emit('writable')
     this.duties.announceSwarmKey()
@@ -170,7 +173,17 @@ export class Replica {
 
   /** Open the store and everything on it. */
   async ready (): Promise<void> {
-    await this.start()
+    await this.opened()
+  }
+
+  /** `start()`, saying `writable` only for changes after it. */
+  private async opened (): Promise<void> {
+    this.opening = true
+    try {
+      await this.start()
+    } finally {
+      this.opening = false
+    }
   }
 
   /** Close what was opened (after a restart under way), in reverse order. */
