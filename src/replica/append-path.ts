@@ -36,7 +36,7 @@ export interface AppendHost {
   storageDamage (): MeshledgerError | null
   /** What Autobase's update reads when this device appends is here (view-prefetch.ts). */
   writeReady (): boolean
-  /** True once it is, false once no peer is left to give it (view-prefetch.ts). */
+  /** True once it is, false once nothing of it has arrived for a while (view-prefetch.ts). */
   untilWriteReady (): Promise<boolean>
   /** True once this device's log is proven forked. */
   forked (): boolean

@@ -92,11 +92,10 @@ export class Replica {
   private readonly host: ReplicaHost
   private wal: WalSync | null = null
   private restarting: Promise<void> | null = null
-  /** What `writable` / `unwritable` last said, and who waits for the next `writable`. */
+  /** What `writable` / `unwritable` last said. */
   private announcedWritable = false
-  /** Set while `start()` runs. */
+  /** Set while `ready()` opens: writability as opened is no change to announce. */
   private opening = false
-  private writableWaiters: Array<() => void> = []
   /** How many restarts have begun: a call that sees it change was overtaken by one. */
   restarts = 0
   private pairing: PairingMember | null = null
@@ -136,7 +135,12 @@ export class Replica {
 
   /** Whether this device may append now. */
   get writable (): boolean {
-    return this.base !== null && this.base.writable && this.prefetch?.writeReady === true && this.interruption === null && this.storageDamage === null
+    return this.memberReady && this.interruption === null && this.storageDamage === null
+  }
+
+  /** A member of the ledger holding what its appends read (view-prefetch.ts `writeReady`). */
+  private get memberReady (): boolean {
+    return this.base?.writable === true && this.prefetch?.writeReady === true
   }
 
   /**
@@ -144,16 +148,13 @@ export class Replica {
    * it (an admitted device is writable once what its appends read is here: view-prefetch.ts).
    */
   private writableChanged (): void {
-    const writable = this.base?.writable === true && this.prefetch?.writeReady === true
+    const writable = this.memberReady
     if (writable === this.announcedWritable) return
     this.announcedWritable = writable
     if (this.opening) return // as opened, not a change: `ready` says it
     if (!writable) return this.host.emit('unwritable')
     this.host.emit('writable')
     this.duties.announceSwarmKey()
-    const waiting = this.writableWaiters
-    this.writableWaiters = []
-    for (const resolve of waiting) resolve()
   }
 
   /** Set while this device's store holds less of its own log than it recorded as written. */
@@ -173,11 +174,6 @@ export class Replica {
 
   /** Open the store and everything on it. */
   async ready (): Promise<void> {
-    await this.opened()
-  }
-
-  /** `start()`, saying `writable` only for changes after it. */
-  private async opened (): Promise<void> {
     this.opening = true
     try {
       await this.start()
@@ -338,7 +334,6 @@ export class Replica {
     this.watchdog = null
     this.prefetch = null
     this.announcedWritable = false
-    this.writableWaiters = []
     this.appends.reset()
     this.upkeep = new Upkeep(() => this.upkeepPass())
     this.indexing = new Upkeep(async () => this.index?.poke(), FOLLOW_SPACING_MS)
@@ -380,17 +375,18 @@ export class Replica {
   /** A member reopened on its restored log: Autobase reads its membership back before it writes. */
   private async writableAgain (): Promise<void> {
     const base = this.base
-    if (base === null || this.announcedWritable || base.closing !== null) return
+    if (base === null || base.writable || base.closing !== null) return
     if (await roleOf(base.view, base.local.key, base.key) === null) return
     const signal = this.audits.signal
     await new Promise<void>((resolve) => {
       const done = (): void => {
+        base.off('writable', done)
         signal.removeEventListener('abort', done)
         resolve()
       }
-      this.writableWaiters.push(done)
+      base.on('writable', done)
       signal.addEventListener('abort', done)
-      if (signal.aborted || this.announcedWritable) done()
+      if (signal.aborted) done()
     })
   }
 

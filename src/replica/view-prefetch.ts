@@ -73,7 +73,8 @@ export class ViewPrefetch {
   /**
    * Everything Autobase's update reads when this device appends is stored here: the view's signed
    * blocks, and the system core's (unless it is this replica's own apply): an append resolves
-   * with no peer. Only a fast-forward makes it false; then the prefetch fetches them.
+   * with no peer. A fast-forward makes it false, or a signed length that outgrew what is stored
+   * (a restored device adopting its peers' view); the prefetch then fetches what is missing.
    */
   get writeReady (): boolean {
     const core = this.base.core
@@ -116,7 +117,7 @@ export class ViewPrefetch {
     if (this.closed) return
     if (!this.local) {
       if (this.range === null) this.fetch()
-    } else if (this.systemRange === null) {
+    } else if (!this.writeReady && this.systemRange === null) {
       this.fetchSystem()
     }
     for (const check of [...this.readyWaiters]) check()
