@@ -8,6 +8,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
+import fs from 'node:fs/promises'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import test from 'brittle'
@@ -75,6 +76,21 @@ if (reason === null) {
     t.is(await d.stop(), 0)
     t.alike(await manager.messages(), [`READY=1\nSTATUS=serving ${d.url}`, 'STOPPING=1'])
     t.absent(d.log.find((e) => e.event === 'sd-notify-failed'))
+  })
+
+  test('STOPPING=1 follows READY=1 even when READY=1 is slow to go out (a loaded machine)', async (t) => {
+    const dir = await tmp(t)
+    const manager = await notifyListener(t, dir)
+    // A systemd-notify that starts slowly for READY=1, as a child does on a loaded machine: the
+    // daemon stops while that message is still on its way.
+    const real = spawnSync('sh', ['-c', 'command -v systemd-notify'], { encoding: 'utf8' }).stdout.trim()
+    const bin = path.join(dir, 'bin')
+    await fs.mkdir(bin)
+    await fs.writeFile(path.join(bin, 'systemd-notify'), `#!/bin/sh\ncase "$1" in READY=1) sleep 1.5 ;; esac\nexec ${real} "$@"\n`, { mode: 0o755 })
+    const env = { ...process.env, NOTIFY_SOCKET: manager.socket, PATH: `${bin}:${process.env.PATH ?? ''}` }
+    const d = await spawnDaemon(t, path.join(dir, 'data'), [], { env })
+    t.is(await d.stop(), 0)
+    t.alike(await manager.messages(), [`READY=1\nSTATUS=serving ${d.url}`, 'STOPPING=1'], 'in the order the daemon spoke')
   })
 
   test('a $NOTIFY_SOCKET nobody listens on is a warning, not a failure', async (t) => {

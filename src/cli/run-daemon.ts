@@ -7,7 +7,7 @@ import { resolveConfig, type DaemonConfig } from '../daemon/config.js'
 import type { Daemon } from '../daemon/daemon.js'
 import { Logger, onJournal, type LogLevel } from '../daemon/logger.js'
 import { checkPort } from '../daemon/port-check.js'
-import { sdNotify } from '../daemon/sd-notify.js'
+import { SdNotifier } from '../daemon/sd-notify.js'
 import { settleHeap } from '../daemon/settle-heap.js'
 import { keepAlive } from '../replica/keep-alive.js'
 import { EXIT } from './constants.js'
@@ -66,7 +66,8 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
     token: `${config.data}/api-token`
   })
   // Under systemd (Type=notify) dependants start now, not when the process was spawned.
-  void sdNotify(log, ['READY=1', `STATUS=serving ${daemon.url}`])
+  const notifier = new SdNotifier(log)
+  void notifier.send(['READY=1', `STATUS=serving ${daemon.url}`])
   // A person at a terminal, on a ledger just created: which key is which, and what to do next.
   if (ledger.mode === 'created' && flags.json !== true && process.stdout.isTTY === true) {
     process.stdout.write(welcomeLines({ ledger: ledger.key, device: ledger.deviceKey, api: daemon.url, data: config.data, defaultData }).join('\n'))
@@ -75,8 +76,9 @@ export async function runDaemon (flags: Record<string, string | boolean | undefi
   await stopped
   clearInterval(alive)
   log.info('stopping')
-  void sdNotify(log, ['STOPPING=1'])
+  void notifier.send(['STOPPING=1'])
   await daemon.close()
+  await notifier.flushed()
   log.info('stopped')
   return code
 }
