@@ -24,6 +24,12 @@ import { alive, entryBuffer, entryInput, now, peakRss, removeDir, rssAfterGc, te
 /** Writers per sweep step (`FLEET_SWEEP=16,64` to run some). */
 const SWEEP = (process.env.FLEET_SWEEP ?? '1,4,16,64').split(',').map(Number)
 
+/**
+ * Node flags of the gateway's process (`FLEET_GATEWAY_FLAGS='--max-old-space-size=256'`), e.g.
+ * the systemd unit's, to see a merge under the heap a deployed daemon gets.
+ */
+const GATEWAY_FLAGS = (process.env.FLEET_GATEWAY_FLAGS ?? '').split(' ').filter((f) => f !== '')
+
 /** Longest one merge or sync may take, ms. */
 const WAIT_MS = 20 * 60_000
 
@@ -61,7 +67,7 @@ export const fleet: Scenario = {
       for (const n of SWEEP) {
         const dir = path.join(root, `n${n}`)
         const fleet = await helper<Fleet>(['prepare', side, dir, String(n), String(total / n)])
-        const merged = await helper<Merged>(['merge', side, JSON.stringify(fleet)], ['--expose-gc'])
+        const merged = await helper<Merged>(['merge', side, JSON.stringify(fleet)], ['--expose-gc', ...GATEWAY_FLAGS])
         metrics[`merge${n}`] = total / (merged.ms / 1000)
         notes.push(`N = ${n}: ${total / n} entries each, merged in ${merged.ms.toFixed(0)} ms (${(merged.ms / total).toFixed(3)} ms/entry, gateway CPU ${merged.cpuMs.toFixed(0)} ms)` +
           (n === 64 ? `, gateway RSS ${merged.rss.toFixed(0)} MB after, ${merged.idleRss.toFixed(0)} MB after ${IDLE_MS / 1000} s idle (peak ${merged.peak.toFixed(0)} MB); admitting 64 took ${fleet.admitMs.toFixed(0)} ms; fresh sync ${merged.freshMs.toFixed(0)} ms, ${merged.freshCpuMs.toFixed(0)} ms CPU (gateway and fresh device, one process)` : ''))
