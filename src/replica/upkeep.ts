@@ -54,17 +54,23 @@ export class Upkeep {
   }
 
   private schedule (): void {
-    const wait = this.startedAt + this.spacing - Date.now()
+    // The monotonic clock: a wall clock stepped back (NTP on a device whose clock ran ahead)
+    // must not hold the upkeep for the size of the step.
+    const wait = this.startedAt + this.spacing - performance.now()
     // Not unref'd: a pass is at most UPKEEP_SPACING_MS away and may be what a caller waits on
-    // (an upgrade-required event); close() clears it.
-    this.scheduled = wait > 0 ? setTimeout(() => this.start(), wait) : setImmediate(() => this.start())
+    // (an upgrade-required event); close() clears it. A timer counts whole milliseconds of
+    // libuv's loop time and may fire up to one early: it then schedules again, so a pass starts
+    // only once the spacing has passed.
+    this.scheduled = wait > 0
+      ? setTimeout(() => { this.scheduled = null; this.schedule() }, wait)
+      : setImmediate(() => this.start())
   }
 
   private start (): void {
     this.scheduled = null
     if (this.closed) return
     this.again = false
-    this.startedAt = Date.now()
+    this.startedAt = performance.now()
     this.running = this.pass().catch(safetyCatch).finally(() => {
       this.running = null
       if (this.again && !this.closed) {
