@@ -119,6 +119,17 @@ test('a healthy ledger passes: every log, the rebuilt view, per-writer counts', 
   t.is(wa?.rejected, 0)
 })
 
+test('a wall clock stepped forward (NTP on a device that booted offline) does not make verify report a stall', async (t) => {
+  const { ledgers: [a] } = await fleet(t, await tmp(t))
+  const now = Date.now
+  let reads = 0
+  Date.now = () => now() + 3_600_000 * reads++ // each read an hour later: every wall-clock deadline has passed
+  const report = await a.verify({ stallTimeout: 2000 }).finally(() => { Date.now = now })
+  t.ok(reads > 0, 'the audit read the wall clock')
+  t.alike(report.problems, [], 'no problem')
+  t.ok(report.ok, 'ok')
+})
+
 test('a writer block changed on disk: verify names the log, and the device stops serving it', async (t) => {
   // The last note's block: the blocks before it are sound, so a peer could take those.
   const { ledger: damaged, storage, writer, other, seq, length } = await tampered(t, 'flip', { n: 3 })

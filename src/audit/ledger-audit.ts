@@ -61,7 +61,7 @@ interface Log {
 
 /** Run the audit; `signal` aborts it (the ledger is closing). */
 export async function auditLedger (target: AuditTarget, options: VerifyOptions, signal: AbortSignal): Promise<VerifyReport> {
-  const started = Date.now()
+  const started = performance.now()
   const { base } = target
   const stallMs = options.stallTimeout ?? DEFAULT_STALL_TIMEOUT
   if (!(Number.isSafeInteger(stallMs) && stallMs > 0)) throw MeshledgerError.invalidOption('stallTimeout is a positive integer (ms)')
@@ -103,7 +103,7 @@ export async function auditLedger (target: AuditTarget, options: VerifyOptions, 
         viewLength,
         writers,
         problems,
-        took: Date.now() - started
+        took: Math.round(performance.now() - started)
       }
     } finally {
       unpipe()

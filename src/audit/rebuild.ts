@@ -34,7 +34,7 @@ export interface RebuildResult {
 export async function rebuildView (live: Autobase<Hyperbee>, scratch: Autobase<Hyperbee>, logs: Replicable, stallMs: number, signal: AbortSignal): Promise<RebuildResult> {
   const stop = pipeReplicas(logs, scratch)
   try {
-    let stallAt = Date.now() + stallMs
+    let stallAt = performance.now() + stallMs
     while (true) {
       if (applied(scratch) && history(live) === history(scratch)) {
         const settled = history(live)
@@ -44,7 +44,7 @@ export async function rebuildView (live: Autobase<Hyperbee>, scratch: Autobase<H
         continue
       }
       const next = await progress(live, scratch, stallAt, signal)
-      if (next === 'scratch') stallAt = Date.now() + stallMs
+      if (next === 'scratch') stallAt = performance.now() + stallMs
       if (next === 'stalled') {
         const liveLength = live.view.core.length
         return {
@@ -129,7 +129,7 @@ function progress (live: Autobase<Hyperbee>, scratch: Autobase<Hyperbee>, stallA
     const liveChanged = (): void => done('live')
     const scratchChanged = (): void => done('scratch')
     const aborted = (): void => done(signal.reason as Error)
-    const timer = setTimeout(() => done('stalled'), Math.max(0, stallAt - Date.now()))
+    const timer = setTimeout(() => done('stalled'), Math.max(0, stallAt - performance.now()))
     live.on('update', liveChanged)
     scratch.on('update', scratchChanged)
     scratch.view.core.on('append', scratchChanged)

@@ -58,13 +58,13 @@ export interface ConnectOptions {
  * is retried for a short while before it is an error.
  */
 export async function connect (data: string, options: ConnectOptions = {}): Promise<Client> {
-  const start = Date.now()
+  const start = performance.now()
   while (true) {
     try {
       const client = await connectOnce(data, options)
       return client.via === 'daemon' ? new Reconnecting(client, () => connect(data, options)) : client
     } catch (err) {
-      const elapsed = Date.now() - start
+      const elapsed = performance.now() - start
       const busy = isMeshledgerError(err, 'STORAGE_LOCKED') || isDaemonError(err, 'DAEMON_RUNNING')
       const gone = err instanceof CliError && err.code === 'DAEMON_UNREACHABLE'
       if (!(busy && elapsed < BUSY_RETRY_MS) && !(gone && elapsed < UNREACHABLE_RETRY_MS)) throw err

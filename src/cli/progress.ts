@@ -11,8 +11,8 @@ const REDRAW_MS = 200
 export class Progress {
   /** Drawing at all: stderr is a terminal. */
   readonly on = process.stderr.isTTY === true
-  private readonly started = Date.now()
-  private last = 0
+  private readonly started = performance.now()
+  private last = -Infinity
   private width = 0
   private done = 0
   private total: number | null = null
@@ -30,7 +30,7 @@ export class Progress {
     this.total = total
     this.note = note
     if (!this.on) return
-    const now = Date.now()
+    const now = performance.now()
     if (now - this.last < REDRAW_MS) return
     this.last = now
     this.draw(ratio)
@@ -39,7 +39,7 @@ export class Progress {
   /** Work with no count to show (one long request): `text` and the time so far, redrawn by a timer. */
   waiting (text: string): { stop: () => void } {
     if (!this.on) return { stop () {} }
-    const draw = (): void => this.write(`${text}  ${formatDuration(Date.now() - this.started)}`)
+    const draw = (): void => this.write(`${text}  ${formatDuration(performance.now() - this.started)}`)
     draw()
     const timer = setInterval(draw, 500)
     return {
@@ -62,7 +62,7 @@ export class Progress {
   private draw (ratio: number | null | undefined): void {
     const share = ratio === null ? null : ratio ?? (this.total !== null && this.total > 0 ? this.done / this.total : null)
     let line = `${this.label} ${this.done}${this.total === null ? '' : `/${this.total}`} ${this.unit}`
-    const elapsed = Date.now() - this.started
+    const elapsed = performance.now() - this.started
     if (share !== null && share > 0 && share < 1) {
       line += `  ${Math.floor(share * 100)}%  ETA ${formatDuration(elapsed * (1 - share) / share)}`
     } else {

@@ -16,7 +16,7 @@ const MAX_MS = 5000
 export async function awaitDaemon (command: string, data: string, boundMs: number, signal: AbortSignal): Promise<Client | null> {
   const { connectDaemon } = await import('./client.js')
   process.stderr.write(`meshledger ${command}: the daemon went away; reconnecting for up to ${formatDuration(boundMs)}\n`)
-  const deadline = Date.now() + boundMs
+  const deadline = performance.now() + boundMs
   let wait = FIRST_MS
   while (!signal.aborted) {
     const client = await connectDaemon(data).catch(() => null)
@@ -24,7 +24,7 @@ export async function awaitDaemon (command: string, data: string, boundMs: numbe
       process.stderr.write(`meshledger ${command}: reconnected to ${client.url} (entries applied meanwhile are not replayed: query --since)\n`)
       return client
     }
-    const left = deadline - Date.now()
+    const left = deadline - performance.now()
     if (left <= 0) break
     await sleep(Math.min(wait, left), signal)
     wait = Math.min(wait * 2, MAX_MS)

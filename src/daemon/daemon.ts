@@ -239,7 +239,7 @@ export class Daemon extends ReadyResource {
 
   /** Close the failed ledger, wait for free space, reopen; until then every call answers the fault. */
   private async recover (failed: Ledger, fault: MeshledgerError): Promise<void> {
-    const started = Date.now()
+    const started = performance.now()
     const { data, minFreeBytes } = this.config
     this.log.error('storage-full', { error: fault.message, free: await freeBytes(data).catch(() => null), minFree: minFreeBytes })
     // Acknowledged entries are in RocksDB's log already; closing releases the storage lock.
@@ -263,7 +263,7 @@ export class Daemon extends ReadyResource {
       this.ledger = ledger
       this.fault = null
       this.recoveries++
-      this.log.info('storage-recovered', { ms: Date.now() - started, free })
+      this.log.info('storage-recovered', { ms: Math.round(performance.now() - started), free })
       return
     }
   }

@@ -74,7 +74,7 @@ export class LanDiscovery extends EventEmitter {
   private readonly sockets = new Map<string, multicastDns.Instance>()
   private timer: NodeJS.Timeout | null = null
   private tick = 0
-  private lastResponse = 0
+  private lastResponse = -Infinity
   private closed = false
 
   constructor (opts: LanDiscoveryOptions) {
@@ -165,7 +165,7 @@ export class LanDiscovery extends EventEmitter {
 
   /** Announce on every interface (rate-limited: each socket hears each query). */
   private respond (): void {
-    const now = Date.now()
+    const now = performance.now()
     if (now - this.lastResponse < RESPOND_MIN_MS) return
     this.lastResponse = now
     const answers: multicastDns.Answer[] = [

@@ -315,7 +315,7 @@ export class Network extends EventEmitter {
       this.redial(target, false) // already connected some other way: check again later
       return
     }
-    const started = Date.now()
+    const started = performance.now()
     target.socket = dial(this.link, target.host, target.port, 'direct', null, (ok, key, closed) => {
       if (key !== null) target.key = key.toString('hex')
       if (!ok) {
@@ -325,7 +325,7 @@ export class Network extends EventEmitter {
       }
       closed.then(() => {
         target.socket = null
-        if (Date.now() - started >= STABLE_MS) target.backoff = BACKOFF_MIN_MS
+        if (performance.now() - started >= STABLE_MS) target.backoff = BACKOFF_MIN_MS
         this.redial(target, true)
       }, safetyCatch)
     })

@@ -48,14 +48,14 @@ export class DiskRoom {
     const cost = bytes * WRITE_AMPLIFICATION
     const needed = minFreeBytes + cost
     const last = this.reading
-    if (last !== null && Date.now() - last.at < READING_MS && last.free - last.charged - cost >= minFreeBytes + REUSE_MARGIN_BYTES) {
+    if (last !== null && performance.now() - last.at < READING_MS && last.free - last.charged - cost >= minFreeBytes + REUSE_MARGIN_BYTES) {
       last.charged += cost
       return
     }
     const free = await freeBytes(storage)
     if (free >= needed) {
       this.lowSpace = null
-      this.reading = { free, at: Date.now(), charged: cost }
+      this.reading = { free, at: performance.now(), charged: cost }
       return
     }
     this.reading = null

@@ -262,7 +262,7 @@ export class LedgerCore extends ReadyResource {
    */
   async confirmed (id: string, { timeout = 0 }: { timeout?: number } = {}): Promise<Entry> {
     const replica = this.replica
-    const deadline = Date.now() + timeout // a restart under way does not lengthen the wait
+    const deadline = performance.now() + timeout // a restart under way does not lengthen the wait
     return this.reading(async (base) => waitConfirmed({
       read: (b, addr) => replica.read(b, addr),
       fault: () => replica.fault,
@@ -270,7 +270,7 @@ export class LedgerCore extends ReadyResource {
       log: (writer) => replica.tracker?.core(writer) ?? null,
       on: (event, listener) => { this.on(event, listener) },
       off: (event, listener) => { this.off(event, listener) }
-    }, base, id, timeout > 0 ? Math.max(1, deadline - Date.now()) : timeout))
+    }, base, id, timeout > 0 ? Math.max(1, deadline - performance.now()) : timeout))
   }
 
   /** Entries matching a filter, by a range read of the best index. */
