@@ -342,7 +342,10 @@ async function prepareRaw (gatewayDir: string, writerDirs: string[], each: numbe
   for (const w of writers) await gateway.append(Buffer.from(`add:${w.local.key.toString('hex')}`))
   const admitMs = now() - start
   const unpipes = writers.map((w) => pipeReplicas(gateway, w))
-  await Promise.all(writers.map((w) => waitUntil(w, () => w.writable)))
+  await Promise.all(writers.map(async (w) => {
+    await waitUntil(w, () => w.writable)
+    await fetchSigned(w)
+  }))
   for (const u of unpipes) u()
   await Promise.all(writers.map(async (w) => {
     for (let i = 0; i < each; i++) await w.append(entryBuffer)
@@ -362,8 +365,30 @@ async function prepareRaw (gatewayDir: string, writerDirs: string[], each: numbe
   return fleet
 }
 
+/**
+ * Re-check on every update or `writable`: a writer admitted by a fast-forward turns writable once
+ * its view and system core are local (view-prefetch.ts), which can come after its last update.
+ */
 async function waitUntil (emitter: NodeJS.EventEmitter, check: () => boolean): Promise<void> {
-  while (!check()) await once(emitter, 'update')
+  while (!check()) {
+    await new Promise<void>((resolve) => {
+      const wake = (): void => {
+        emitter.off('update', wake)
+        emitter.off('writable', wake)
+        resolve()
+      }
+      emitter.on('update', wake)
+      emitter.on('writable', wake)
+    })
+  }
+}
+
+/**
+ * A raw writer fast-forwarded into the ledger reads the signed system core and view when it
+ * appends: fetch them before it goes offline, as meshledger's view-prefetch.ts does for ours.
+ */
+async function fetchSigned (base: Autobase<Hyperbee>): Promise<void> {
+  for (const core of [base.core, base.view.core]) await core.download({ start: 0, end: core.signedLength }).done()
 }
 
 /** Serve each writer folder as a plain Corestore on its own loopback port; send the ports. */
