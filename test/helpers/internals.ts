@@ -9,12 +9,13 @@ import { encodeBlock } from '../../src/protocol/ops.js'
 import { parseId } from '../../src/protocol/entry-id.js'
 import { blockKey } from '../../src/protocol/view-layout.js'
 import type { LocalIndex } from '../../src/view/local-index.js'
+import { isScratchStream } from '../../src/audit/pipe.js'
 
 interface RawBase {
   local: Hypercore
   view: { core: { key: Buffer }, get (key: Buffer): Promise<{ seq: number } | null> }
-  core: { key: Buffer, contiguousLength: number, signedLength: number }
-  store: { get (opts: { key: Buffer, active: boolean }): { ready (): Promise<void>, on (event: 'upload', fn: () => void): void, close (): Promise<void> } }
+  core: { key: Buffer }
+  store: { get (opts: { key: Buffer, active: boolean }): { ready (): Promise<void>, on (event: 'upload', fn: (index: number, bytes: number, from: { stream: unknown }) => void): void, close (): Promise<void> } }
   append (value: Buffer): Promise<number>
   heads (): Array<{ key: Buffer, length: number }>
   length: number
@@ -25,12 +26,6 @@ interface RawBase {
 
 function rawBase (ledger: Ledger): RawBase {
   return (ledger as unknown as { replica: { base: RawBase } }).replica.base
-}
-
-/** Resolves once `ledger` holds every signed block of Autobase's system core (a writer fetches it: view-prefetch.ts). */
-export async function systemLocal (ledger: Ledger): Promise<void> {
-  const core = rawBase(ledger).core
-  while (core.contiguousLength < core.signedLength) await new Promise((resolve) => setTimeout(resolve, 20))
 }
 
 /** Append raw bytes as one block of `ledger`'s log; resolves with the block index. */
@@ -86,14 +81,17 @@ export async function viewBlockOf (ledger: Ledger, entry: Entry): Promise<number
   return node.seq
 }
 
-/** Counts the blocks of its view and system cores `ledger` serves to peers from now on. */
+/**
+ * Counts the blocks of its view and system cores `ledger` serves from now on to the audit's scratch
+ * copies (its own `verify()` rebuild); what it serves its network peers meanwhile is not counted.
+ */
 export async function derivedUploads (ledger: Ledger): Promise<{ count (): number, close (): Promise<void> }> {
   const base = rawBase(ledger)
   let n = 0
   const cores = [base.view.core.key, base.core.key].map((key) => base.store.get({ key, active: false }))
   for (const core of cores) {
     await core.ready()
-    core.on('upload', () => { n++ })
+    core.on('upload', (_index, _bytes, from) => { if (isScratchStream(from.stream)) n++ })
   }
   return { count: () => n, close: async () => { for (const core of cores) await core.close() } }
 }
