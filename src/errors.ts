@@ -154,8 +154,9 @@ export class MeshledgerError extends Error {
     return new MeshledgerError('RESTORE_PENDING', message)
   }
 
-  static ledgerClosed (): MeshledgerError {
-    return new MeshledgerError('LEDGER_CLOSED', 'the ledger is closed')
+  /** `cause`: what the close ended (a read it cancelled). */
+  static ledgerClosed (cause?: unknown): MeshledgerError {
+    return new MeshledgerError('LEDGER_CLOSED', 'the ledger is closed', cause === undefined ? undefined : { cause })
   }
 
   static timeout (message: string): MeshledgerError {

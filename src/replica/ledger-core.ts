@@ -426,6 +426,8 @@ export class LedgerCore extends ReadyResource {
    * Run `read` on the ledger as it is opened now. A restart (a restored device reopening on its
    * log) that begins while it runs closes what it reads under it: it runs again on the reopened
    * ledger, so a call made meanwhile waits for it instead of failing with the old one's closing.
+   * A read the ledger's close ended (one waiting for a block of a view still being fetched: the
+   * close cancels it) fails with `LEDGER_CLOSED`, not the storage layer's code.
    */
   private async reading<T> (read: (base: Autobase<Hyperbee>) => Promise<T>): Promise<T> {
     for (;;) {
@@ -434,7 +436,8 @@ export class LedgerCore extends ReadyResource {
       try {
         return await read(this.opened$())
       } catch (err) {
-        if (this.replica.restarts === restarts || this.closing !== null) throw err
+        if (this.closing !== null) throw err instanceof MeshledgerError ? err : MeshledgerError.ledgerClosed(err)
+        if (this.replica.restarts === restarts) throw err
       }
     }
   }

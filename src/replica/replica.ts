@@ -237,7 +237,10 @@ export class Replica {
       await base.ready()
       // Member logs wait while the view is fetched (see WriterTracker.fetchLogs).
       const prefetch = new ViewPrefetch(base, {
-        onlocal: (local) => this.tracker?.fetchLogs(local),
+        onlocal: (local) => {
+          this.tracker?.fetchLogs(local)
+          if (local) this.upkeep.poke() // the passes skipped while it was being fetched
+        },
         onready: () => this.writableChanged(),
         system: this.options.fastForward !== false
       })
@@ -414,10 +417,16 @@ export class Replica {
     this.host.emit('update')
   }
 
-  /** The protocol check, new members' sessions and the removed set, an indexer's rule duties. */
+  /**
+   * The protocol check, new members' sessions and the removed set, an indexer's rule duties. Each
+   * reads the view, so a pass runs only once the view is local: on a fast-forwarded view a read of
+   * a block not here yet waits for a peer, and a close waiting on that pass waited for good once
+   * the peers had left (test/close-sparse-view.test.ts). The prefetch pokes the upkeep when the
+   * view becomes local.
+   */
   private async upkeepPass (): Promise<void> {
     const base = this.base
-    if (base === null || base.closed) return
+    if (base === null || base.closed || this.prefetch?.local !== true) return
     await Promise.all([
       this.interruption === null ? this.checkProtocol(base).catch(safetyCatch) : null,
       this.tracker?.refresh().catch(safetyCatch)

@@ -191,7 +191,9 @@ export class WriterTracker {
     const denied = new Set<string>()
     let quarantined = false
     let forked = false
-    for await (const node of this.view.createReadStream(memberRange())) {
+    // Local blocks only: on a fast-forwarded view still being fetched a read would wait for a peer,
+    // and close() waits for a scan. The replica refreshes again once the view is local.
+    for await (const node of this.view.createReadStream(memberRange(), { wait: false })) {
       if (this.closed) return
       const record = JSON.parse(node.value.toString()) as MemberRecord
       if (record.removedAt !== undefined && record.swarmKey !== undefined) denied.add(record.swarmKey)

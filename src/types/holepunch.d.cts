@@ -148,7 +148,8 @@ declare module 'hyperbee' {
     batch(opts?: { update?: boolean; checkout?: number }): Hyperbee.Batch
     snapshot(): Hyperbee
     checkout(version: number): Hyperbee
-    createReadStream(range?: Hyperbee.Range): AsyncIterable<Hyperbee.Node>
+    /** `wait: false`: a block not stored here fails the read (BLOCK_NOT_AVAILABLE) instead of waiting for a peer. */
+    createReadStream(range?: Hyperbee.Range, opts?: { wait?: boolean }): AsyncIterable<Hyperbee.Node>
     createRangeIterator(range?: Hyperbee.Range): Hyperbee.RangeIterator
     createHistoryStream(opts?: { gte?: number; lt?: number; live?: boolean }): AsyncIterable<Hyperbee.HistoryNode>
   }
