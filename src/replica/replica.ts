@@ -32,6 +32,7 @@ import { DeviceDuties } from './duties.js'
 import { watchForEncryption } from './encryption-watch.js'
 import { createLedgerBase } from './ledger-base.js'
 import { ViewPrefetch } from './view-prefetch.js'
+import { cancelPendingReads } from './pending-reads.js'
 import { OwnLog } from './own-log.js'
 import { Upkeep } from './upkeep.js'
 import { ownerOnly } from './permissions.js'
@@ -456,6 +457,8 @@ export class Replica {
   /** Close what was opened, in reverse order; each step best-effort so storage is always released. */
   private async teardown (): Promise<void> {
     this.audits.abort(MeshledgerError.ledgerClosed())
+    // Reads waiting for a peer end now: what the steps below await may queue behind them.
+    if (this.base !== null) cancelPendingReads(this.base.view.core, MeshledgerError.ledgerClosed())
     await this.host.quiesce()
     await this.upkeep.close()
     await this.indexing.close()
