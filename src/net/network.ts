@@ -48,6 +48,8 @@ export class Network extends EventEmitter {
   private readonly options: NetworkOptions
   private swarm: Hyperswarm | null = null
   private owned = false
+  /** The DHT this network created (its swarm's), null when given a swarm. */
+  private dht: DHT | null = null
   private keyPair: { publicKey: Buffer, secretKey: Buffer } | null = null
   private server: Server | null = null
   private lan: LanDiscovery | null = null
@@ -117,6 +119,7 @@ export class Network extends EventEmitter {
         // Denied devices (removed members) are turned away before the handshake completes.
         this.swarm = new Hyperswarm({ dht, keyPair: this.keyPair, firewall: (key) => this.denies(key) })
         this.owned = true
+        this.dht = dht
       }
       this.swarm.on('connection', this.onconnection)
       for (const conn of this.swarm.connections) this.swarmConnection(conn, { publicKey: conn.remotePublicKey, client: false })
@@ -169,11 +172,25 @@ export class Network extends EventEmitter {
       swarmDone = this.owned ? swarm.destroy() : swarm.leave(this.topic)
     }
     this.connected.clear()
+    const dht = this.dht
+    this.dht = null
+    // A DHT that never bootstrapped announced nothing to take back, and what waits on it waits on
+    // silent bootstrap nodes (a device with no internet: each ping times out in seconds): its
+    // sockets close at once. Otherwise the swarm leaves politely for up to CLOSE_WAIT_MS first.
+    let dhtClosed: Promise<void> | null = null
+    const closeDht = (): Promise<void> => {
+      if (dht === null || dht.destroyed) return Promise.resolve()
+      dhtClosed ??= dht.destroy({ force: true }).catch(safetyCatch)
+      return dhtClosed
+    }
+    if (dht !== null && !dht.bootstrapped) void closeDht()
     let timer: NodeJS.Timeout | undefined
     const done = Promise.all([lanDone, swarmDone])
     await Promise.race([done, new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS) })])
     clearTimeout(timer)
     done.catch(safetyCatch)
+    // Whatever still waits on an unreachable DHT ends with its sockets; they would keep the process alive.
+    await closeDht()
   }
 
   private report (event: NetworkEvent): void {

@@ -235,8 +235,12 @@ declare module 'hyperdht' {
     localAddress(): { host: string; port: number } | null
     /** A DHT ping; rejects when the node does not answer. */
     ping(node: { host: string; port: number }, opts?: Record<string, unknown>): Promise<unknown>
+    /** Whether the node has reached its bootstrap nodes and filled its routing table. */
+    readonly bootstrapped: boolean
+    readonly destroyed: boolean
     ready(): Promise<void>
-    destroy(): Promise<void>
+    /** `force`: close the sockets at once, without closing its servers (and unannouncing) first. */
+    destroy(opts?: { force?: boolean }): Promise<void>
     /** A server that accepts Noise connections to its key pair once listening. */
     createServer(): DHT.Server
     /** A new Noise key pair. */

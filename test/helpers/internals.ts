@@ -152,3 +152,8 @@ export function holdReadsUntilClosed (ledger: Ledger): void {
     return get(key)
   }
 }
+
+/** The DHT `ledger`'s network created (null when offline or given a swarm), read before a close. */
+export function dhtOf (ledger: Ledger): { destroyed: boolean } | null {
+  return (ledger as unknown as { replica: { network: { dht: { destroyed: boolean } | null } | null } }).replica.network?.dht ?? null
+}
