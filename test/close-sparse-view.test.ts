@@ -7,8 +7,8 @@
  */
 import test from 'brittle'
 import { Ledger } from '../src/index.js'
-import { mergeFleet, offlineFleet } from './helpers/fleet.js'
-import { create, replicate, tmp, until } from './helpers/index.js'
+import { signedFleet } from './helpers/fleet.js'
+import { replicate, tmp, within } from './helpers/index.js'
 import { nextFastForward } from './helpers/internals.js'
 
 const WRITERS = 8
@@ -17,22 +17,8 @@ const EACH = 20
 /** Longest a close may take, ms: a close waits for local work only. */
 const CLOSE_MS = 10_000
 
-/** `promise`, or false once `ms` have passed. */
-async function within (ms: number, promise: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms) })
-  try {
-    return await Promise.race([promise.then(() => true), late])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
 test('a fast-forwarded device whose only peer left before its view was local closes at once', { timeout: 120_000 }, async (t) => {
-  const gateway = await create(t)
-  const fleet = await offlineFleet(t, gateway, WRITERS, EACH)
-  await mergeFleet(t, gateway, fleet, EACH)
-  await until([gateway], () => gateway.stats.view.signedLength === gateway.stats.view.length)
+  const { gateway, fleet } = await signedFleet(t, WRITERS, EACH)
 
   const d = new Ledger({ storage: await tmp(t), swarm: false, ackInterval: 50, key: gateway.key, encryptionKey: gateway.encryptionKey })
   await d.ready()

@@ -10,7 +10,7 @@ import test from 'brittle'
 import type { Entry, Role } from '../src/index.js'
 type Ledger = LedgerClass
 import { Ledger as LedgerClass } from '../src/index.js'
-import { create, group, replicate, tmp, until } from './helpers/index.js'
+import { create, group, replicate, tmp, until, within } from './helpers/index.js'
 import { nextFastForward } from './helpers/internals.js'
 import { sync } from './helpers/random.js'
 
@@ -19,17 +19,6 @@ const ROUNDS = 12
 
 /** Longest a fresh device may take to catch up before the test calls it a stall, ms. */
 const STALL_MS = 20_000
-
-/** `promise`, or false once `ms` have passed. */
-async function within (ms: number, promise: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms) })
-  try {
-    return await Promise.race([promise.then(() => true), late])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 async function same (d: Ledger, length: number, hash: string): Promise<boolean> {
   return d.length === length && await d.hash() === hash

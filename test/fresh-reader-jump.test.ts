@@ -7,7 +7,7 @@
  * lib/apply-state.js `update`: the apply loop stops at a batch boundary for both).
  */
 import test from 'brittle'
-import { mergeFleet, offlineFleet } from './helpers/fleet.js'
+import { signedFleet } from './helpers/fleet.js'
 import { create, replicate, until } from './helpers/index.js'
 import { nextFastForward } from './helpers/internals.js'
 
@@ -18,10 +18,7 @@ const EACH = 20
 const MAX_BEFORE_JUMP = 4
 
 test('fresh device: fast-forwards after its first block, without applying the history', { timeout: 120_000 }, async (t) => {
-  const gateway = await create(t)
-  const fleet = await offlineFleet(t, gateway, WRITERS, EACH)
-  await mergeFleet(t, gateway, fleet, EACH)
-  await until([gateway], () => gateway.stats.view.signedLength === gateway.stats.view.length)
+  const { gateway, fleet } = await signedFleet(t, WRITERS, EACH)
   const length = gateway.length
   const hash = await gateway.hash()
 

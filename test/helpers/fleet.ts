@@ -53,3 +53,15 @@ export async function mergeFleet (t: T, gateway: Ledger, fleet: OfflineFleet, ea
     return true
   })
 }
+
+/**
+ * A gateway that merged a fleet of `writers` offline writers (`each` readings apiece) and signed
+ * all of it: the history a fresh device fast-forwards over.
+ */
+export async function signedFleet (t: T, writers: number, each: number): Promise<{ gateway: Ledger, fleet: OfflineFleet }> {
+  const gateway = await create(t)
+  const fleet = await offlineFleet(t, gateway, writers, each)
+  await mergeFleet(t, gateway, fleet, each)
+  await until([gateway], () => gateway.stats.view.signedLength === gateway.stats.view.length)
+  return { gateway, fleet }
+}

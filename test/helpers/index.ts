@@ -71,6 +71,17 @@ async function untilUpdated (ledgers: Ledger[], fn: () => boolean | Promise<bool
   }
 }
 
+/** Whether `promise` settled within `ms`: true once it resolved, false once `ms` have passed. */
+export async function within (ms: number, promise: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms) })
+  try {
+    return await Promise.race([promise.then(() => true), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /**
  * Pipe two replicas' streams together in memory (no network); returns the stop. Ledgers, bases and
  * stores alike; the audit's own pipe, so tests and audit replicate the same way.
