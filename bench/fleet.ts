@@ -371,15 +371,10 @@ async function prepareRaw (gatewayDir: string, writerDirs: string[], each: numbe
  */
 async function waitUntil (emitter: NodeJS.EventEmitter, check: () => boolean): Promise<void> {
   while (!check()) {
-    await new Promise<void>((resolve) => {
-      const wake = (): void => {
-        emitter.off('update', wake)
-        emitter.off('writable', wake)
-        resolve()
-      }
-      emitter.on('update', wake)
-      emitter.on('writable', wake)
-    })
+    const first = new AbortController()
+    const { signal } = first
+    // The other listener is removed when the first event comes (its promise rejects, handled by race).
+    await Promise.race([once(emitter, 'update', { signal }), once(emitter, 'writable', { signal })]).finally(() => first.abort())
   }
 }
 
