@@ -29,8 +29,6 @@ export interface CatchUpSettleOptions {
 
 /** Internal: one per open replica, told of every apply call. */
 export class CatchUpSettle {
-  /** Settles run since open. */
-  settles = 0
   private readonly blocks: number
   private readonly idleMs: number
   private readonly settled: () => void
@@ -69,9 +67,7 @@ export class CatchUpSettle {
     this.timer = null
     this.pending = 0
     settleHeap().then((ran) => {
-      if (!ran || this.closed) return
-      this.settles++
-      this.settled()
+      if (ran && !this.closed) this.settled()
     }, safetyCatch)
   }
 }
