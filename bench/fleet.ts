@@ -36,6 +36,12 @@ const WAIT_MS = 20 * 60_000
 /** How long the gateway idles after the merge before its RSS is read again, ms. */
 const IDLE_MS = 15_000
 
+/**
+ * When, after the merge, the gateway's RSS is read once its catch-up has settled (ms): past the
+ * replica's quiet time (catch-up-settle.ts, 1 s) and its memory-reducing GC.
+ */
+const SETTLED_MS = 3_000
+
 /** What the prepare process leaves on disk and reports. */
 interface Fleet {
   gateway: string
@@ -70,7 +76,7 @@ export const fleet: Scenario = {
         const merged = await helper<Merged>(['merge', side, JSON.stringify(fleet)], ['--expose-gc', ...GATEWAY_FLAGS])
         metrics[`merge${n}`] = total / (merged.ms / 1000)
         notes.push(`N = ${n}: ${total / n} entries each, merged in ${merged.ms.toFixed(0)} ms (${(merged.ms / total).toFixed(3)} ms/entry, gateway CPU ${merged.cpuMs.toFixed(0)} ms)` +
-          (n === 64 ? `, gateway RSS ${merged.rss.toFixed(0)} MB after, ${merged.idleRss.toFixed(0)} MB after ${IDLE_MS / 1000} s idle (peak ${merged.peak.toFixed(0)} MB); admitting 64 took ${fleet.admitMs.toFixed(0)} ms; fresh sync ${merged.freshMs.toFixed(0)} ms, ${merged.freshCpuMs.toFixed(0)} ms CPU (gateway and fresh device, one process)` : ''))
+          (n === 64 ? `, gateway RSS ${merged.rss.toFixed(0)} MB after, ${merged.settledRss.toFixed(0)} MB ${SETTLED_MS / 1000} s after, ${merged.idleRss.toFixed(0)} MB ${IDLE_MS / 1000} s after (peak ${merged.peak.toFixed(0)} MB); admitting 64 took ${fleet.admitMs.toFixed(0)} ms; fresh sync ${merged.freshMs.toFixed(0)} ms, ${merged.freshCpuMs.toFixed(0)} ms CPU (gateway and fresh device, one process)` : ''))
         if (n === 64) {
           metrics.fresh = total / (merged.freshMs / 1000)
           metrics.gatewayMB = merged.rss
@@ -92,7 +98,9 @@ interface Merged {
   /** CPU time (user + system) the gateway's process spent merging, ms: steadier than `ms` on a shared machine. */
   cpuMs: number
   rss: number
-  /** RSS after {@link IDLE_MS} more, still connected (MB). */
+  /** RSS {@link SETTLED_MS} after the merge (MB). */
+  settledRss: number
+  /** RSS {@link IDLE_MS} after the merge, still connected (MB). */
   idleRss: number
   peak: number
   freshMs: number
@@ -125,13 +133,15 @@ async function merge (side: Side, fleet: Fleet): Promise<Merged> {
       const cpuMs = (used.user + used.system) / 1000
       const rss = await rssAfterGc()
       const peak = peakRss()
+      await new Promise((resolve) => setTimeout(resolve, start + ms + SETTLED_MS - now()))
+      const settledRss = await rssAfterGc()
       // Still connected, idle: V8 gives back the young generation the merge grew once it sees no
       // allocation for a while (its memory reducer), which no forced GC does.
-      await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
+      await new Promise((resolve) => setTimeout(resolve, start + ms + IDLE_MS - now()))
       const idleRss = await rssAfterGc()
       for (const s of sockets) s.destroy()
       const { ms: freshMs, cpuMs: freshCpuMs } = await freshSync(side, fleet, gateway)
-      return { ms, cpuMs, rss, idleRss, peak, freshMs, freshCpuMs }
+      return { ms, cpuMs, rss, settledRss, idleRss, peak, freshMs, freshCpuMs }
     } finally {
       await gateway.close()
     }

@@ -1,6 +1,6 @@
 /**
  * An idle daemon does not keep the young generation V8 grew while it loaded its modules: at its
- * `ready` line the new space is back near V8's initial size (src/daemon/settle-heap.ts), where
+ * `ready` line the new space is back near V8's initial size (src/replica/settle-heap.ts), where
  * without the memory-reducing GC it stays at its maximum (16 MiB here) until V8's memory reducer
  * runs, about 10 s later. Read from the daemon's own heap-space gauge, not from RSS.
  */

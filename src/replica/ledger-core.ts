@@ -172,6 +172,7 @@ export class LedgerCore extends ReadyResource {
       view: { length: base?.view.core.length ?? 0, signedLength: base?.view.core.signedLength ?? 0 },
       applied: this.replica.applied,
       forcedAcks: watchdog?.acks ?? 0,
+      heapSettles: this.replica.heapSettles,
       ownLog: { recorded: ownLog?.recorded ?? 0, stored: base?.local.length ?? 0, damaged: this.storageDamage?.code === 'STORAGE_DAMAGED', restorePending: this.storageDamage?.code === 'RESTORE_PENDING' },
       writers: tracker?.progress() ?? []
     }

@@ -28,6 +28,7 @@ import { ViewFeed } from '../view/view-feed.js'
 import { AckWatchdog } from './ack-watchdog.js'
 import { AppendPath } from './append-path.js'
 import { bestEffort } from './best-effort.js'
+import { CatchUpSettle } from './catch-up-settle.js'
 import { DeviceDuties } from './duties.js'
 import { watchForEncryption } from './encryption-watch.js'
 import { createLedgerBase } from './ledger-base.js'
@@ -77,6 +78,9 @@ export class Replica {
   ownLog: OwnLog | null = null
   /** Blocks applied since open, each again when a reorder applied it again. */
   applied = 0
+  /** Memory-reducing GCs after catch-ups since open, across restarts. */
+  heapSettles = 0
+  private catchUp: CatchUpSettle | null = null
   /** Why this device stopped writing (an upgrade, its own log forked), or null. */
   interruption: MeshledgerError | null = null
   /** The fatal storage failure, once there was one. */
@@ -199,6 +203,10 @@ export class Replica {
     const loosened = await ownerOnly(storage)
     if (loosened.length > 0) host.emit('permissions-tightened', { folder: storage, paths: loosened })
     const { store, wal } = await openStore(storage, cacheSize)
+    this.catchUp = new CatchUpSettle(this.options.catchUpSettle ?? {}, () => {
+      this.heapSettles++
+      host.emit('heap-settled')
+    })
     await ownerOnly(storage)
     this.store = store
     this.wal = wal
@@ -225,7 +233,10 @@ export class Replica {
         // A damaged device must not ack: an ack is a block of its log, signed at an index its
         // peers already hold another block at (a fork). Restored, the ledger reopens with acks.
         ackInterval: damaged ? 0 : ackInterval,
-        applied: (blocks) => { this.applied += blocks }
+        applied: (blocks) => {
+          this.applied += blocks
+          this.catchUp?.applied(blocks)
+        }
       })
       this.base = base
       base.on('interrupt', (reason: unknown) => this.interrupted(reason))
@@ -466,6 +477,7 @@ export class Replica {
     await this.feed?.idle()
     this.watchdog?.stop()
     this.prefetch?.close()
+    this.catchUp?.close()
     let first: unknown = null
     await bestEffort([
       ['view-check', () => this.checker?.close()],

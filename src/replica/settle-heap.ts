@@ -1,5 +1,6 @@
 /**
- * Give back what start-up left behind, once the daemon is up.
+ * Give back the young generation a burst of work grew: the daemon's start-up, a replica's catch-up
+ * (catch-up-settle.ts).
  *
  * Loading the daemon's modules keeps most of what it allocates alive (module code, schemas), so
  * V8 grows the young generation to its maximum (two 8 MiB semi-spaces) while the daemon starts,
