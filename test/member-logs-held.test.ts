@@ -44,3 +44,21 @@ test('member logs: no copy of a writer\'s log is stored before the view holds a 
   }
   t.ok(keys.every((key) => tracker.core(key)?.length === EACH), 'every log whole')
 })
+
+test('member logs: a writer\'s log already stored here is opened at once', async (t) => {
+  const gateway = await create(t)
+  const fleet = await offlineFleet(t, gateway, 2, EACH)
+  const [stored, absent] = fleet.keys.map((k) => decodeKey(k))
+
+  // Stored by another session (as Autobase stores the writers it opens): one more adds no copy.
+  const store = new Corestore(await tmp(t))
+  t.teardown(() => store.close())
+  const other = store.get({ key: stored, active: false })
+  await other.ready()
+  await other.close()
+  const tracker = new WriterTracker(store, viewOf(gateway), randomBytes(32), () => {}, () => {})
+  t.teardown(() => tracker.close())
+  await tracker.refresh()
+  t.ok(tracker.core(stored) !== null, 'the stored log is opened before the view holds a block of it')
+  t.is(tracker.core(absent), null, 'the other one is not')
+})
