@@ -1,18 +1,19 @@
 /**
  * Sync progress per member log: how much of each writer's log this device holds, and how much
  * connected peers say exists. Sessions on member cores are opened (and fully downloaded, once the
- * view is local) as members appear in the view, and listen for forks: Hypercore's `conflict`, a
- * peer proving that the writer signed another history than the one held here.
+ * view is local) as members' blocks appear in the view, and listen for forks: Hypercore's
+ * `conflict`, a peer proving that the writer signed another history than the one held here.
  */
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import type Hyperbee from 'hyperbee'
+import crypto from 'hypercore-crypto'
 import safetyCatch from 'safety-catch'
 import { captureFork, type ForkEvidence } from '../proofs/fork-evidence.js'
 import { encodeKey, type DeviceKey } from '../keys.js'
 import { withholdIfMarked } from './withheld-logs.js'
 import type { MemberRecord } from '../apply/membership.js'
-import { memberRange } from '../protocol/view-layout.js'
+import { blockRange, memberRange } from '../protocol/view-layout.js'
 
 /**
  * Member logs caught up at once. Started together, every log's download asked the same peers
@@ -51,6 +52,8 @@ export class WriterTracker {
   private generation = 0
   private fetching = false
   private readonly cores = new Map<string, Hypercore>()
+  /** Members (ids) whose logs are not opened here: no block of theirs is in the view yet. */
+  private readonly unopened = new Set<string>()
   private refreshing: Promise<void> | null = null
   /** Swarm keys (hex) of removed members, as of the last refresh. */
   denied = new Set<string>()
@@ -111,6 +114,8 @@ export class WriterTracker {
       for (const peer of core.peers) remoteLength = Math.max(remoteLength, peer.remoteLength)
       out.push({ key: encodeKey<DeviceKey>(core.key), length, remoteLength, lag: remoteLength - length })
     }
+    // Not replicated here until the view holds a block of theirs, so no peer's length is known.
+    for (const id of this.unopened) out.push({ key: encodeKey<DeviceKey>(Buffer.from(id, 'hex')), length: 0, remoteLength: 0, lag: 0 })
     return out
   }
 
@@ -187,6 +192,24 @@ export class WriterTracker {
     this.downloads.set(id, core.download({ start: 0, end: -1 }))
   }
 
+  /**
+   * Whether a member's log is opened here yet. Opening one creates it in this device's storage,
+   * and a stored core is served to every peer: a fleet's devices, admitted before any of them
+   * wrote, each held an empty copy of every other member's log, so a gateway meeting 64 of them
+   * had 64 peers on each log and announced every block it fetched to the 63 holding nothing of it
+   * (422k range messages in a 64-writer merge of 6,400 blocks). A writer's log is opened once the
+   * view holds a block of it (then there is something to keep), or at once if it is stored here
+   * already (Autobase opened it: opening it again adds no copy); an indexer's at once, as its log
+   * can hold acks alone, which leave no block in the view; this device's own, which exists anyway,
+   * too. Local blocks only, as in the scan.
+   */
+  private async worthHolding (key: Buffer, record: MemberRecord): Promise<boolean> {
+    if (record.role === 'indexer' || key.equals(this.self)) return true
+    if (await this.store.storage.hasCore(crypto.discoveryKey(key))) return true
+    for await (const _ of this.view.createReadStream({ ...blockRange(key), limit: 1 }, { wait: false })) return true
+    return false
+  }
+
   private async scan (): Promise<void> {
     const denied = new Set<string>()
     let quarantined = false
@@ -204,6 +227,11 @@ export class WriterTracker {
       }
       const id = key.toString('hex')
       if (this.cores.has(id)) continue
+      if (!(await this.worthHolding(key, record))) {
+        this.unopened.add(id)
+        continue
+      }
+      this.unopened.delete(id)
       const core = this.store.get({ key }) // active: replicated with every peer, whatever autobase is doing
       this.cores.set(id, core)
       // Evidence is read from the core inside the listener: its sessions close right after.

@@ -76,6 +76,8 @@ declare module 'hypercore-storage' {
   class HypercoreStorage {
     constructor(dir: string, opts?: { writeBufferSize?: number; treeCache?: { maxSize: number }; [k: string]: unknown })
     readonly rocks: { currentWalFile(): Promise<{ path: string; number: number; size: number }> }
+    /** Whether a core with this discovery key is stored here. */
+    hasCore(discoveryKey: Buffer): Promise<boolean>
   }
   export = HypercoreStorage
 }
@@ -87,6 +89,7 @@ declare module 'corestore' {
   class Corestore extends EventEmitter {
     constructor(storage: string | import('hypercore-storage'), opts?: { globalCache?: unknown; [k: string]: unknown })
     readonly globalCache: unknown
+    readonly storage: import('hypercore-storage')
     get(opts: { name?: string; key?: Buffer; valueEncoding?: unknown; active?: boolean } | Buffer): Hypercore
     namespace(name: string): Corestore
     createKeyPair(name: string): Promise<{ publicKey: Buffer; secretKey: Buffer }>
