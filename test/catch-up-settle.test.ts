@@ -9,6 +9,7 @@ import { once } from 'node:events'
 import v8 from 'node:v8'
 import test from 'brittle'
 import { mergeFleet, offlineFleet } from './helpers/fleet.js'
+import { Ledger } from '../src/index.js'
 import { create } from './helpers/index.js'
 
 const WRITERS = 3
@@ -48,4 +49,11 @@ test('after a catch-up goes quiet, the replica gives back the young generation',
   t.is(gateway.stats.heapSettles, 1, 'one settle for the catch-up')
   const size = newSpace()
   t.ok(size <= 2 * initial, `new space ${size} bytes after the settle (initial ${initial})`)
+})
+
+test('a bad catchUpSettle option is INVALID_OPTION', async (t) => {
+  for (const bad of [{ blocks: -1 }, { blocks: 1.5 }, { idleMs: 0 }, { idleMs: Number.NaN }, 'often']) {
+    const err = (() => { try { return new Ledger({ storage: '/nonexistent-never-opened', catchUpSettle: bad as never }) } catch (e) { return e } })()
+    t.is((err as { code?: string }).code, 'INVALID_OPTION', `catchUpSettle ${JSON.stringify(bad)}`)
+  }
 })

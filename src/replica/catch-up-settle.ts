@@ -11,6 +11,7 @@
  * one: each apply pushes the quiet time back. Under load V8 grows the young generation again.
  */
 import safetyCatch from 'safety-catch'
+import { MeshledgerError } from '../errors.js'
 import { settleHeap } from './settle-heap.js'
 
 /** Blocks applied since the last settle that make the next quiet time worth a settle. */
@@ -25,6 +26,18 @@ export interface CatchUpSettleOptions {
   blocks?: number
   /** Quiet time, ms. */
   idleMs?: number
+}
+
+/** Throw `INVALID_OPTION` unless `opts` is a {@link CatchUpSettleOptions} (or undefined). */
+export function checkCatchUpSettle (opts: unknown): void {
+  if (opts === undefined) return
+  const { blocks, idleMs } = (typeof opts === 'object' && opts !== null ? opts : { blocks: NaN }) as CatchUpSettleOptions
+  if (blocks !== undefined && !(Number.isSafeInteger(blocks) && blocks >= 0)) {
+    throw MeshledgerError.invalidOption('catchUpSettle.blocks must be a non-negative integer (0: never settle)')
+  }
+  if (idleMs !== undefined && !(Number.isSafeInteger(idleMs) && idleMs > 0)) {
+    throw MeshledgerError.invalidOption('catchUpSettle.idleMs must be a positive integer (ms)')
+  }
 }
 
 /** Internal: one per open replica, told of every apply call. */

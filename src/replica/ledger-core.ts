@@ -26,6 +26,7 @@ import { makeReceipt, type ProofOptions } from '../view/proof.js'
 import { queryEntries, type QueryOptions } from '../view/query.js'
 import type { ViewFeed } from '../view/view-feed.js'
 import { Watcher, type WatchFilter } from '../view/watcher.js'
+import { checkCatchUpSettle } from './catch-up-settle.js'
 import { waitConfirmed } from './confirmation.js'
 import { DEFAULT_CACHE_SIZE, Replica } from './replica.js'
 import { snapshotStore } from './snapshot.js'
@@ -80,6 +81,7 @@ export class LedgerCore extends ReadyResource {
     if (options.minFreeBytes !== undefined && !(Number.isSafeInteger(options.minFreeBytes) && options.minFreeBytes >= 0)) {
       throw MeshledgerError.invalidOption('minFreeBytes must be a non-negative integer')
     }
+    checkCatchUpSettle(options.catchUpSettle)
     if (options.key !== undefined && options.key !== null) decodeKey(options.key, 'key')
     this.options = options
     this.replica = new Replica(options, {
