@@ -19,7 +19,7 @@ import Corestore from 'corestore'
 import Hyperbee from 'hyperbee'
 import { Ledger, decodeKey, normalizeKey } from '../src/index.js'
 import { pipeReplicas } from '../src/audit/pipe.js'
-import { alive, entryBuffer, entryInput, now, peakRss, removeDir, rssAfterGc, tempDir, type Metrics, type Scenario, type Side } from './util.js'
+import { alive, entryBuffer, entryInput, now, peakRss, rawKey, removeDir, rssAfterGc, tempDir, type Metrics, type Scenario, type Side } from './util.js'
 
 /** Writers per sweep step (`FLEET_SWEEP=16,64` to run some). */
 const SWEEP = (process.env.FLEET_SWEEP ?? '1,4,16,64').split(',').map(Number)
@@ -258,13 +258,6 @@ function rawBase (store: Corestore, key: Buffer | null, encryptionKey: Buffer | 
     },
     close: (view) => view.close()
   })
-}
-
-function rawKey (writer: Buffer, seq: number): Buffer {
-  const key = Buffer.allocUnsafe(40)
-  writer.copy(key, 0)
-  key.writeBigUInt64BE(BigInt(seq), 32)
-  return key
 }
 
 async function openRaw (fleet: Fleet, storage: string, hint: boolean): Promise<Device> {

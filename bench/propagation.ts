@@ -1,24 +1,23 @@
 /**
  * Propagation over a real Hyperswarm on a loopback hyperdht testnet: append on device A until the
- * entry is readable in device B's view, against a raw Hypercore append until the replica holds
- * the block. A and B run in processes of their own, as two devices would (propagation-peer.ts);
- * B stamps each arrival on the machine's monotonic clock. Waits are event-driven (B's `update`,
- * the replica's `download`), never polled.
+ * entry is readable in device B's view. The raw side does the same with a stock Autobase whose
+ * Hyperbee view holds each value (the baseline of every figure), then, for reference, a bare
+ * Hypercore append until the replica holds the block. A and B run in processes of their own, as
+ * two devices would (propagation-peer.ts); B stamps each arrival on the machine's monotonic clock.
+ * Waits are event-driven (B's `update`, the replica's `download`), never polled.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import Corestore from 'corestore'
-import DHT from 'hyperdht'
 import createTestnet from 'hyperdht/testnet.js'
-import Hyperswarm from 'hyperswarm'
 import { Ledger } from '../src/index.js'
 import { decodeKey } from '../src/keys.js'
 import { formatId } from '../src/protocol/entry-id.js'
 import { storageStats, type Bootstrap } from './admission-gateway.js'
-import type { PeerOrder, PeerReport, PeerSetup } from './propagation-peer.js'
+import { joinSwarm, type Follows, type PeerOrder, type PeerReport, type PeerSetup } from './propagation-peer.js'
 import {
-  alive, entryBuffer, entryInput, mean, percentile, removeDir, rssAfterGc, tempDir,
-  type Scenario, type Side, type SideResult
+  alive, entryBuffer, entryInput, mean, openRawBase, percentile, rawKey, removeDir, rssAfterGc, tempDir,
+  type Scenario, type SideResult
 } from './util.js'
 
 /** Untimed round trips first: the first one includes discovery and connecting. */
@@ -36,16 +35,28 @@ export const propagation: Scenario = {
   ],
   async run (side, quick) {
     const n = quick ? 50 : 200
-    const testnet = await createTestnet(3)
-    const dirA = await tempDir(`prop-${side}-a`)
-    const dirB = await tempDir(`prop-${side}-b`)
-    try {
-      return await run(side, dirA, dirB, testnet.bootstrap as Bootstrap, n)
-    } finally {
-      await testnet.destroy()
-      await removeDir(dirA)
-      await removeDir(dirB)
+    if (side === 'ours') return await measure('ours', n)
+    const base = await measure('autobase', n)
+    const core = await measure('core', n)
+    const { p50Ms, p99Ms } = core.metrics
+    return {
+      metrics: { ...base.metrics, coreP50Ms: p50Ms, coreP99Ms: p99Ms },
+      notes: [...base.notes, `bare Hypercore, same swarm setup: append until the replica holds the block p50 ${p50Ms.toFixed(2)} / p99 ${p99Ms.toFixed(2)} ms; ${core.notes.join('; ')}`]
     }
+  }
+}
+
+/** Round trips of one kind of pair, on a testnet and in folders of their own. */
+async function measure (kind: Follows, n: number): Promise<SideResult> {
+  const testnet = await createTestnet(3)
+  const dirA = await tempDir(`prop-${kind}-a`)
+  const dirB = await tempDir(`prop-${kind}-b`)
+  try {
+    return await run(kind, dirA, dirB, testnet.bootstrap as Bootstrap, n)
+  } finally {
+    await testnet.destroy()
+    await removeDir(dirA)
+    await removeDir(dirB)
   }
 }
 
@@ -89,17 +100,34 @@ async function openOurs (dir: string, bootstrap: Bootstrap): Promise<{ appender:
   }
 }
 
-async function openRaw (dir: string, bootstrap: Bootstrap): Promise<{ appender: Appender, key: string }> {
+async function openAutobase (dir: string, bootstrap: Bootstrap): Promise<{ appender: Appender, key: string, encryptionKey: string }> {
+  const { base, store, close } = await openRawBase(dir)
+  const swarm = await joinSwarm(bootstrap, base.discoveryKey, (conn) => base.replicate(conn))
+  return {
+    key: base.key.toString('hex'),
+    encryptionKey: (base.encryptionKey as Buffer).toString('hex'),
+    appender: {
+      store,
+      // One block per append: the next value is block `length` of A's log.
+      expect: () => rawKey(base.local.key, base.local.length).toString('hex'),
+      append: async () => {
+        const at = base.local.length
+        await base.append(entryBuffer)
+        return rawKey(base.local.key, at).toString('hex')
+      },
+      close: async () => {
+        await swarm.destroy()
+        await close()
+      }
+    }
+  }
+}
+
+async function openCore (dir: string, bootstrap: Bootstrap): Promise<{ appender: Appender, key: string }> {
   const store = new Corestore(dir)
   const core = store.get({ name: 'bench' })
   await core.ready()
-  const swarm = new Hyperswarm({ dht: new DHT({ bootstrap, host: '127.0.0.1' }) })
-  swarm.on('connection', (conn) => {
-    conn.on('error', () => {})
-    store.replicate(conn)
-  })
-  // A must be announced before B looks it up, or B only finds it at the next refresh.
-  await swarm.join(core.discoveryKey, { server: true, client: true }).flushed()
+  const swarm = await joinSwarm(bootstrap, core.discoveryKey, (conn) => store.replicate(conn))
   return {
     key: core.key.toString('hex'),
     appender: {
@@ -134,9 +162,13 @@ function reportsOf (proc: ChildProcess): () => Promise<PeerReport> {
   }
 }
 
-async function run (side: Side, dirA: string, dirB: string, bootstrap: Bootstrap, n: number): Promise<SideResult> {
-  const { appender, ...keys } = side === 'ours' ? await openOurs(dirA, bootstrap) : await openRaw(dirA, bootstrap)
-  const setup: PeerSetup = { side, dir: dirB, bootstrap, ...keys }
+const openers: Record<Follows, (dir: string, bootstrap: Bootstrap) => Promise<{ appender: Appender, key: string, encryptionKey?: string }>> = {
+  ours: openOurs, autobase: openAutobase, core: openCore
+}
+
+async function run (kind: Follows, dirA: string, dirB: string, bootstrap: Bootstrap, n: number): Promise<SideResult> {
+  const { appender, ...keys } = await openers[kind](dirA, bootstrap)
+  const setup: PeerSetup = { follows: kind, dir: dirB, bootstrap, ...keys }
   const peer = fork(fileURLToPath(import.meta.url), ['peer', JSON.stringify(setup)], { execArgv: ['--expose-gc'] })
   const next = reportsOf(peer)
   const order = (o: PeerOrder & { timed?: boolean }): void => { peer.send(o) }

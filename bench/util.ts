@@ -147,24 +147,25 @@ export async function concurrently (n: number, inFlight: number, task: (i: numbe
   await Promise.all(Array.from({ length: Math.min(n, inFlight) }, worker))
 }
 
+/** A raw base joining an existing one: its bootstrap key and encryption key. */
+export interface RawBaseKeys { key: Buffer, encryptionKey: Buffer }
+
 /**
  * The raw baseline: a stock Autobase (default options, default Corestore caches) whose apply puts
- * each value into a Hyperbee view with one `batch()` + `flush()`, keyed by writer and log index.
+ * each value into a Hyperbee view with one `batch()` + `flush()`, keyed by writer and log index
+ * ({@link rawKey}). A new base unless `join` names one (then this device only reads it).
  */
-export async function openRawBase (dir: string): Promise<{ base: Autobase<Hyperbee>, store: Corestore, close: () => Promise<void> }> {
+export async function openRawBase (dir: string, join?: RawBaseKeys): Promise<{ base: Autobase<Hyperbee>, store: Corestore, close: () => Promise<void> }> {
   const store = new Corestore(dir)
-  const base = new Autobase<Hyperbee>(store, null, {
+  const base = new Autobase<Hyperbee>(store, join?.key ?? null, {
     valueEncoding: 'binary',
-    encrypt: true, // meshledger ledgers are encrypted by default: compare the same work
+    encrypt: join === undefined, // meshledger ledgers are encrypted by default: compare the same work
+    encryptionKey: join?.encryptionKey ?? null,
     open: (viewStore) => new Hyperbee(viewStore.get('view'), { keyEncoding: 'binary', valueEncoding: 'binary' }),
     apply: async (nodes, view) => {
       const batch = view.batch({ update: false })
       for (const node of nodes) {
-        if (node.value === null) continue
-        const key = Buffer.allocUnsafe(40)
-        node.from.key.copy(key, 0)
-        key.writeBigUInt64BE(BigInt(node.length - 1), 32)
-        await batch.put(key, node.value)
+        if (node.value !== null) await batch.put(rawKey(node.from.key, node.length - 1), node.value)
       }
       await batch.flush()
     },
@@ -179,4 +180,12 @@ export async function openRawBase (dir: string): Promise<{ base: Autobase<Hyperb
       await store.close()
     }
   }
+}
+
+/** The raw baseline's view key of a writer's block: the writer's key, then the index (8 bytes, big-endian). */
+export function rawKey (writer: Buffer, seq: number): Buffer {
+  const key = Buffer.allocUnsafe(40)
+  writer.copy(key, 0)
+  key.writeBigUInt64BE(BigInt(seq), 32)
+  return key
 }
