@@ -14,7 +14,7 @@ import test from 'brittle'
 import type brittle from 'brittle'
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
-import { replicate, tmp } from './helpers/index.js'
+import { corePair } from './helpers/index.js'
 
 type T = brittle.Test
 
@@ -41,21 +41,9 @@ async function storedHints (core: Hypercore): Promise<Hints> {
 }
 
 async function openPair (t: T): Promise<{ dirA: string, storeA: Corestore, storeB: Corestore, a: Hypercore, b: Hypercore }> {
-  const dirA = await tmp(t)
-  const storeA = new Corestore(dirA)
-  const storeB = new Corestore(await tmp(t))
-  const a = storeA.get({ name: 'log' })
-  await a.ready()
-  const b = storeB.get({ key: a.key })
-  await b.ready()
-  const stop = replicate(storeA, storeB)
-  t.teardown(async () => {
-    stop()
-    await storeB.close()
-    await storeA.close()
-  })
-  b.download({ start: 0, end: -1 })
-  return { dirA, storeA, storeB, a, b }
+  const pair = await corePair(t)
+  pair.b.download({ start: 0, end: -1 })
+  return pair
 }
 
 /** Append `n` blocks on `a` one at a time, each awaited until `b` holds it (event-driven). */

@@ -5,6 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type test from 'brittle'
+import Corestore from 'corestore'
+import type Hypercore from 'hypercore'
 import createTestnet from 'hyperdht/testnet.js'
 import { isMeshledgerError, Ledger, type ErrorCode, type LedgerOptions, type Role } from '../../src/index.js'
 import { pipeReplicas, type Replicable } from '../../src/audit/pipe.js'
@@ -88,6 +90,24 @@ export async function within (ms: number, promise: Promise<unknown>): Promise<bo
  */
 export function replicate (a: Replicable, b: Replicable): () => void {
   return pipeReplicas(a, b)
+}
+
+/** A core of its own store (`a`, named `log`) and its replica on another (`b`), piped until teardown. */
+export async function corePair (t: T): Promise<{ dirA: string, storeA: Corestore, storeB: Corestore, a: Hypercore, b: Hypercore }> {
+  const dirA = await tmp(t)
+  const storeA = new Corestore(dirA)
+  const storeB = new Corestore(await tmp(t))
+  const a = storeA.get({ name: 'log' })
+  await a.ready()
+  const b = storeB.get({ key: a.key })
+  await b.ready()
+  const stop = replicate(storeA, storeB)
+  t.teardown(async () => {
+    stop()
+    await storeB.close()
+    await storeA.close()
+  })
+  return { dirA, storeA, storeB, a, b }
 }
 
 /** Asserts that `promise` rejects with a MeshledgerError of `code`. */
