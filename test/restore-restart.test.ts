@@ -3,42 +3,10 @@
  * Calls made while it reopens wait for it: they neither fail as if the ledger were closed
  * (`LEDGER_CLOSED`, `NOT_READY`) nor reach the Autobase being torn down.
  */
-import path from 'node:path'
 import test from 'brittle'
-import Corestore from 'corestore'
-import { Ledger } from '../src/index.js'
-import { markRestored } from '../src/replica/restore-mark.js'
-import { create, replicate, tmp, until } from './helpers/index.js'
+import { replicate } from './helpers/index.js'
 import { holdReadsUntilClosed } from './helpers/internals.js'
-
-/** A device restored from a snapshot older than its log (5 entries behind), opened offline. */
-async function restoredDevice (t: test.Test): Promise<{ a: Ledger, b2: Ledger, later: string[] }> {
-  const a = await create(t)
-  const dirB = await tmp(t)
-  const b = await create(t, { storage: dirB, key: a.key, encryptionKey: a.encryptionKey })
-  await a.addMember(b.deviceKey)
-  const unpipe = replicate(a, b)
-  await until([b], () => b.writable)
-  for (let n = 0; n < 3; n++) await b.append({ type: 'note', data: { n } })
-  const copy = path.join(await tmp(t), 'copy')
-  await b.snapshot(copy)
-  const later: string[] = []
-  for (let n = 3; n < 8; n++) later.push((await b.append({ type: 'note', data: { n } })).id)
-  await until([a], async () => (await Promise.all(later.map(async (id) => await a.get(id)))).every((e) => e !== null))
-  unpipe()
-  await b.close()
-  // As `meshledger restore` does: the copy's first open gives it a device file of its own (and
-  // files hypercore-storage does not know would move into db/ then), then the restore mark.
-  const once = new Corestore(copy)
-  await once.ready()
-  await once.close()
-  await markRestored(copy, { backupCreatedAt: Date.now(), restoredAt: Date.now() })
-
-  const b2 = new Ledger({ storage: copy, swarm: false })
-  t.teardown(() => b2.close())
-  await b2.ready()
-  return { a, b2, later }
-}
+import { restoredDevice } from './helpers/restored.js'
 
 test('calls made while a restored device reopens wait for it, never LEDGER_CLOSED', { timeout: 120_000 }, async (t) => {
   const { a, b2, later } = await restoredDevice(t)

@@ -12,7 +12,7 @@
  * When the record is written: in durable mode after each group commit's WAL fsync, before the
  * entries are acknowledged; in any mode at most {@link RECORD_INTERVAL_MS} after the log grows
  * (acks included) and on close, each time after a WAL fsync, so the record never claims a block
- * the WAL may not hold.
+ * the WAL may not hold; and once a restored log is whole again, before the restore mark goes.
  */
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
@@ -172,7 +172,15 @@ export class OwnLog {
           if (fetching) return
           fetching = true
           this.fetch(core, length).then(async (whole) => {
-            if (whole && this.restored) await clearRestoreMark(this.folder)
+            if (whole && this.restored) {
+              // The record first: the blocks just fetched sit in RocksDB's WAL, unsynced, while
+              // dropping the mark is durable at once. A power cut after the mark went that lost
+              // them would leave a log that looks whole at the backup's length, and the device
+              // would sign those indexes again: a fork. Recorded at the restored length, the
+              // next open finds the loss instead (the log is shorter than its record).
+              await this.recordRestored(core, length)
+              await clearRestoreMark(this.folder)
+            }
             fetching = false
             if (whole) finish(resolve)
           }).catch((err: unknown) => {
@@ -229,9 +237,24 @@ export class OwnLog {
   }
 
   private async write (length: number, synced: boolean): Promise<void> {
-    const core = this.core
+    if (this.core === null || this.damage !== null || this.core.closed) return
+    await this.writeMark(this.core, length, synced)
+  }
+
+  /**
+   * A restored log is whole at `length` (fetched from peers, checked against the record): record
+   * it, though `damage` stays set until the store is reopened.
+   */
+  private async recordRestored (core: Hypercore, length: number): Promise<void> {
+    const next = this.writing.then(() => this.writeMark(core, length, false))
+    this.writing = next.catch(() => {})
+    await next
+  }
+
+  /** Write the record of `core` at `length`, after a WAL fsync unless the caller just made one. */
+  private async writeMark (core: Hypercore, length: number, synced: boolean): Promise<void> {
     const ledger = this.ledger
-    if (core === null || ledger === null || this.damage !== null || core.closed) return
+    if (ledger === null) return
     if (this.mark !== null && length <= this.mark.length) return
     if (!synced) await this.wal.sync()
     const mark: LogMark = {
@@ -270,7 +293,4 @@ export class OwnLog {
     if (hash === mark.treeHash) return null
     return MeshledgerError.storageDamaged(`this device's log at ${mark.length} blocks is not the history it recorded; join again from a fresh folder`)
   }
-
-
-
 }
