@@ -375,6 +375,11 @@ export class Replica {
     if (this.host.closing()) return
     await this.start()
     if (this.host.closing()) return
+    // Apply what the store now holds (this device's own log, given back) before the calls this
+    // restart overtook run again and before `storage-restored`: a read of one of its own
+    // entries must not find a view that has not applied the blocks it got back yet.
+    await this.base?.update()
+    if (this.host.closing()) return
     await this.writableAgain()
     this.host.emit('storage-restored')
   }
