@@ -99,6 +99,10 @@ export class Replica {
   private restarting: Promise<void> | null = null
   /** What `writable` / `unwritable` last said. */
   private announcedWritable = false
+  /** A view append's update is queued (see viewAppended). */
+  private appendAnnounced = false
+  /** The view as the last update announced it. */
+  private announced = { length: 0, fork: 0 }
   /** Set while `ready()` opens: writability as opened is no change to announce. */
   private opening = false
   /** How many restarts have begun: a call that sees it change was overtaken by one. */
@@ -241,6 +245,10 @@ export class Replica {
       this.base = base
       base.on('interrupt', (reason: unknown) => this.interrupted(reason))
       base.on('update', () => this.updated())
+      // The view holds a pass's entries once its first flush commits them; Autobase's 'update'
+      // comes at the end of the pass, after more flushes (on a follower, the one committing the
+      // indexers' signatures: 2-7 ms of a propagated entry's ~10 on the device that receives it).
+      base.view.core.on('append', () => this.viewAppended(base))
       base.on('writable', () => this.writableChanged())
       base.on('unwritable', () => this.writableChanged())
       base.on('warning', (w: unknown) => host.emit('warning', w))
@@ -421,16 +429,45 @@ export class Replica {
   }
 
   /**
+   * The view's core grew, in the middle of an Autobase pass: announce it as an update once the
+   * flush that grew it has run on (a microtask), so listeners never run inside Autobase's flush.
+   * The pass's own 'update' follows, for what its later flushes changed (signed lengths).
+   */
+  private viewAppended (base: Autobase<Hyperbee>): void {
+    if (this.appendAnnounced) return
+    this.appendAnnounced = true
+    queueMicrotask(() => {
+      this.appendAnnounced = false
+      if (this.base !== base || base.closing !== null) return
+      // Only a view longer than the last update announced (or reordered since): a pass's later
+      // flushes append to the view's core too (signatures, no new blocks), and each update costs
+      // every listener a read.
+      const { length, fork } = base.view.core
+      if (length > this.announced.length || fork !== this.announced.fork) this.announce()
+    })
+  }
+
+  /**
    * The view moved. Watchers and listeners hear of it now; the view check restates itself on its
    * own throttle; the rest (each a read of the view from its root) runs as one coalesced pass.
    */
   private updated (): void {
     this.prefetch?.refresh()
     this.writableChanged()
-    this.feed?.poke()
     this.indexing.poke()
     this.checker?.poke()
     this.upkeep.poke()
+    this.announce()
+  }
+
+  /**
+   * Watchers and `update` listeners hear the view moved. Alone (a view append mid-pass) it leaves
+   * the upkeep to the pass's end: its view reads, run between the pass's flushes, held up the
+   * append waiting on them (an indexer's by ~2 ms a round trip in the propagation bench).
+   */
+  private announce (): void {
+    if (this.base !== null) this.announced = { length: this.base.view.core.length, fork: this.base.view.core.fork }
+    this.feed?.poke()
     this.host.emit('update')
   }
 
