@@ -141,7 +141,10 @@ export interface ForkReport {
 
 /** Events a {@link Ledger} emits. */
 export interface LedgerEvents {
-  /** The view changed (entries applied, or reordered). */
+  /**
+   * The view changed: entries applied (said as soon as the view holds them), reordered, or
+   * confirmed (an indexer's signatures committed, at the end of the pass that applied them).
+   */
   update: []
   /** A catch-up ended and its memory was given back (see the `catchUpSettle` option). */
   'heap-settled': []
