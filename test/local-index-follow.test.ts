@@ -12,7 +12,7 @@
  */
 import test from 'brittle'
 import { FOLLOW_SPACING_MS } from '../src/view/local-index.js'
-import { create, replicate, until } from './helpers/index.js'
+import { followerPair, until } from './helpers/index.js'
 import { localIndexOf } from './helpers/internals.js'
 
 const ENTRIES = 40
@@ -23,11 +23,7 @@ function indexWrites (ledger: Parameters<typeof localIndexOf>[0]): number {
 }
 
 test('a replica receiving single entries catches its local index up in spaced passes', async (t) => {
-  const a = await create(t)
-  const b = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
-  t.teardown(replicate(a, b))
-  const first = await a.append({ type: 'note', data: { i: -1 } })
-  await until([b], async () => (await b.get(first.id)) !== null)
+  const { a, b } = await followerPair(t)
 
   const before = indexWrites(b)
   const started = performance.now()

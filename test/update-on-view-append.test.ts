@@ -8,18 +8,14 @@ import test from 'brittle'
 import type Autobase from 'autobase'
 import type Hyperbee from 'hyperbee'
 import type { Ledger } from '../src/index.js'
-import { create, replicate, until } from './helpers/index.js'
+import { followerPair } from './helpers/index.js'
 
 function baseOf (ledger: Ledger): Autobase<Hyperbee> {
   return (ledger as unknown as { replica: { base: Autobase<Hyperbee> } }).replica.base
 }
 
 test('a follower hears of an entry once its view holds it, before Autobase\'s update for it', { timeout: 120_000 }, async (t) => {
-  const a = await create(t)
-  const b = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
-  t.teardown(replicate(a, b))
-  const first = await a.append({ type: 'note', data: { n: -1 } })
-  await until([b], async () => (await b.get(first.id)) !== null)
+  const { a, b } = await followerPair(t)
 
   const base = baseOf(b)
   // The view length Autobase had announced when each of the ledger's updates fired. Prepended:

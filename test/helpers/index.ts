@@ -85,6 +85,19 @@ export async function within (ms: number, promise: Promise<unknown>): Promise<bo
 }
 
 /**
+ * A new ledger `a` and a follower `b` of it (not a member) replicating in memory, once `b` holds
+ * `a`'s first entry: what follows arrives one entry at a time, as on a device following a writer.
+ */
+export async function followerPair (t: T): Promise<{ a: Ledger, b: Ledger }> {
+  const a = await create(t)
+  const b = await create(t, { key: a.key, encryptionKey: a.encryptionKey })
+  t.teardown(replicate(a, b))
+  const first = await a.append({ type: 'note', data: { first: true } })
+  await until([b], async () => (await b.get(first.id)) !== null)
+  return { a, b }
+}
+
+/**
  * Pipe two replicas' streams together in memory (no network); returns the stop. Ledgers, bases and
  * stores alike; the audit's own pipe, so tests and audit replicate the same way.
  */
