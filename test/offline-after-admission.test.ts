@@ -8,18 +8,13 @@
  * else to do exited with them pending (the fleet tests hung 1 run in 3).
  */
 import test from 'brittle'
-import type Autobase from 'autobase'
-import type Hyperbee from 'hyperbee'
 import type { Ledger } from '../src/index.js'
 import { create, fails, replicate, until } from './helpers/index.js'
+import { baseOf } from './helpers/internals.js'
 
 const HISTORY = 150
 const OFFLINE = 10
 const WAIT_MS = 30_000
-
-function baseOf (ledger: Ledger): Autobase<Hyperbee> {
-  return (ledger as unknown as { replica: { base: Autobase<Hyperbee> } }).replica.base
-}
 
 /** A gateway with some history, and a device joining it by a fast-forward, piped. */
 async function joining (t: test.Test): Promise<{ gateway: Ledger, device: Ledger, unpipe: () => void }> {

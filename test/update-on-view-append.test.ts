@@ -5,14 +5,8 @@
  * propagated entry spends on the device that receives it), and Autobase's `update` waits for it.
  */
 import test from 'brittle'
-import type Autobase from 'autobase'
-import type Hyperbee from 'hyperbee'
-import type { Ledger } from '../src/index.js'
 import { followerPair } from './helpers/index.js'
-
-function baseOf (ledger: Ledger): Autobase<Hyperbee> {
-  return (ledger as unknown as { replica: { base: Autobase<Hyperbee> } }).replica.base
-}
+import { baseOf } from './helpers/internals.js'
 
 test('a follower hears of an entry once its view holds it, before Autobase\'s update for it', { timeout: 120_000 }, async (t) => {
   const { a, b } = await followerPair(t)

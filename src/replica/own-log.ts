@@ -121,9 +121,7 @@ export class OwnLog {
 
   /** Record the log as it is now (after a WAL fsync of the caller's, or the record's own). */
   async record (length = this.core?.length ?? 0, synced = false): Promise<void> {
-    const next = this.writing.then(() => this.write(length, synced))
-    this.writing = next.catch(() => {})
-    return next
+    return this.queued(() => this.write(length, synced))
   }
 
   /** The log grew: record it within {@link RECORD_INTERVAL_MS}. */
@@ -246,9 +244,14 @@ export class OwnLog {
    * it, though `damage` stays set until the store is reopened.
    */
   private async recordRestored (core: Hypercore, length: number): Promise<void> {
-    const next = this.writing.then(() => this.writeMark(core, length, false))
+    return this.queued(() => this.writeMark(core, length, false))
+  }
+
+  /** Run `write` after the writes queued before it: the record file takes one at a time. */
+  private async queued (write: () => Promise<void>): Promise<void> {
+    const next = this.writing.then(write)
     this.writing = next.catch(() => {})
-    await next
+    return next
   }
 
   /** Write the record of `core` at `length`, after a WAL fsync unless the caller just made one. */

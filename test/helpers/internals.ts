@@ -2,6 +2,7 @@
  * Reaching past the public API to act like a faulty or malicious device: write raw blocks into a
  * device's own log, skipping local validation.
  */
+import type Autobase from 'autobase'
 import type Hypercore from 'hypercore'
 import type Hyperbee from 'hyperbee'
 import type { Entry, Ledger } from '../../src/index.js'
@@ -26,6 +27,11 @@ interface RawBase {
 
 function rawBase (ledger: Ledger): RawBase {
   return (ledger as unknown as { replica: { base: RawBase } }).replica.base
+}
+
+/** The Autobase under `ledger`, typed as published (its events, `view`, `core`). */
+export function baseOf (ledger: Ledger): Autobase<Hyperbee> {
+  return (ledger as unknown as { replica: { base: Autobase<Hyperbee> } }).replica.base
 }
 
 /** Append raw bytes as one block of `ledger`'s log; resolves with the block index. */
